@@ -1,0 +1,48 @@
+# Duoshop: `make run` starts the product with demo stores; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: install translations run worker test lint messages
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Compiled catalogs are build output: made from the committed .po files.
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages --statistics 2>&1 | tail -n 2
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo ""
+	@echo "  Platform (sign-up):        http://localhost:$(PORT)/"
+	@echo "  Merchant console:          http://localhost:$(PORT)/console/login"
+	@echo "  Demo storefronts:          http://demo.localhost:$(PORT)/   http://tea.localhost:$(PORT)/"
+	@echo "  Mini-program API (by host): http://demo.localhost:$(PORT)/api/v1/products"
+	@echo "  Platform console:          http://localhost:$(PORT)/platform  (create an admin: $(FLASK) create-admin)"
+	@echo ""
+	PLATFORM_DOMAIN=localhost:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+worker: install
+	$(FLASK) worker
+
+test: translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+# Re-extract strings after changing templates or code, then translate the .po files.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules instance" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations

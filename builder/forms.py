@@ -1,0 +1,69 @@
+"""Forms of the platform site and the merchant console. Every form carries a CSRF token."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+
+from tenants.models import StaffUser
+
+
+def _req():
+    return InputRequired(message=_l("This field is required."))
+
+
+class SignupForm(FlaskForm):
+    store_name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
+    slug = StringField(
+        _l("Store address"),
+        validators=[_req(), Length(min=3, max=32)],
+        description=_l("Lowercase letters, digits and hyphens; your store will live at https://<address>.%(domain)s"),
+    )
+    email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    password = PasswordField(_l("Password"), validators=[_req(), Length(max=128)],
+                             description=_l("At least 10 characters, mixing letters with digits or symbols."))
+
+
+class StaffLoginForm(FlaskForm):
+    slug = StringField(_l("Store address"), validators=[_req(), Length(max=32)])
+    email = EmailField(_l("Email"), validators=[_req(), Length(max=255)])
+    password = PasswordField(_l("Password"), validators=[_req(), Length(max=128)])
+
+
+class AcceptInviteForm(FlaskForm):
+    password = PasswordField(_l("Choose a password"), validators=[_req(), Length(max=128)])
+
+
+def _role_choices():
+    labels = {
+        StaffUser.ADMIN: _l("Admin — everything except billing"),
+        StaffUser.OPERATOR: _l("Operator — catalog, orders and pages"),
+        StaffUser.VIEWER: _l("Viewer — read only"),
+    }
+    return [(role, label) for role, label in labels.items()]
+
+
+class InviteStaffForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    role = SelectField(_l("Role"), choices=_role_choices())
+
+
+class ChangeRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=_role_choices())
+
+
+class StoreSettingsForm(FlaskForm):
+    name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=20),
+                                Regexp(r"^[0-9+\- ]+$", message=_l("Digits, spaces, + and - only."))])
+    logo_url = URLField(_l("Logo URL"), validators=[Optional(), Length(max=500),
+                        Regexp(r"^https?://", message=_l("Use an http(s) address."))])
+
+
+class DomainForm(FlaskForm):
+    hostname = StringField(_l("Custom domain"), validators=[_req(), Length(max=253)])
+
+
+class MiniProgramForm(FlaskForm):
+    appid = StringField(_l("Mini-program AppID"), validators=[_req(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])

@@ -1,0 +1,10 @@
+"""Blueprints of the control plane: the platform site (landing, sign-up) and /console."""
+from flask import Blueprint
+
+from tenants.middleware import PLATFORM, serve_on
+
+site_bp = serve_on(PLATFORM, Blueprint("site", __name__, template_folder="../templates"))
+console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/console",
+                                          template_folder="../templates"))
+
+from builder.views import auth, dashboard, settings, site, staff  # noqa: E402,F401  (routes)

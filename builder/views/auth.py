@@ -1,0 +1,81 @@
+"""Console sign-in, sign-out and invite acceptance."""
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from builder.forms import AcceptInviteForm, StaffLoginForm
+from builder.views import console_bp
+from core.audit import record_audit
+from core.errors import DomainError
+from core.extensions import db, limiter
+from core.models import utcnow
+from tenants.context import enter_tenant, tenant_context
+from tenants.models import StaffUser, Tenant
+from tenants.service import accept_invite, authenticate_staff
+
+PUBLIC_ENDPOINTS = {"console.login", "console.accept_invite_view"}
+
+
+@console_bp.before_request
+def enter_staff_store():
+    """Every console screen runs inside the signed-in staff member's store."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not isinstance(current_user._get_current_object(), StaffUser):
+        return current_app.login_manager.unauthorized()
+    g.tenant = db.session.get(Tenant, current_user.tenant_id)
+    g._tenant_token = enter_tenant(g.tenant.id)
+    return None
+
+
+@console_bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = StaffLoginForm(slug=request.args.get("store", ""))
+    if form.validate_on_submit():
+        user = authenticate_staff(slug=form.slug.data, email=form.email.data, password=form.password.data)
+        if user is None:
+            form.password.errors.append(_("Store address, email or password is not correct."))
+            return render_template("builder/login.html", form=form), 401
+        with tenant_context(user.tenant_id):
+            user.last_login_at = utcnow()
+            record_audit("staff.signed_in", actor=user, target=user)
+            db.session.commit()
+            login_user(user)
+        return redirect(_safe_next() or url_for("console.dashboard"))
+    return render_template("builder/login.html", form=form), 422 if form.errors else 200
+
+
+@console_bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("console.login"))
+
+
+@console_bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite_view(token):
+    tenant = db.session.get(Tenant, request.args.get("store", type=int) or 0)
+    if tenant is None:
+        abort(404)
+    form = AcceptInviteForm()
+    with tenant_context(tenant):
+        if form.validate_on_submit():
+            try:
+                user = accept_invite(token=token, password=form.password.data)
+            except DomainError as refusal:
+                form.password.errors.append(str(refusal.message))
+                return render_template("builder/accept_invite.html", form=form, tenant=tenant), 422
+            if user is None:
+                abort(404)
+            db.session.commit()
+            login_user(user)
+            return redirect(url_for("console.dashboard"))
+        if db.session.scalar(db.select(StaffUser.id).where(StaffUser.invite_token == token)) is None:
+            abort(404)
+    return render_template("builder/accept_invite.html", form=form, tenant=tenant)
+
+
+def _safe_next():
+    target = request.args.get("next", "")
+    return target if target.startswith("/console") and not target.startswith("//") else None

@@ -1,0 +1,42 @@
+"""The platform's public pages: landing and merchant sign-up."""
+from flask import current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from builder.forms import SignupForm
+from builder.views import site_bp
+from core.errors import DomainError
+from core.extensions import db, limiter
+from core.jobs import enqueue
+from core.sites import home_view
+from tenants.middleware import PLATFORM
+from tenants.provisioning import provision_store
+from tenants.service import sign_up_merchant
+
+
+@home_view(PLATFORM)
+def landing():
+    return render_template("builder/landing.html")
+
+
+@site_bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+def signup():
+    form = SignupForm()
+    form.slug.description = _("Your store will live at %(url)s", url=f"<address>.{current_app.config['PLATFORM_DOMAIN']}")
+    if form.validate_on_submit():
+        try:
+            tenant, owner = sign_up_merchant(
+                email=form.email.data, password=form.password.data,
+                store_name=form.store_name.data, slug=form.slug.data,
+            )
+        except DomainError as refusal:
+            db.session.rollback()
+            getattr(form, refusal.field or "slug").errors.append(str(refusal.message))
+            return render_template("builder/signup.html", form=form), refusal.status
+        db.session.commit()
+        enqueue(provision_store, tenant.id, tenant_id=tenant.id, queue="high")
+        login_user(owner)
+        return redirect(url_for("console.dashboard", welcome=1))
+    status = 422 if form.errors else 200
+    return render_template("builder/signup.html", form=form), status

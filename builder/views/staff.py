@@ -1,0 +1,62 @@
+"""Team screen: list staff, invite by email, change roles."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from builder.forms import ChangeRoleForm, InviteStaffForm
+from builder.views import console_bp
+from core.errors import DomainError
+from core.extensions import db
+from tenants.models import StaffUser
+from tenants.service import change_staff_role, invite_staff
+
+
+def get_staff_or_404(user_id):
+    """The staff member of the current store, or 404 (another store's id finds nothing).
+
+    :raise 404: no such staff member in this store
+    """
+    user = db.session.scalar(select(StaffUser).where(StaffUser.id == user_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _render(form, status=200):
+    staff = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
+    return render_template("builder/staff.html", staff=staff, form=form, role_form=ChangeRoleForm()), status
+
+
+@console_bp.route("/staff")
+def staff_list():
+    return _render(InviteStaffForm())
+
+
+@console_bp.route("/staff/invite", methods=["POST"])
+def staff_invite():
+    form = InviteStaffForm()
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    try:
+        user = invite_staff(actor=current_user, email=form.email.data, role=form.role.data)
+    except DomainError as refusal:
+        db.session.rollback()
+        getattr(form, refusal.field or "email").errors.append(str(refusal.message))
+        return _render(form, refusal.status)
+    db.session.commit()
+    link = url_for("console.accept_invite_view", token=user.invite_token, store=user.tenant_id, _external=True)
+    flash(_("Invitation created. Send this link to %(email)s: %(link)s", email=user.email, link=link), "success")
+    return redirect(url_for("console.staff_list"))
+
+
+@console_bp.route("/staff/<int:user_id>/role", methods=["POST"])
+def staff_change_role(user_id):
+    user = get_staff_or_404(user_id)
+    form = ChangeRoleForm()
+    if not form.validate_on_submit():
+        return _render(InviteStaffForm(), 422)
+    change_staff_role(actor=current_user, user=user, role=form.role.data)
+    db.session.commit()
+    flash(_("Role of %(email)s changed.", email=user.email), "success")
+    return redirect(url_for("console.staff_list"))

@@ -1,0 +1,1 @@
+"""The shop's domain (catalog, orders, payments, members, marketing): models and services, no HTTP."""

@@ -1,0 +1,1 @@
+"""Categories and products. The full catalog (SKUs, images, search) grows here."""

@@ -1,0 +1,4 @@
+"""Platform core: app factory, configuration, extensions, errors, jobs, security.
+
+Nothing business-specific lives here.
+"""

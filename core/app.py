@@ -1,0 +1,86 @@
+"""The application factory."""
+import os
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, get_locale
+
+from core import database, errors, jobs, request_log, security
+from core.config import config_for
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import select_locale, set_language
+from core.money import format_money
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config_name=None, overrides=None):
+    """Build the app. ``overrides`` (tests) are applied before the config is checked."""
+    app = Flask(
+        "duoshop",
+        root_path=PROJECT_ROOT,
+        static_folder="core/static",
+        template_folder="core/templates",
+        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+    )
+    config = config_for(config_name)
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+    config.finalize(app)
+    app.json.ensure_ascii = False  # shoppers' and merchants' Chinese stays readable in JSON
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from core.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.blueprint_login_views = {"console": "console.login", "platform": "platform.login"}
+    import tenants.auth  # noqa: F401  (registers the staff account loader)
+    request_log.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    jobs.init_app(app)
+
+    database.init_app(app)
+
+    from tenants import middleware
+
+    middleware.init_app(app)
+
+
+def _register_blueprints(app):
+    from billing.views import platform_bp
+    from builder.views import console_bp, site_bp
+    from storefront.views import api_bp, storefront_bp
+
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    from core.sites import register_home
+
+    register_home(app)
+
+
+def _register_template_helpers(app):
+    app.add_url_rule("/lang/<code>", "set_language", set_language, methods=["POST"])
+
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals.update(get_locale=get_locale, format_date=format_date, format_datetime=format_datetime)
+
+    @app.context_processor
+    def inject_site():
+        return {"current_tenant": g.get("tenant"), "current_site": g.get("site")}

@@ -1,0 +1,50 @@
+"""The audit log: who did what to which thing, in which store, when and from where.
+
+``record_audit`` is the only writer. Rows are added to the caller's transaction, so an
+action and its audit entry commit or roll back together.
+"""
+from datetime import datetime
+
+from flask import has_request_context, request
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from core.models import utcnow
+
+
+class AuditLog(db.Model):
+    """Platform-owned: ``tenant_id`` is empty for platform-wide actions."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    actor_type: Mapped[str] = mapped_column(String(16), nullable=False)  # staff, platform_admin, system
+    actor_id: Mapped[int | None]
+    actor_label: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+def record_audit(action, *, actor=None, tenant_id=None, target=None, details=None):
+    """Add an audit entry. ``actor`` is a StaffUser, a PlatformAdmin or None (the system)."""
+    actor_type = getattr(actor, "audit_actor_type", "staff") if actor is not None else "system"
+    entry = AuditLog(
+        tenant_id=tenant_id if tenant_id is not None else getattr(actor, "tenant_id", None),
+        actor_type=actor_type,
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None),
+        action=action,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=str(target.id) if getattr(target, "id", None) is not None else None,
+        details=details,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,53 @@
+"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core.extensions import db
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin_command(email, password):
+    """Create a platform admin (or reset the password of an existing one)."""
+    from billing.platform import create_platform_admin
+    from tenants.errors import WeakPassword
+    from tenants.service import check_password_strength
+
+    try:
+        check_password_strength(password, email=email)
+    except WeakPassword as refusal:
+        raise click.BadParameter(str(refusal.message), param_hint="--password") from None
+    admin = create_platform_admin(email=email, password=password)
+    db.session.commit()
+    click.echo(f"Platform admin {admin.email} is ready: sign in at /platform/login")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create the demo stores (idempotent) and print their logins."""
+    from core.demo import seed_demo
+
+    for line in seed_demo():
+        click.echo(line)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(burst):
+    """Run an rq worker (with the scheduler) on the high, default and low queues."""
+    from rq import Worker
+
+    backend = current_app.extensions["duoshop_jobs"]
+    if backend.name != "rq":
+        raise click.UsageError("set REDIS_URL to run a separate worker; without it jobs run in the web process")
+    Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
+
+
+def register_commands(app):
+    for command in (create_admin_command, seed_demo_command, worker_command):
+        app.cli.add_command(command)

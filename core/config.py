@@ -1,0 +1,129 @@
+"""Configuration, read from environment variables with safe development defaults.
+
+One class per environment; ``create_app`` picks one by ``DUOSHOP_ENV``. Production
+refuses to start with the development secret key or without a real database.
+"""
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# 32 zero-ish bytes in url-safe base64: fine on a laptop, refused in production.
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _sqlite_url(instance_path, filename):
+    return "sqlite:///" + os.path.join(instance_path, filename)
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+    PII_ENCRYPTION_KEY = _env("PII_ENCRYPTION_KEY", DEV_PII_KEY)
+    # Host that serves sign-up, /console, /platform and /api; stores live on subdomains.
+    PLATFORM_DOMAIN = _env("PLATFORM_DOMAIN", "localhost:5000")
+    PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    # Role that owns the schema and runs migrations; the app itself may connect as a
+    # lesser role so PostgreSQL row-level security applies to it.
+    MIGRATION_DATABASE_URL = _env("MIGRATION_DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+    # "rq" (Redis), "thread" (in-process worker) or "eager" (run at once, tests).
+    JOB_MODE = _env("JOB_MODE")
+    RQ_QUEUE_PREFIX = _env("RQ_QUEUE_PREFIX", "")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    SIGNUP_RATE_LIMIT = _env("SIGNUP_RATE_LIMIT", "20 per hour")
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    TRIAL_DAYS = int(_env("TRIAL_DAYS", "14"))
+    WTF_CSRF_TIME_LIMIT = None
+    # Host-only session cookie: a store's subdomain never sees another host's session.
+    SESSION_COOKIE_DOMAIN = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+    @classmethod
+    def finalize(cls, app):
+        """Fill defaults that depend on the instance path and check the result."""
+        cfg = app.config
+        if not cfg["SQLALCHEMY_DATABASE_URI"]:
+            cfg["SQLALCHEMY_DATABASE_URI"] = _sqlite_url(app.instance_path, "duoshop.db")
+        cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+        if cfg.get("MIGRATION_DATABASE_URL"):
+            cfg["MIGRATION_DATABASE_URL"] = normalize_database_url(cfg["MIGRATION_DATABASE_URL"])
+        if not cfg["JOB_MODE"]:
+            cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
+        if not cfg["RATELIMIT_STORAGE_URI"]:
+            cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    DEBUG = False  # the Werkzeug debugger is never on by default: it executes code
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    PLATFORM_DOMAIN = "duoshop.test"
+    JOB_MODE = None
+    LOGIN_RATE_LIMIT = "5 per minute"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def finalize(cls, app):
+        cfg = app.config
+        if cfg["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(cfg["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be set to a random value of 32+ characters in production")
+        if not cfg["SQLALCHEMY_DATABASE_URI"]:
+            raise ConfigError("DATABASE_URL must be set in production")
+        if cfg["PII_ENCRYPTION_KEY"] in (None, "", DEV_PII_KEY):
+            raise ConfigError("PII_ENCRYPTION_KEY must be set in production")
+        if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise ConfigError("production needs PostgreSQL, not SQLite")
+        super().finalize(app)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def normalize_database_url(url):
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def config_for(name=None):
+    name = name or _env("DUOSHOP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"unknown DUOSHOP_ENV {name!r}; use one of {sorted(CONFIGS)}") from None

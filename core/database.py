@@ -1,0 +1,30 @@
+"""Database wiring: model registration for migrations, SQLite foreign keys."""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def import_domain_modules():
+    """Import every package's models (so Alembic and the ORM see all tables) and the
+    services that register provisioning steps."""
+    import billing.models  # noqa: F401
+    import billing.subscriptions  # noqa: F401
+    import commerce.catalog.models  # noqa: F401
+    import commerce.catalog.service  # noqa: F401
+    import core.audit  # noqa: F401
+    import tenants.models  # noqa: F401
+    import themes.models  # noqa: F401
+    import themes.pages  # noqa: F401
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys unless asked, and composite FKs are our tenant wall.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def init_app(app):
+    import_domain_modules()

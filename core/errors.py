@@ -1,0 +1,122 @@
+"""One mapping from errors to responses: HTML pages for browsers, problem details for /api.
+
+Views raise; nothing below a view builds an error response itself.
+"""
+import logging
+
+from flask import g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Upload too large"),
+    422: _l("Please check your input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
+}
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("You need to sign in to see this page."),
+    403: _l("Your account is not allowed to do this."),
+    404: _l("We could not find what you were looking for."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("Someone else changed this in the meantime. Reload and try again."),
+    413: _l("The file you sent is too large."),
+    422: _l("Some of what you entered is not valid."),
+    429: _l("You are doing that too often. Please wait a minute and try again."),
+    500: _l("An unexpected error happened on our side. It has been logged; please try again."),
+    503: _l("The service is temporarily unavailable. Please try again shortly."),
+}
+
+
+class DomainError(Exception):
+    """A business rule refused the request; ``status`` and ``message`` reach the user."""
+
+    status = 422
+
+    def __init__(self, message, *, status=None, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        if status is not None:
+            self.status = status
+
+
+def wants_problem_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/problem+json"
+
+
+def error_response(status, detail=None, *, template="errors/error.html", title=None, **context):
+    title = title or TITLES.get(status, TITLES[500])
+    detail = detail or MESSAGES.get(status, MESSAGES[500])
+    if wants_problem_json():
+        body = {
+            "type": "about:blank",
+            "title": str(title),
+            "status": status,
+            "detail": str(detail),
+            "instance": request.path,
+            "request_id": g.get("request_id"),
+        }
+        body.update({k: v for k, v in context.items() if isinstance(v, (str, int, list, dict))})
+        response = jsonify(body)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template(template, status=status, title=title, detail=detail, **context), status
+
+
+def init_app(app):
+    from tenants.resolve import StoreNotFound
+
+    @app.errorhandler(StoreNotFound)
+    def store_not_found(exc):
+        return error_response(
+            404,
+            _l("There is no store at this address. Check the link, or ask the shop for its current address."),
+            title=_l("Store not found"),
+            template="errors/store_not_found.html",
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, _l("The form expired or did not come from this site. Reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        response = error_response(exc.code or 500)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response = _with_header(response, "Allow", ", ".join(exc.valid_methods))
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("unhandled error")
+        from core.extensions import db
+
+        db.session.rollback()
+        return error_response(InternalServerError.code)
+
+
+def _with_header(response, name, value):
+    if isinstance(response, tuple):
+        body, status = response
+        return body, status, {name: value}
+    response.headers[name] = value
+    return response

@@ -1,0 +1,38 @@
+"""Language choice: the user's saved setting, then the ``lang`` cookie, then Accept-Language.
+
+Simplified Chinese is the default; every user-facing string goes through Flask-Babel.
+"""
+from flask import abort, current_app, has_request_context, redirect, request
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def select_locale():
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    saved = getattr(current_user, "locale", None) if current_user else None
+    if saved in languages:
+        return saved
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def set_language(code):
+    """Remember the visitor's language in a cookie and go back where they were."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.referrer if _same_host(request.referrer) else "/"
+    response = redirect(target)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _same_host(url):
+    from urllib.parse import urlsplit
+
+    return bool(url) and urlsplit(url).netloc == request.host

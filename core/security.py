@@ -1,0 +1,40 @@
+"""Response security headers. Framing is denied except for views that opt in."""
+from functools import wraps
+
+from flask import current_app, g
+
+BASE_CSP = (
+    "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def frameable_by_console(view):
+    """Let the merchant console embed this view (the page builder's live preview)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.frameable_by_console = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _set_security_headers(response):
+    headers = response.headers
+    if g.get("frameable_by_console"):
+        scheme = current_app.config["PREFERRED_URL_SCHEME"]
+        ancestors = f"{scheme}://{current_app.config['PLATFORM_DOMAIN']}"
+        headers["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors {ancestors}"
+    else:
+        headers["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors 'none'"
+        headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def init_app(app):
+    app.after_request(_set_security_headers)

@@ -1,0 +1,1 @@
+"""Tenancy: stores, their domains and AppIDs, staff, resolution, scoping, provisioning."""

@@ -1,0 +1,57 @@
+"""Per-request tenant resolution: sets ``g.site``, ``g.tenant`` and the tenant context.
+
+Blueprints declare which site they serve (``SITE_BLUEPRINTS``); a platform screen asked
+for on a store host, or a store page on the platform host, is a 404 like any unknown path.
+"""
+from flask import current_app, g, request
+from werkzeug.exceptions import NotFound
+
+from tenants.context import enter_tenant, leave_tenant
+from tenants.resolve import PLATFORM, STORE, StoreNotFound, resolve_tenant
+
+# Blueprint name → the site it belongs to. Blueprints absent here serve both.
+SITE_BLUEPRINTS = {}
+
+
+def serve_on(site, blueprint):
+    """Declare that ``blueprint`` answers only on ``site`` (PLATFORM or STORE)."""
+    SITE_BLUEPRINTS[blueprint.name] = site
+    return blueprint
+
+
+def init_app(app):
+    app.before_request(_resolve_request_tenant)
+    app.teardown_request(_leave_request_tenant)
+
+
+def _resolve_request_tenant():
+    g.site, g.tenant = PLATFORM, None
+    if request.endpoint == "static":
+        return None
+    try:
+        resolution = resolve_tenant(
+            request.host,
+            platform_domain=current_app.config["PLATFORM_DOMAIN"],
+            path=request.path,
+            appid_header=request.headers.get("X-Duoshop-AppID"),
+            referer=request.headers.get("Referer"),
+        )
+    except StoreNotFound:
+        g.site = STORE
+        raise
+    g.site, g.tenant = resolution.site, resolution.tenant
+    if g.tenant is not None:
+        g._tenant_token = enter_tenant(g.tenant.id)
+    wanted = SITE_BLUEPRINTS.get(request.blueprint)
+    if wanted is not None and wanted != g.site:
+        raise NotFound()
+    return None
+
+
+def _leave_request_tenant(exc):
+    token = g.pop("_tenant_token", None)
+    if token is not None:
+        leave_tenant(token)
+
+
+__all__ = ["PLATFORM", "STORE", "SITE_BLUEPRINTS", "init_app", "serve_on"]

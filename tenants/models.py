@@ -1,0 +1,111 @@
+"""Stores (tenants), their custom domains, mini-program AppIDs and staff accounts."""
+import re
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.crypto import EncryptedText
+from core.extensions import db
+from core.models import Timestamped
+from tenants.scoping import TenantScoped
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$")
+# Names a store may never take: they are ours, or they would confuse shoppers.
+RESERVED_SLUGS = frozenset(
+    """www api admin console platform static assets cdn media img images mail smtp
+    pay payment payments wechat weixin wx sandbox help support docs blog status app
+    apps login logout signup register account accounts billing shop store stores
+    duoshop root system test dev staging ftp ns ns1 ns2 mx""".split()
+)
+
+
+class Tenant(Timestamped, db.Model):
+    __tablename__ = "tenants"
+
+    PROVISIONING = "provisioning"  # signed up; the provisioning job has not finished
+    ACTIVE = "active"  # open for business
+    SUSPENDED = "suspended"  # closed by the platform (billing or abuse); data kept
+    STATUSES = (PROVISIONING, ACTIVE, SUSPENDED)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=PROVISIONING)
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    provisioned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def is_open(self):
+        return self.status == self.ACTIVE
+
+    def __repr__(self):
+        return f"<Tenant {self.slug}>"
+
+
+class Domain(TenantScoped, Timestamped, db.Model):
+    """A merchant's own hostname; it serves the store only once verified."""
+
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(253), unique=True, nullable=False)
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    verification_token: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class MiniProgram(TenantScoped, Timestamped, db.Model):
+    """A WeChat mini-program bound to the store; its AppID routes API calls here."""
+
+    __tablename__ = "mini_programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str | None] = mapped_column(String(80))
+
+
+class StaffUser(UserMixin, TenantScoped, Timestamped, db.Model):
+    """A merchant-side account. Email is unique within one store, not across stores."""
+
+    __tablename__ = "staff_users"
+    __tenant_table_args__ = (UniqueConstraint("tenant_id", "email"),)
+
+    OWNER = "owner"  # everything, including billing and staff
+    ADMIN = "admin"  # everything but billing and ownership
+    OPERATOR = "operator"  # day-to-day: catalog, orders, pages
+    VIEWER = "viewer"  # read-only
+    ROLES = (OWNER, ADMIN, OPERATOR, VIEWER)
+    STAFF_MANAGERS = (OWNER, ADMIN)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(80))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=VIEWER)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    invite_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        # Flask-Login id carries the kind and tenant so the loader never guesses.
+        return f"staff:{self.tenant_id}:{self.id}"
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def can_manage_staff(self):
+        return self.role in self.STAFF_MANAGERS
+
+    def can_edit(self):
+        return self.role != self.VIEWER

@@ -1,0 +1,177 @@
+"""Fixtures shared by every test.
+
+Two modes, chosen by the environment like the app itself:
+- ``DATABASE_URL`` set (PostgreSQL): a fresh database per test session, migrated by the
+  owner (the URL's role) while the app connects as ``duoshop_app``, an ordinary role, so
+  row-level security really applies; dropped at the end.
+- unset: a temporary SQLite file, migrated the same way.
+``REDIS_URL`` set: jobs go to real rq queues with a per-session prefix and a real worker
+drains them; unset: jobs run eagerly in-process.
+"""
+import os
+import re
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core.app import create_app
+from core.config import normalize_database_url
+from core.extensions import db, limiter
+
+APP_ROLE = "duoshop_app"
+PLATFORM_HOST = "duoshop.test"
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+class HostClient(FlaskClient):
+    """A test client bound to one host, as a browser on that address would be."""
+
+    def __init__(self, *args, host=PLATFORM_HOST, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.host = host
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().open(*args, **kwargs)
+
+
+def _postgres_urls(admin_url):
+    """Create a fresh database and the app role; return (owner_url, app_url, drop)."""
+    admin = make_url(normalize_database_url(admin_url))
+    name = f"duoshop_test_{RUN_ID}"
+    server = create_engine(admin.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).scalar()
+        if not exists:
+            conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+
+    def drop():
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+    owner = admin.set(database=name)
+    app_url = owner.set(username=APP_ROLE, password=None)
+    return owner.render_as_string(hide_password=False), app_url.render_as_string(hide_password=False), drop
+
+
+def _test_overrides(tmp_path_factory):
+    overrides = {"PLATFORM_DOMAIN": PLATFORM_HOST, "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}"}
+    drop = None
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url:
+        owner_url, app_url, drop = _postgres_urls(database_url)
+        overrides.update(SQLALCHEMY_DATABASE_URI=app_url, MIGRATION_DATABASE_URL=owner_url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        overrides.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", MIGRATION_DATABASE_URL=None)
+    if os.environ.get("REDIS_URL"):
+        overrides.update(JOB_MODE="rq", REDIS_URL=os.environ["REDIS_URL"], RQ_QUEUE_PREFIX=f"test-{RUN_ID}:",
+                         RATELIMIT_STORAGE_URI=os.environ["REDIS_URL"])
+    else:
+        overrides.update(JOB_MODE="eager", REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
+    return overrides, drop
+
+
+def _migrate(app):
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        owner_url = app.config.get("MIGRATION_DATABASE_URL")
+        if owner_url:
+            engine = create_engine(owner_url)
+            with engine.begin() as conn:
+                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
+                conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_overrides(tmp_path_factory):
+    overrides, drop = _test_overrides(tmp_path_factory)
+    yield overrides
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def app(app_overrides):
+    application = create_app("test", overrides=app_overrides)
+    application.test_client_class = HostClient
+    _migrate(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_engine(app):
+    """A connection as the schema owner: test bookkeeping, raw SQL checks."""
+    url = app.config.get("MIGRATION_DATABASE_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app, owner_engine):
+    yield
+    with app.app_context():
+        db.session.remove()
+        limiter.reset()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with owner_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def platform_client(app):
+    return app.test_client(host=PLATFORM_HOST)
+
+
+@pytest.fixture
+def store_client(app):
+    """``store_client("demo")`` → a client on demo.duoshop.test."""
+    return lambda slug: app.test_client(host=f"{slug}.{PLATFORM_HOST}")
+
+
+@pytest.fixture
+def jobs(app):
+    """Run what was enqueued: a real rq worker on Redis, or the eager backend's schedule."""
+
+    class Jobs:
+        backend = app.extensions["duoshop_jobs"]
+
+        def drain(self):
+            if self.backend.name == "rq":
+                from rq import SimpleWorker
+
+                with app.app_context():
+                    SimpleWorker(self.backend.queues(), connection=self.backend.connection).work(burst=True)
+
+    return Jobs()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(client, path):
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)

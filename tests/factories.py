@@ -1,0 +1,67 @@
+"""Builders for test data, through the same services the product uses."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from commerce.catalog.models import Category, Product
+from core.extensions import db
+from tenants.context import tenant_context
+from tenants.models import StaffUser
+from tenants.provisioning import provision_store
+from tenants.service import sign_up_merchant
+
+DEFAULT_PASSWORD = "correct-horse-42"
+
+
+@dataclass
+class Store:
+    id: int
+    slug: str
+    owner_email: str
+    password: str = DEFAULT_PASSWORD
+
+
+def create_store(slug, *, name=None, email=None, provision=True):
+    """A signed-up (and by default provisioned) store. Needs an app context."""
+    email = email or f"owner@{slug}.test"
+    tenant, _ = sign_up_merchant(email=email, password=DEFAULT_PASSWORD, store_name=name or slug.title(), slug=slug)
+    db.session.commit()
+    if provision:
+        with tenant_context(tenant):
+            provision_store(tenant.id)
+    return Store(tenant.id, slug, email)
+
+
+def create_product(store, title, *, price=1000, stock=10, status=Product.ON_SALE, category_name=None):
+    with tenant_context(store.id):
+        category_id = None
+        if category_name:
+            category = db.session.scalar(select(Category).where(Category.name == category_name))
+            if category is None:
+                category = Category(name=category_name)
+                db.session.add(category)
+                db.session.flush()
+            category_id = category.id
+        product = Product(title=title, price=price, stock=stock, status=status, category_id=category_id)
+        db.session.add(product)
+        db.session.commit()
+        return product.id
+
+
+def create_staff(store, email, role, password=DEFAULT_PASSWORD):
+    with tenant_context(store.id):
+        user = StaffUser(email=email, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def login_staff(client, store, email=None, password=None):
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client, "/console/login")
+    return client.post("/console/login", data={
+        "csrf_token": token, "slug": store.slug, "email": email or store.owner_email,
+        "password": password or store.password,
+    })

@@ -1,0 +1,1 @@
+"""Themes, the block registry and the page renderer (the page builder's domain)."""
