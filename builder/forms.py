@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from tenants.models import StaffUser
@@ -39,7 +40,7 @@ def _role_choices():
         StaffUser.OPERATOR: _l("Operator — catalog, orders and pages"),
         StaffUser.VIEWER: _l("Viewer — read only"),
     }
-    return [(role, label) for role, label in labels.items()]
+    return [SelectChoice(role, label) for role, label in labels.items()]
 
 
 class InviteStaffForm(FlaskForm):

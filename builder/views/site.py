@@ -9,6 +9,7 @@ from core.errors import DomainError
 from core.extensions import db, limiter
 from core.jobs import enqueue
 from core.sites import home_view
+from tenants.context import tenant_context
 from tenants.middleware import PLATFORM
 from tenants.provisioning import provision_store
 from tenants.service import sign_up_merchant
@@ -36,7 +37,8 @@ def signup():
             return render_template("builder/signup.html", form=form), refusal.status
         db.session.commit()
         enqueue(provision_store, tenant.id, tenant_id=tenant.id, queue="high")
-        login_user(owner)
+        with tenant_context(tenant):  # reloading the committed owner is a scoped read
+            login_user(owner)
         return redirect(url_for("console.dashboard", welcome=1))
     status = 422 if form.errors else 200
     return render_template("builder/signup.html", form=form), status
