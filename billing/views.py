@@ -112,7 +112,7 @@ def domain_verify(tenant_id, domain_id):
         domain = db.session.scalar(select(Domain).where(Domain.id == domain_id)) or abort(404)
         set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
         db.session.commit()
-    flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
+        flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
     return redirect(url_for("platform.tenant_detail", tenant_id=tenant.id))
 
 

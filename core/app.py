@@ -5,7 +5,7 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 
 from core import database, errors, jobs, request_log, security
-from core.config import config_for
+from core.config import config_for, from_environment
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, set_language
 from core.money import format_money
@@ -24,6 +24,7 @@ def create_app(config_name=None, overrides=None):
     )
     config = config_for(config_name)
     app.config.from_object(config)
+    app.config.update(from_environment())
     app.config.update(overrides or {})
     config.finalize(app)
     app.json.ensure_ascii = False  # shoppers' and merchants' Chinese stays readable in JSON

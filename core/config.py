@@ -23,30 +23,57 @@ def _sqlite_url(instance_path, filename):
     return "sqlite:///" + os.path.join(instance_path, filename)
 
 
+# Environment variable → config key. Read when the app is created, not at import.
+ENVIRONMENT_KEYS = {
+    "SECRET_KEY": "SECRET_KEY",
+    "PII_ENCRYPTION_KEY": "PII_ENCRYPTION_KEY",
+    "PLATFORM_DOMAIN": "PLATFORM_DOMAIN",
+    "PREFERRED_URL_SCHEME": "PREFERRED_URL_SCHEME",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "MIGRATION_DATABASE_URL": "MIGRATION_DATABASE_URL",
+    "REDIS_URL": "REDIS_URL",
+    "JOB_MODE": "JOB_MODE",
+    "RQ_QUEUE_PREFIX": "RQ_QUEUE_PREFIX",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "SIGNUP_RATE_LIMIT": "SIGNUP_RATE_LIMIT",
+    "TRIAL_DAYS": "TRIAL_DAYS",
+    "LOG_LEVEL": "LOG_LEVEL",
+}
+
+
+def from_environment():
+    """The config values the environment sets (empty variables count as unset)."""
+    values = {key: _env(var) for var, key in ENVIRONMENT_KEYS.items() if _env(var) is not None}
+    if "TRIAL_DAYS" in values:
+        values["TRIAL_DAYS"] = int(values["TRIAL_DAYS"])
+    return values
+
+
 class BaseConfig:
     ENV_NAME = "base"
-    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
-    PII_ENCRYPTION_KEY = _env("PII_ENCRYPTION_KEY", DEV_PII_KEY)
+    SECRET_KEY = DEV_SECRET_KEY
+    PII_ENCRYPTION_KEY = DEV_PII_KEY
     # Host that serves sign-up, /console, /platform and /api; stores live on subdomains.
-    PLATFORM_DOMAIN = _env("PLATFORM_DOMAIN", "localhost:5000")
-    PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
-    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    PLATFORM_DOMAIN = "localhost:5000"
+    PREFERRED_URL_SCHEME = "http"
+    SQLALCHEMY_DATABASE_URI = None
     # Role that owns the schema and runs migrations; the app itself may connect as a
     # lesser role so PostgreSQL row-level security applies to it.
-    MIGRATION_DATABASE_URL = _env("MIGRATION_DATABASE_URL")
+    MIGRATION_DATABASE_URL = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    REDIS_URL = _env("REDIS_URL")
+    REDIS_URL = None
     # "rq" (Redis), "thread" (in-process worker) or "eager" (run at once, tests).
-    JOB_MODE = _env("JOB_MODE")
-    RQ_QUEUE_PREFIX = _env("RQ_QUEUE_PREFIX", "")
-    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI")
+    JOB_MODE = None
+    RQ_QUEUE_PREFIX = ""
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
-    SIGNUP_RATE_LIMIT = _env("SIGNUP_RATE_LIMIT", "20 per hour")
+    LOGIN_RATE_LIMIT = "10 per minute"
+    SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
-    TRIAL_DAYS = int(_env("TRIAL_DAYS", "14"))
+    TRIAL_DAYS = 14
     WTF_CSRF_TIME_LIMIT = None
     # Host-only session cookie: a store's subdomain never sees another host's session.
     SESSION_COOKIE_DOMAIN = False
@@ -56,7 +83,7 @@ class BaseConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_LEVEL = "INFO"
 
     @classmethod
     def finalize(cls, app):
@@ -82,7 +109,6 @@ class TestConfig(BaseConfig):
     ENV_NAME = "test"
     TESTING = True
     PLATFORM_DOMAIN = "duoshop.test"
-    JOB_MODE = None
     LOGIN_RATE_LIMIT = "5 per minute"
 
 

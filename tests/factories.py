@@ -23,7 +23,7 @@ class Store:
 
 def create_store(slug, *, name=None, email=None, provision=True):
     """A signed-up (and by default provisioned) store. Needs an app context."""
-    email = email or f"owner@{slug}.test"
+    email = email or f"owner@{slug}.example.com"
     tenant, _ = sign_up_merchant(email=email, password=DEFAULT_PASSWORD, store_name=name or slug.title(), slug=slug)
     db.session.commit()
     if provision:
@@ -61,7 +61,7 @@ def login_staff(client, store, email=None, password=None):
     from tests.conftest import csrf_from
 
     token = csrf_from(client, "/console/login")
-    return client.post("/console/login", data={
+    return client.post("/console/login", headers={"Accept-Language": "en"}, data={
         "csrf_token": token, "slug": store.slug, "email": email or store.owner_email,
         "password": password or store.password,
     })

@@ -23,6 +23,12 @@ def get_staff_or_404(user_id):
     return user
 
 
+def require_staff_manager():
+    """:raise 403: the signed-in staff member may not manage the team"""
+    if not current_user.can_manage_staff():
+        abort(403)
+
+
 def _render(form, status=200):
     staff = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
     return render_template("builder/staff.html", staff=staff, form=form, role_form=ChangeRoleForm()), status
@@ -35,6 +41,7 @@ def staff_list():
 
 @console_bp.route("/staff/invite", methods=["POST"])
 def staff_invite():
+    require_staff_manager()
     form = InviteStaffForm()
     if not form.validate_on_submit():
         return _render(form, 422)
@@ -52,6 +59,7 @@ def staff_invite():
 
 @console_bp.route("/staff/<int:user_id>/role", methods=["POST"])
 def staff_change_role(user_id):
+    require_staff_manager()
     user = get_staff_or_404(user_id)
     form = ChangeRoleForm()
     if not form.validate_on_submit():

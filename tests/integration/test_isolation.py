@@ -79,7 +79,7 @@ def test_console_lists_only_own_staff(world, platform_client):
     login_staff(platform_client, demo)
     page = platform_client.get("/console/staff").get_data(as_text=True)
     assert page.count(SHARED_EMAIL) == 1
-    assert "owner@tea.test" not in page and "owner@demo.test" in page
+    assert "owner@tea.example.com" not in page and "owner@demo.example.com" in page
 
 
 def test_crafted_role_change_for_other_stores_staff_is_refused(world, platform_client):
@@ -128,4 +128,4 @@ def test_staff_list_query_in_service_context_is_scoped(world):
     demo, _tea, _ids = world
     with tenant_context(demo.id):
         emails = db.session.scalars(select(StaffUser.email)).all()
-    assert sorted(emails) == sorted([SHARED_EMAIL, "owner@demo.test"])
+    assert sorted(emails) == sorted([SHARED_EMAIL, "owner@demo.example.com"])
