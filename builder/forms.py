@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from tenants.models import StaffUser
+from tenants.service import MIN_PASSWORD_LENGTH
 
 
 def _req():
@@ -14,14 +15,11 @@ def _req():
 
 class SignupForm(FlaskForm):
     store_name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
-    slug = StringField(
-        _l("Store address"),
-        validators=[_req(), Length(min=3, max=32)],
-        description=_l("Lowercase letters, digits and hyphens; your store will live at https://<address>.%(domain)s"),
-    )
+    slug = StringField(_l("Store address"), validators=[_req(), Length(min=3, max=32)])
     email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[_req(), Length(max=128)],
-                             description=_l("At least 10 characters, mixing letters with digits or symbols."))
+                             description=_l("At least %(n)d characters, mixing letters with digits or symbols.",
+                                            n=MIN_PASSWORD_LENGTH))
 
 
 class StaffLoginForm(FlaskForm):

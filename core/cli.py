@@ -2,6 +2,7 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from core.extensions import db
 
@@ -19,7 +20,8 @@ def create_admin_command(email, password):
     try:
         check_password_strength(password, email=email)
     except WeakPassword as refusal:
-        raise click.BadParameter(str(refusal.message), param_hint="--password") from None
+        with force_locale("en"):  # click's own messages are English: keep the line in one language
+            raise click.BadParameter(str(refusal.message), param_hint="--password") from None
     admin = create_platform_admin(email=email, password=password)
     db.session.commit()
     click.echo(f"Platform admin {admin.email} is ready: sign in at /platform/login")

@@ -24,7 +24,8 @@ def landing():
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
 def signup():
     form = SignupForm()
-    form.slug.description = _("Your store will live at %(url)s", url=f"<address>.{current_app.config['PLATFORM_DOMAIN']}")
+    form.slug.description = _("Lowercase letters, digits and hyphens. Your store will live at %(example)s",
+                              example=f"my-shop.{current_app.config['PLATFORM_DOMAIN']}")
     if form.validate_on_submit():
         try:
             tenant, owner = sign_up_merchant(

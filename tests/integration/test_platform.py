@@ -49,7 +49,7 @@ def test_admin_sees_every_store_with_its_trial(stores, platform_client):
     login_admin(platform_client)
     page = platform_client.get("/platform/", headers=EN).get_data(as_text=True)
     assert "Demo Shop" in page and "Tea House" in page
-    assert page.count("trialing") == 2
+    assert page.count("Professional · Trial") == 2
 
 
 def test_store_list_search_and_status_filter(stores, platform_client):
