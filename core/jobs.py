@@ -13,7 +13,7 @@ import itertools
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 
@@ -73,13 +73,13 @@ class EagerBackend:
 
     def enqueue(self, func, args, *, tenant_id, queue, delay, job_id):
         if delay:
-            self.scheduled.append((datetime.now(timezone.utc) + delay, func, tenant_id, args))
+            self.scheduled.append((datetime.now(UTC) + delay, func, tenant_id, args))
             return None
         return run_job(func, tenant_id, args)
 
     def run_due(self, now=None):
         """Run the scheduled jobs whose time has come (tests pass a simulated ``now``)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         due = [job for job in self.scheduled if job[0] <= now]
         self.scheduled = [job for job in self.scheduled if job[0] > now]
         return [run_job(func, tenant_id, args) for _, func, tenant_id, args in due]

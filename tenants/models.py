@@ -15,10 +15,7 @@ from tenants.scoping import TenantScoped
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$")
 # Names a store may never take: they are ours, or they would confuse shoppers.
 RESERVED_SLUGS = frozenset(
-    """www api admin console platform static assets cdn media img images mail smtp
-    pay payment payments wechat weixin wx sandbox help support docs blog status app
-    apps login logout signup register account accounts billing shop store stores
-    duoshop root system test dev staging ftp ns ns1 ns2 mx""".split()
+    ["www", "api", "admin", "console", "platform", "static", "assets", "cdn", "media", "img", "images", "mail", "smtp", "pay", "payment", "payments", "wechat", "weixin", "wx", "sandbox", "help", "support", "docs", "blog", "status", "app", "apps", "login", "logout", "signup", "register", "account", "accounts", "billing", "shop", "store", "stores", "duoshop", "root", "system", "test", "dev", "staging", "ftp", "ns", "ns1", "ns2", "mx"]
 )
 
 

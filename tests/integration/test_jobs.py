@@ -1,7 +1,7 @@
 """Jobs: one enqueue, tenant context inside the job, retries with backoff, scheduling."""
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -46,7 +46,7 @@ def test_eager_backend_runs_delayed_jobs_only_when_due(app_ctx):
     backend.enqueue(remember_tenant, ("later",), tenant_id=7, queue="default", delay=timedelta(minutes=30),
                     job_id=None)
     assert backend.run_due() == [] and CALLS == []
-    backend.run_due(now=datetime.now(timezone.utc) + timedelta(minutes=31))
+    backend.run_due(now=datetime.now(UTC) + timedelta(minutes=31))
     assert CALLS == [("later", 7)]
 
 

@@ -8,8 +8,8 @@ from core.jobs import enqueue
 from tenants.context import current_tenant_id, tenant_context
 from tenants.models import Tenant
 from tenants.provisioning import provision_store
-from themes.models import Page
 from tests.factories import create_store
+from themes.models import Page
 
 
 def snapshot(store):

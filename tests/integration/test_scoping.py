@@ -123,14 +123,13 @@ def test_database_rejects_cross_tenant_reference_even_with_raw_sql(two_stores, o
     with owner_engine.begin() as conn:
         tea_category = conn.execute(text("SELECT id FROM categories WHERE tenant_id = :t LIMIT 1"),
                                     {"t": tea.id}).scalar()
-    with pytest.raises(IntegrityError):
-        with owner_engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            conn.execute(text(
-                "INSERT INTO products (tenant_id, title, price, stock, status, category_id, created_at, updated_at) "
-                "VALUES (:t, 'x', 1, 0, 'draft', :c, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
-                {"t": demo.id, "c": tea_category})
+    with pytest.raises(IntegrityError), owner_engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.execute(text(
+            "INSERT INTO products (tenant_id, title, price, stock, status, category_id, created_at, updated_at) "
+            "VALUES (:t, 'x', 1, 0, 'draft', :c, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+            {"t": demo.id, "c": tea_category})
 
 
 @pytest.mark.postgres
@@ -148,11 +147,10 @@ def test_raw_sql_sees_only_the_tenant_named_in_the_transaction_setting(two_store
         conn.execute(text("SELECT set_config('duoshop.tenant_id', :t, true)"), {"t": str(demo.id)})
         assert conn.execute(text("SELECT id FROM products")).scalars().all() == [demo_shirt]
         # Writing into another tenant is refused by the policy's WITH CHECK.
-        with pytest.raises(ProgrammingError):
-            with conn.begin_nested():
-                conn.execute(text(
-                    "INSERT INTO categories (tenant_id, name, position, created_at, updated_at) "
-                    "VALUES (:t, 'x', 0, now(), now())"), {"t": tea.id})
+        with pytest.raises(ProgrammingError), conn.begin_nested():
+            conn.execute(text(
+                "INSERT INTO categories (tenant_id, name, position, created_at, updated_at) "
+                "VALUES (:t, 'x', 0, now(), now())"), {"t": tea.id})
     with db.engine.connect() as conn:  # the setting was transaction-local: gone now
         assert conn.execute(text("SELECT count(*) FROM products")).scalar() == 0
 

@@ -8,9 +8,9 @@ from core.audit import AuditLog
 from core.extensions import db
 from tenants.context import tenant_context
 from tenants.models import StaffUser, Tenant
-from themes.models import Page
 from tests.conftest import csrf_from
 from tests.factories import create_store
+from themes.models import Page
 
 GOOD = {"store_name": "小王的店", "slug": "xiaowang", "email": "Wang@Example.com", "password": "tea-and-cake-99"}
 
