@@ -28,8 +28,8 @@ run: translations
 	@echo "  Platform (sign-up):        http://localhost:$(PORT)/"
 	@echo "  Merchant console:          http://localhost:$(PORT)/console/login"
 	@echo "  Demo storefronts:          http://demo.localhost:$(PORT)/   http://tea.localhost:$(PORT)/"
-	@echo "  Mini-program API (by host): http://demo.localhost:$(PORT)/api/v1/products"
-	@echo "  Platform console:          http://localhost:$(PORT)/platform  (create an admin: $(FLASK) create-admin)"
+	@echo "  Mini-program API:          http://demo.localhost:$(PORT)/api/v1/products"
+	@echo "  Platform console:          http://localhost:$(PORT)/platform/login"
 	@echo ""
 	PLATFORM_DOMAIN=localhost:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -1,6 +1,8 @@
 """Demo data for ``make run``: two stores with owners, categories and products."""
 from sqlalchemy import select
 
+from billing.models import PlatformAdmin
+from billing.platform import create_platform_admin
 from commerce.catalog.models import Category, Product
 from core.extensions import db
 from tenants.context import tenant_context
@@ -28,8 +30,11 @@ DEMO_STORES = [
 ]
 
 
+DEMO_ADMIN = ("admin@duoshop.test", "platform-admin-2026")
+
+
 def seed_demo():
-    """Create each demo store unless it exists; returns lines to print."""
+    """Create each demo store and a platform admin unless they exist; returns lines to print."""
     lines = []
     for spec in DEMO_STORES:
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == spec["slug"]))
@@ -44,6 +49,10 @@ def seed_demo():
             owner = db.session.scalar(select(StaffUser).where(StaffUser.role == StaffUser.OWNER))
         lines.append(f"store {spec['slug']:<5} owner login: store={spec['slug']} email={owner.email} "
                      f"password={spec['password']}")
+    if db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == DEMO_ADMIN[0])) is None:
+        create_platform_admin(email=DEMO_ADMIN[0], password=DEMO_ADMIN[1])
+        db.session.commit()
+    lines.append(f"platform admin login: email={DEMO_ADMIN[0]} password={DEMO_ADMIN[1]}")
     return lines
 
 

@@ -1,0 +1,23 @@
+"""`make run` seeds two working demo stores and a platform admin, idempotently."""
+from sqlalchemy import func, select
+
+from billing.models import PlatformAdmin
+from commerce.catalog.models import Product
+from core.demo import seed_demo
+from core.extensions import db
+from tenants.context import unscoped
+from tenants.models import Tenant
+
+
+def test_seed_creates_two_open_stores_and_running_it_again_changes_nothing(app_ctx, store_client):
+    first = seed_demo()
+    with unscoped():
+        counts = (db.session.scalar(select(func.count(Tenant.id))), db.session.scalar(select(func.count(Product.id))))
+    second = seed_demo()
+    with unscoped():
+        again = (db.session.scalar(select(func.count(Tenant.id))), db.session.scalar(select(func.count(Product.id))))
+    assert first == second and counts == again and counts[0] == 2
+    assert db.session.scalar(select(func.count(PlatformAdmin.id))) == 1
+    assert "特级绿茶礼盒" in store_client("tea").get("/").get_data(as_text=True)
+    assert "特级绿茶礼盒" not in store_client("demo").get("/").get_data(as_text=True)
+    assert any("store=demo" in line for line in first) and any("store=tea" in line for line in first)
