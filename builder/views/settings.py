@@ -34,47 +34,38 @@ def _refused(form, refusal, default_field):
     return refusal.status
 
 
+def _submit(form, form_name, default_field, save, done_message):
+    """Validate ``form``, run ``save(form)``, commit; on refusal re-render with the message."""
+    if not form.validate_on_submit():
+        return _render(**{form_name: form}, status=422)
+    try:
+        save(form)
+    except DomainError as refusal:
+        return _render(**{form_name: form}, status=_refused(form, refusal, default_field))
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(url_for("console.store_settings"))
+
+
 @console_bp.route("/settings", methods=["GET", "POST"])
 def store_settings():
     form = StoreSettingsForm()
     if not form.is_submitted():
         return _render()
-    if not form.validate():
-        return _render(settings_form=form, status=422)
-    try:
-        update_store_settings(actor=current_user, tenant=g.tenant, name=form.name.data,
-                              contact_email=form.contact_email.data, contact_phone=form.contact_phone.data,
-                              logo_url=form.logo_url.data)
-    except DomainError as refusal:
-        return _render(settings_form=form, status=_refused(form, refusal, "name"))
-    db.session.commit()
-    flash(_("Store settings saved."), "success")
-    return redirect(url_for("console.store_settings"))
+    return _submit(form, "settings_form", "name", lambda f: update_store_settings(
+        actor=current_user, tenant=g.tenant, name=f.name.data, contact_email=f.contact_email.data,
+        contact_phone=f.contact_phone.data, logo_url=f.logo_url.data), _("Store settings saved."))
 
 
 @console_bp.route("/settings/domains", methods=["POST"])
 def domain_add():
-    form = DomainForm()
-    if not form.validate_on_submit():
-        return _render(domain_form=form, status=422)
-    try:
-        add_custom_domain(actor=current_user, hostname=form.hostname.data)
-    except DomainError as refusal:
-        return _render(domain_form=form, status=_refused(form, refusal, "hostname"))
-    db.session.commit()
-    flash(_("Domain added. It serves your store once verified."), "success")
-    return redirect(url_for("console.store_settings"))
+    return _submit(DomainForm(), "domain_form", "hostname",
+                   lambda f: add_custom_domain(actor=current_user, hostname=f.hostname.data),
+                   _("Domain added. It serves your store once verified."))
 
 
 @console_bp.route("/settings/mini-programs", methods=["POST"])
 def mini_program_add():
-    form = MiniProgramForm()
-    if not form.validate_on_submit():
-        return _render(appid_form=form, status=422)
-    try:
-        add_mini_program(actor=current_user, appid=form.appid.data, name=form.name.data)
-    except DomainError as refusal:
-        return _render(appid_form=form, status=_refused(form, refusal, "appid"))
-    db.session.commit()
-    flash(_("Mini-program bound."), "success")
-    return redirect(url_for("console.store_settings"))
+    return _submit(MiniProgramForm(), "appid_form", "appid",
+                   lambda f: add_mini_program(actor=current_user, appid=f.appid.data, name=f.name.data),
+                   _("Mini-program bound."))

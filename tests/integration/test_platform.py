@@ -27,6 +27,14 @@ def login_admin(client, email=ADMIN_EMAIL, password=ADMIN_PASSWORD):
                        headers=EN)
 
 
+def add_unverified_domain(store, hostname):
+    with tenant_context(store.id):
+        domain = Domain(hostname=hostname, verification_token="tok")
+        db.session.add(domain)
+        db.session.commit()
+        return domain.id
+
+
 @pytest.mark.parametrize("path", ["/platform/", "/platform/tenants/1"])
 def test_platform_requires_an_admin_sign_in(stores, platform_client, path):
     response = platform_client.get(path)
@@ -69,11 +77,7 @@ def test_store_detail_shows_owner_and_audit_trail(stores, platform_client):
 
 def test_admin_verifies_a_domain_and_it_starts_serving_the_store_and_is_audited(stores, platform_client, app):
     demo, _tea = stores
-    with tenant_context(demo.id):
-        domain = Domain(hostname="shop.demo.cn", verification_token="tok")
-        db.session.add(domain)
-        db.session.commit()
-        domain_id = domain.id
+    domain_id = add_unverified_domain(demo, "shop.demo.cn")
     assert app.test_client(host="shop.demo.cn").get("/").status_code == 404
     login_admin(platform_client)
     token = csrf_from(platform_client, f"/platform/tenants/{demo.id}")
@@ -87,11 +91,7 @@ def test_admin_verifies_a_domain_and_it_starts_serving_the_store_and_is_audited(
 
 def test_verifying_another_stores_domain_through_a_crafted_url_is_404(stores, platform_client):
     demo, tea = stores
-    with tenant_context(demo.id):
-        domain = Domain(hostname="shop.demo.cn", verification_token="tok")
-        db.session.add(domain)
-        db.session.commit()
-        domain_id = domain.id
+    domain_id = add_unverified_domain(demo, "shop.demo.cn")
     login_admin(platform_client)
     token = csrf_from(platform_client, f"/platform/tenants/{tea.id}")
     response = platform_client.post(f"/platform/tenants/{tea.id}/domains/{domain_id}/verify",
