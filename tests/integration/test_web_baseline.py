@@ -5,6 +5,7 @@ import pytest
 from flask import abort
 
 from core.app import create_app
+from core.security import frameable_by_console
 from tests.conftest import HostClient
 from tests.factories import create_store, login_staff
 
@@ -50,6 +51,11 @@ def probe_app(app_overrides):
     @probe.route("/boom-for-test")
     def boom():
         raise RuntimeError("secret internal detail")
+
+    @probe.route("/preview-for-test")
+    @frameable_by_console
+    def preview():
+        return "preview"
 
     @probe.route("/log-for-test")
     def log_line():
@@ -97,3 +103,11 @@ def test_session_cookie_flags(demo, platform_client):
     response = login_staff(platform_client, demo)
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Domain" not in cookie
+
+
+def test_only_views_marked_for_the_builder_preview_may_be_framed_by_the_console(probe_app, demo):
+    client = probe_app.test_client(host="demo.duoshop.test")
+    preview = client.get("/preview-for-test")
+    assert "X-Frame-Options" not in preview.headers
+    assert "frame-ancestors http://duoshop.test" in preview.headers["Content-Security-Policy"]
+    assert client.get("/").headers["X-Frame-Options"] == "DENY"
