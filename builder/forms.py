@@ -3,21 +3,31 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from tenants.models import StaffUser
-from tenants.service import MIN_PASSWORD_LENGTH
+from tenants.errors import WeakPassword
+from tenants.service import MIN_PASSWORD_LENGTH, check_password_strength
 
 
 def _req():
     return InputRequired(message=_l("This field is required."))
 
 
+def strong_password(form, field):
+    """Check strength with the other fields, so every problem shows at once."""
+    email = form.email.data if hasattr(form, "email") else ""
+    try:
+        check_password_strength(field.data or "", email=email or "")
+    except WeakPassword as refusal:
+        raise ValidationError(str(refusal.message)) from None
+
+
 class SignupForm(FlaskForm):
     store_name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
     slug = StringField(_l("Store address"), validators=[_req(), Length(min=3, max=32)])
     email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
-    password = PasswordField(_l("Password"), validators=[_req(), Length(max=128)],
+    password = PasswordField(_l("Password"), validators=[_req(), Length(max=128), strong_password],
                              description=_l("At least %(n)d characters, mixing letters with digits or symbols.",
                                             n=MIN_PASSWORD_LENGTH))
 
@@ -29,7 +39,7 @@ class StaffLoginForm(FlaskForm):
 
 
 class AcceptInviteForm(FlaskForm):
-    password = PasswordField(_l("Choose a password"), validators=[_req(), Length(max=128)])
+    password = PasswordField(_l("Choose a password"), validators=[_req(), Length(max=128), strong_password])
 
 
 def _role_choices():

@@ -67,6 +67,12 @@ def test_bad_signup_shows_a_clear_message_and_writes_nothing(app_ctx, platform_c
     assert (count(Tenant), count(StaffUser), count(AuditLog)) == (tenants_before, staff_before, audit_before)
 
 
+def test_every_problem_is_shown_at_once(app_ctx, platform_client):
+    body = post_signup(platform_client, slug="x", email="nope", password="short").get_data(as_text=True)
+    assert "valid email address" in body and "at least 10 characters" in body and "between 3 and 32" in body
+    assert 'placeholder="None"' not in body and 'autocomplete="None"' not in body
+
+
 def test_signup_without_csrf_token_is_refused_and_writes_nothing(app_ctx, platform_client):
     response = platform_client.post("/signup", data=GOOD, headers={"Accept-Language": "en"})
     assert response.status_code == 400

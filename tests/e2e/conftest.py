@@ -1,0 +1,63 @@
+"""Browser tests: the real app in a subprocess, driven by Debian's Chromium through Playwright.
+
+A missing browser is a failure, not a skip: these tests are part of the suite.
+"""
+import pytest
+
+from tests.e2e.server import AppServer, chromium_missing_message, launch_chromium
+
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def _clean_database():
+    """Overrides the suite's per-test cleanup: these tests use the server's own database."""
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = chromium_missing_message()
+    if missing:
+        pytest.fail(missing, pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("The Python package `playwright` is missing: run "
+                    "`.venv/bin/pip install -r requirements-dev.txt`.", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(browser, tmp_path_factory):
+    """The app on a free port with a fresh, migrated and seeded SQLite database."""
+    server = AppServer(workdir=tmp_path_factory.mktemp("e2e"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_context(browser):
+    """``new_context()`` → a fresh browser profile (its own cookies), in English."""
+    contexts = []
+
+    def make(**options):
+        options.setdefault("locale", "en-US")
+        options.setdefault("extra_http_headers", {"Accept-Language": "en-US,en;q=0.9"})
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()

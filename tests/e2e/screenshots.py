@@ -1,0 +1,210 @@
+"""Screenshots of every screen, phone and desktop, in Chinese: what merchants and shoppers see.
+
+    .venv/bin/python -m tests.e2e.screenshots [--out DIR] [--only REGEX] [--locale en-US]
+
+Starts the app like the browser tests do (fresh SQLite database, demo stores, a platform
+admin), fills in a little data so lists are not empty, then writes PNGs at 375x812 and
+1280x800 to tests/e2e/screenshots/ (git-ignored). Needs Debian's ``chromium`` and a
+Chinese font (``apt-get install fonts-noto-cjk``). Prints a warning for any page wider
+than its viewport and for any script error or failed sub-resource (a CSP refusal, a
+missing file).
+"""
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.server import AppServer, chromium_missing_message, launch_chromium
+
+OUT_DIR = Path(__file__).resolve().parent / "screenshots"
+VIEWPORTS = {"375": {"width": 375, "height": 812}, "1280": {"width": 1280, "height": 800}}
+ADMIN = {"email": "admin@duoshop.test", "password": "platform-admin-2026!"}
+DEMO_OWNER = {"slug": "demo", "email": "owner@demo.test", "password": "demo-owner-2026"}
+LOCALE = "zh-CN"  # the product's default language: what merchants see
+
+
+def _context(browser, viewport, locale=LOCALE):
+    options = {"viewport": VIEWPORTS[viewport], "locale": locale,
+               "extra_http_headers": {"Accept-Language": f"{locale},{locale.split('-')[0]};q=0.9"}}
+    if viewport == "375":
+        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def _submit(page):
+    form = page.locator("main form").first
+    form.locator("button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+
+
+def sign_in_console(page, server):
+    page.goto(server.url("/console/login"))
+    page.locator("#slug").fill(DEMO_OWNER["slug"])
+    page.locator("#email").fill(DEMO_OWNER["email"])
+    page.locator("#password").fill(DEMO_OWNER["password"])
+    _submit(page)
+
+
+def sign_in_platform(page, server):
+    page.goto(server.url("/platform/login"))
+    page.locator("#email").fill(ADMIN["email"])
+    page.locator("#password").fill(ADMIN["password"])
+    _submit(page)
+
+
+def add_sample_data(browser, server):
+    """A second team member, a custom domain and a mini-program, so those lists show rows."""
+    context = _context(browser, "1280")
+    page = context.new_page()
+    sign_in_console(page, server)
+    page.goto(server.url("/console/staff"))
+    invite = page.locator("form[action$='/console/staff/invite']")
+    invite.locator("#email").fill("operator@example.com")
+    invite.locator("#role").select_option("operator")
+    invite.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+    page.goto(server.url("/console/settings"))
+    domain = page.locator("form[action$='/console/settings/domains']")
+    domain.locator("#hostname").fill("shop.example.com")
+    domain.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+    appid = page.locator("form[action$='/console/settings/mini-programs']")
+    appid.locator("#appid").fill("wx0123456789abcdef")
+    appid.locator("#name").fill("演示小程序")
+    appid.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+    context.close()
+
+
+def shots(server):
+    """(name, who, action): ``who`` is "visitor", "merchant" (the demo owner, signed in) or
+    "admin" (the platform admin, signed in); ``action`` brings the page to the screen."""
+
+    def go(path, store=None):
+        return lambda page: page.goto(server.url(path, store=store))
+
+    def signup_errors(page):
+        page.goto(server.url("/signup"))
+        page.locator("#slug").fill("ab")
+        page.locator("#email").fill("not-an-email")
+        page.locator("#password").fill("short")
+        _submit(page)
+
+    def store_detail(page):
+        page.goto(server.url("/platform/"))
+        page.get_by_role("link", name="Duoshop 演示店").click()
+        page.wait_for_load_state("load")
+
+    def product(page):
+        page.goto(server.url("/", store="demo"))
+        page.locator(".product-card").first.click()
+        page.wait_for_load_state("load")
+
+    return [
+        ("01-platform-landing", "visitor", go("/")),
+        ("02-signup-errors", "visitor", signup_errors),
+        ("03-console-login", "visitor", go("/console/login")),
+        ("04-console-dashboard", "merchant", go("/console/")),
+        ("05-console-team", "merchant", go("/console/staff")),
+        ("06-console-settings", "merchant", go("/console/settings")),
+        ("07-platform-login", "visitor", go("/platform/login")),
+        ("08-platform-stores", "admin", go("/platform/")),
+        ("09-platform-store-detail", "admin", store_detail),
+        ("10-storefront-demo", "visitor", go("/", store="demo")),
+        ("11-storefront-tea", "visitor", go("/", store="tea")),
+        ("12-product", "visitor", product),
+        ("13-store-not-found", "visitor", go("/", store="no-such-store")),
+    ]
+
+
+def _watch(page):
+    """Collect what went wrong while the page loads: script errors, failed sub-resources."""
+    problems = []
+
+    def on_console(message):
+        # A failed load is also logged as a console error; responses below say which URL.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def on_response(response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"{response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    page.on("response", on_response)
+    return problems
+
+
+def take(browser, server, out_dir, only=None, locale=LOCALE):
+    written, warnings = [], []
+    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform}
+    for viewport in VIEWPORTS:
+        contexts = {}
+        for name, who, action in shots(server):
+            if only and not re.search(only, name):
+                continue
+            if who not in contexts:
+                contexts[who] = _context(browser, viewport, locale)
+                if who in sign_in:
+                    sign_in[who](contexts[who].new_page(), server)
+            page = contexts[who].new_page()
+            problems = _watch(page)
+            action(page)
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                warnings.append(f"{name} @{viewport}: page is {overflow}px wider than the viewport")
+            warnings.extend(f"{name} @{viewport}: {problem}" for problem in problems)
+            path = out_dir / f"{name}-{viewport}.png"
+            page.screenshot(path=str(path), full_page=True)
+            written.append(path)
+            page.close()
+        for context in contexts.values():
+            context.close()
+    return written, warnings
+
+
+def cjk_font_missing():
+    """Chinese renders as empty boxes without a CJK font; the screenshots would be useless."""
+    if shutil.which("fc-list") is None:
+        return False
+    listing = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return not listing.stdout.strip()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="directory for the PNGs")
+    parser.add_argument("--only", help="regular expression: take only the matching screens")
+    parser.add_argument("--locale", default=LOCALE, help=f"browser language (default {LOCALE})")
+    args = parser.parse_args(argv)
+    missing = chromium_missing_message()
+    if missing:
+        sys.exit(missing)
+    if cjk_font_missing():
+        sys.exit("No Chinese font is installed, so every screenshot would show boxes instead of text: "
+                 "run `apt-get install -y fonts-noto-cjk`.")
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with AppServer() as server, sync_playwright() as playwright:
+        server.flask("create-admin", "--email", ADMIN["email"], "--password", ADMIN["password"])
+        browser = launch_chromium(playwright)
+        try:
+            add_sample_data(browser, server)
+            written, warnings = take(browser, server, args.out, args.only, args.locale)
+        finally:
+            browser.close()
+    for path in written:
+        print(path)
+    for warning in warnings:
+        print("WARNING:", warning, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
