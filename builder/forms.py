@@ -5,8 +5,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, URLFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from tenants.models import StaffUser
 from tenants.errors import WeakPassword
+from tenants.models import StaffUser
 from tenants.service import MIN_PASSWORD_LENGTH, check_password_strength
 
 
