@@ -3,6 +3,7 @@ import os
 
 from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import database, errors, jobs, request_log, security
 from core.config import config_for, from_environment
@@ -30,6 +31,9 @@ def create_app(config_name=None, overrides=None):
     app.json.ensure_ascii = False  # shoppers' and merchants' Chinese stays readable in JSON
     os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)

@@ -47,6 +47,8 @@ def worker_command(burst):
     backend = current_app.extensions["duoshop_jobs"]
     if backend.name != "rq":
         raise click.UsageError("set REDIS_URL to run a separate worker; without it jobs run in the web process")
+    # rq forks a child per job: hold no pooled connection a child could inherit and share.
+    db.engine.dispose()
     Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
 
 

@@ -39,14 +39,16 @@ ENVIRONMENT_KEYS = {
     "SIGNUP_RATE_LIMIT": "SIGNUP_RATE_LIMIT",
     "TRIAL_DAYS": "TRIAL_DAYS",
     "LOG_LEVEL": "LOG_LEVEL",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 
 
 def from_environment():
     """The config values the environment sets (empty variables count as unset)."""
     values = {key: _env(var) for var, key in ENVIRONMENT_KEYS.items() if _env(var) is not None}
-    if "TRIAL_DAYS" in values:
-        values["TRIAL_DAYS"] = int(values["TRIAL_DAYS"])
+    for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
+        if number in values:
+            values[number] = int(values[number])
     return values
 
 
@@ -84,6 +86,9 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     LOG_LEVEL = "INFO"
+    # How many reverse proxies (load balancer, nginx) sit in front and set X-Forwarded-*.
+    # Zero trusts none: client address, scheme and host come from the connection itself.
+    TRUSTED_PROXIES = 0
 
     @classmethod
     def finalize(cls, app):

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.extensions import db
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -108,8 +110,6 @@ def init_app(app):
         if isinstance(exc, HTTPException):
             return http_error(exc)
         log.exception("unhandled error")
-        from core.extensions import db
-
         db.session.rollback()
         return error_response(InternalServerError.code)
 

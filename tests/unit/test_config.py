@@ -91,3 +91,17 @@ def test_rate_limit_storage_defaults_to_redis_when_configured(monkeypatch):
     DevelopmentConfig.finalize(FakeApp)
     assert FakeApp.config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
     assert FakeApp.config["JOB_MODE"] == "rq"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_used(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app("development", overrides=LIMITER_SETTINGS)
+
+    @app.route("/whoami-for-test")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    response = app.test_client().get("/whoami-for-test", headers={"Host": "localhost:5000", "X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
