@@ -5,6 +5,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.extensions import db
@@ -14,6 +15,7 @@ from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, MiniProgram, St
 from tenants.resolve import APPID_PATTERN, normalize_host
 
 MIN_PASSWORD_LENGTH = 10
+_UNKNOWN_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 def check_slug(slug):
@@ -64,13 +66,14 @@ def sign_up_merchant(*, email, password, store_name, slug):
 def authenticate_staff(*, slug, email, password):
     """The active staff account for these credentials, or None (never says which part was wrong)."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == (slug or "").strip().lower()))
-    if tenant is None:
+    user = None
+    if tenant is not None:
+        with tenant_context(tenant):
+            user = db.session.scalar(select(StaffUser).where(StaffUser.email == (email or "").strip().lower()))
+    if user is None:
+        check_password_hash(_UNKNOWN_ACCOUNT_HASH, password or "")  # same work: timing names no account
         return None
-    with tenant_context(tenant):
-        user = db.session.scalar(select(StaffUser).where(StaffUser.email == (email or "").strip().lower()))
-        if user is None or not user.active or not user.check_password(password):
-            return None
-        return user
+    return user if user.active and user.check_password(password) else None
 
 
 def invite_staff(*, actor, email, role):
