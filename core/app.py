@@ -5,7 +5,7 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import database, errors, jobs, request_log, security
+from core import cache, database, errors, jobs, request_log, security
 from core.config import config_for, from_environment
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, set_language
@@ -59,6 +59,7 @@ def _init_extensions(app):
     security.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)
+    cache.init_app(app)
 
     database.init_app(app)
 
@@ -71,8 +72,9 @@ def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
     from storefront.views import api_bp, storefront_bp
+    from themes.assets import assets_bp
 
-    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp):
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp):
         app.register_blueprint(blueprint)
 
     from core.sites import register_home

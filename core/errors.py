@@ -46,16 +46,21 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, message, *, status=None, field=None):
+    def __init__(self, message, *, status=None, field=None, extra=None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        self.extra = extra or {}  # more members for the problem-details body
         if status is not None:
             self.status = status
 
 
 def wants_problem_json():
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/problem+json"
+    """API paths, and any caller (the page editor's fetch) that asks for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best
+    return best in ("application/problem+json", "application/json") or request.is_json
 
 
 def error_response(status, detail=None, *, template="errors/error.html", title=None, **context):
@@ -96,7 +101,7 @@ def init_app(app):
 
     @app.errorhandler(DomainError)
     def domain_error(exc):
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, exc.message, **exc.extra)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

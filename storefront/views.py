@@ -1,11 +1,15 @@
 """Storefront pages (store hosts) and the mini-program JSON API (/api/v1)."""
-from flask import Blueprint, abort, g, jsonify, render_template
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+from markupsafe import Markup
 
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale
 from core.extensions import csrf
 from core.sites import home_view
 from tenants.middleware import STORE, serve_on
 from tenants.resolve import StoreNotFound
+from themes.models import Page
+from themes.pages import store_theme
+from themes.published import find_published_page, render_published, store_theme_css
 
 storefront_bp = serve_on(STORE, Blueprint("storefront", __name__, template_folder="templates"))
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,15 +23,64 @@ def _require_open_store():
     return g.tenant
 
 
+@storefront_bp.app_context_processor
+def inject_store_theme():
+    """Store pages (home included, which is routed by core) link their theme's stylesheet."""
+    if g.get("site") != STORE or g.get("tenant") is None:
+        return {}
+    return {"store_theme_name": store_theme().theme}
+
+
+def _page_response(published):
+    """The published page, or 304 when the browser already has this exact version."""
+    if published is None:
+        abort(404)
+    if request.if_none_match.contains(published.etag):
+        response = Response(status=304)
+    else:
+        html = Markup(render_published(published, store=g.tenant))
+        response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
+    response.set_etag(published.etag)
+    response.cache_control.no_cache = True  # revalidate every time: ETag makes that cheap
+    return response
+
+
 @home_view(STORE)
 def home():
-    return render_template("storefront/home.html", categories=list_categories(), products=list_products_on_sale())
+    published = find_published_page(kind=Page.HOME)
+    if published is None or not published.page.published_document.get("order"):
+        # A store that has not decorated its home page yet still shows its products.
+        return render_template("storefront/home.html", categories=list_categories(), products=list_products_on_sale())
+    return _page_response(published)
+
+
+@storefront_bp.route("/p/<slug>")
+def custom_page(slug):
+    return _page_response(find_published_page(slug=slug))
 
 
 @storefront_bp.route("/products/<int:product_id>")
 def product_detail(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     return render_template("storefront/product.html", product=product)
+
+
+@storefront_bp.route("/c/<int:category_id>")
+def category(category_id):
+    categories = {c.id: c for c in list_categories()}
+    if category_id not in categories:
+        abort(404)
+    products = [p for p in list_products_on_sale(limit=200) if p.category_id == category_id]
+    return render_template("storefront/category.html", category=categories[category_id], products=products)
+
+
+@storefront_bp.route("/theme.css")
+def theme_stylesheet():
+    css, row = store_theme_css()
+    response = Response(css, mimetype="text/css")
+    response.set_etag(f"theme-{row.theme}-{row.version}")
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @api_bp.before_request

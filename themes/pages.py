@@ -1,12 +1,34 @@
-"""Page documents: default pages for a new store. The builder issue adds blocks,
-validation, publishing history and the renderer."""
-from flask_babel import gettext as _
-from sqlalchemy import select
+"""Verbs on pages: create, save a draft (with a revision check), publish, roll back, and
+the default pages of a new store. Callers own the transaction (views and jobs commit)."""
+import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from core.audit import record_audit
+from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from tenants.provisioning import provisioning_step
-from themes.models import Page, empty_document
+from themes.document import validate_document
+from themes.models import Page, PageVersion, StoreTheme, empty_document
+from themes.theme import DEFAULT_THEME, ThemeSettings, get_theme, themes
+
+PAGE_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class DraftConflict(DomainError):
+    status = 409
+
+    def __init__(self, revision):
+        super().__init__(_l("Someone else saved this page in the meantime. Reload to see their changes."),
+                         extra={"current_revision": revision})
+        self.current_revision = revision
+
+
+class PageRefused(DomainError):
+    """A page operation that the rules refuse (bad slug, taken slug, unknown version)."""
 
 
 def default_pages():
@@ -29,4 +51,101 @@ def create_default_pages(tenant):
         db.session.add(page)
         created.append(page)
     db.session.flush()
+    for page in created:
+        db.session.add(PageVersion(page_id=page.id, version=1, document=empty_document(), note="created"))
+    if db.session.scalar(select(StoreTheme.id)) is None:
+        db.session.add(StoreTheme(theme=DEFAULT_THEME, settings={}))
+    db.session.flush()
     return created
+
+
+def create_page(*, actor, title, slug):
+    """A new custom page (活动页), empty and unpublished."""
+    slug = (slug or "").strip().lower()
+    if not PAGE_SLUG.match(slug):
+        raise PageRefused(_l("Use lowercase letters, digits and hyphens for the page address."), field="slug")
+    if db.session.scalar(select(Page.id).where(Page.slug == slug)) is not None:
+        raise PageRefused(_l("Another page already uses this address."), status=409, field="slug")
+    page = Page(kind=Page.CUSTOM, slug=slug, title=title.strip(), draft_document=empty_document())
+    db.session.add(page)
+    db.session.flush()
+    record_audit("page.created", actor=actor, target=page, details={"slug": slug})
+    return page
+
+
+def save_draft(page, document, *, expected_revision, actor):
+    """Validate and store the draft, unless someone saved since ``expected_revision``.
+
+    The revision check is a conditional UPDATE, so two racing saves cannot both win.
+    """
+    clean = validate_document(document)
+    result = db.session.execute(
+        update(Page)
+        .where(Page.id == page.id, Page.draft_revision == expected_revision)
+        .values(draft_document=clean, draft_revision=Page.draft_revision + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(page)
+        raise DraftConflict(page.draft_revision)
+    db.session.refresh(page)
+    return page
+
+
+def publish_page(page, *, actor, note=None):
+    """Publish the draft as a new version, atomically: version row and page move together."""
+    document = validate_document(page.draft_document)
+    new_version = page.published_version + 1
+    result = db.session.execute(
+        update(Page)
+        .where(Page.id == page.id, Page.published_version == page.published_version)
+        .values(published_document=document, published_version=new_version, published_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DraftConflict(page.draft_revision)
+    db.session.add(PageVersion(page_id=page.id, version=new_version, document=document, author_id=actor.id,
+                               author_label=actor.email, note=note))
+    record_audit("page.published", actor=actor, target=page, details={"version": new_version})
+    db.session.flush()
+    db.session.refresh(page)
+    return page
+
+
+def rollback_page(page, version, *, actor):
+    """Publish an earlier version again (as a new version) and make it the draft too."""
+    old = db.session.scalar(select(PageVersion).where(PageVersion.page_id == page.id, PageVersion.version == version))
+    if old is None:
+        raise PageRefused(_l("There is no version %(n)d of this page.", n=version), status=404)
+    save_draft(page, old.document, expected_revision=page.draft_revision, actor=actor)
+    return publish_page(page, actor=actor, note=_("Rollback to version %(n)d", n=version))
+
+
+def page_versions(page):
+    return db.session.scalars(
+        select(PageVersion).where(PageVersion.page_id == page.id).order_by(PageVersion.version.desc())
+    ).all()
+
+
+def store_theme():
+    """The store's theme row (created on first use for stores provisioned before themes)."""
+    row = db.session.scalar(select(StoreTheme))
+    if row is None:
+        row = StoreTheme(theme=DEFAULT_THEME, settings={})
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def change_theme(*, actor, theme_name, settings):
+    """Switch theme and/or its settings; pages keep their content."""
+    if theme_name not in themes():
+        raise PageRefused(_l("Unknown theme."), field="theme")
+    clean = ThemeSettings.model_validate({**get_theme(theme_name).defaults, **(settings or {})})
+    row = store_theme()
+    row.theme = theme_name
+    row.settings = clean.model_dump(mode="json")
+    row.version += 1
+    record_audit("theme.changed", actor=actor, target=row, details={"theme": theme_name})
+    db.session.flush()
+    return row

@@ -41,6 +41,7 @@ class Product(TenantScoped, Timestamped, db.Model):
     price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=DRAFT)
+    sold_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # for best-selling lists
 
     category = relationship(Category, viewonly=True)
 

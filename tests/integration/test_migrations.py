@@ -54,4 +54,4 @@ def test_migrations_run_down_to_empty_and_up_again(app_ctx, owner_engine):
     with owner_engine.begin() as conn:
         conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO duoshop_app"))
         conn.execute(text("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO duoshop_app"))
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"

@@ -1,0 +1,38 @@
+"""Any committed change to a store's products or categories bumps its catalog version, so
+cached pages that show products are rebuilt on their next visit."""
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from commerce.catalog.models import Category, Product
+from core.cache import bump_version
+
+CATALOG = "catalog"
+_PENDING = "duoshop_catalog_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_changed_stores(session, flush_context):
+    changed = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, (Product, Category)) and obj.tenant_id is not None}
+    if changed:
+        session.info.setdefault(_PENDING, set()).update(changed)
+
+
+@event.listens_for(Session, "after_bulk_update")
+@event.listens_for(Session, "after_bulk_delete")
+def _remember_bulk_changes(update_context):
+    from tenants.context import current_tenant_id
+
+    if update_context.mapper.class_ in (Product, Category) and current_tenant_id() is not None:
+        update_context.session.info.setdefault(_PENDING, set()).add(current_tenant_id())
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_catalog_versions(session):
+    for tenant_id in session.info.pop(_PENDING, set()):
+        bump_version(tenant_id, CATALOG)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session):
+    session.info.pop(_PENDING, None)
