@@ -5,7 +5,6 @@ needs. It never queries: the renderer gathers every block's needs and loads them
 number of queries for the whole page.
 """
 import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -55,9 +54,8 @@ def register(block_type):
 def load_blocks():
     """Import every block folder once; returns the registry."""
     if not _registry:
-        for module in pkgutil.iter_modules([str(BLOCKS_DIR)]):
-            if module.ispkg:
-                importlib.import_module(f"themes.blocks.{module.name}.block")
+        for block_file in sorted(BLOCKS_DIR.glob("*/block.py")):
+            importlib.import_module(f"themes.blocks.{block_file.parent.name}.block")
     return _registry
 
 
