@@ -62,7 +62,9 @@ def custom_page(slug):
 @storefront_bp.route("/products/<int:product_id>")
 def product_detail(product_id):
     product = get_product_on_sale(product_id) or abort(404)
-    return render_template("storefront/product.html", product=product)
+    layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
+    layout_html = Markup(render_published(layout, store=g.tenant)) if layout else None
+    return render_template("storefront/product.html", product=product, layout_html=layout_html)
 
 
 @storefront_bp.route("/c/<int:category_id>")

@@ -229,3 +229,17 @@ def test_hostile_text_in_settings_is_rendered_inert(stores, store_client):
     body = store_client("demo").get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
     assert "{{ 7*7 }}" in body and ">49<" not in body and "SECRET_KEY" not in body
+
+
+def test_product_detail_layout_blocks_show_under_every_product(stores, store_client):
+    demo, _tea = stores
+    with tenant_context(demo.id):
+        layout = db.session.scalar(select(Page).where(Page.kind == Page.PRODUCT_DETAIL))
+        save_draft(layout, document(grid("猜你喜欢")), expected_revision=layout.draft_revision, actor=owner_of(demo))
+        publish_page(layout, actor=owner_of(demo))
+        db.session.commit()
+        from commerce.catalog.models import Product
+
+        product_id = db.session.scalar(select(Product.id))
+    body = store_client("demo").get(f"/products/{product_id}").get_data(as_text=True)
+    assert "纯棉短袖T恤" in body and "猜你喜欢" in body
