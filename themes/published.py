@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from commerce.catalog.events import CATALOG
 from core.cache import cache_get, cache_set, current_version
 from core.extensions import db
-from commerce.catalog.events import CATALOG
 from themes.models import Page
 from themes.pages import store_theme
 from themes.renderer import render_document
 from themes.theme import get_theme, theme_css
-
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ needs. It never queries: the renderer gathers every block's needs and loads them
 number of queries for the whole page.
 """
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
