@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from markupsafe import Markup
 
-from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale
+from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
 from core.extensions import csrf
 from core.sites import home_view
 from tenants.middleware import STORE, serve_on
@@ -74,6 +74,12 @@ def category(category_id):
         abort(404)
     products = [p for p in list_products_on_sale(limit=200) if p.category_id == category_id]
     return render_template("storefront/category.html", category=categories[category_id], products=products)
+
+
+@storefront_bp.route("/search")
+def search():
+    query = request.args.get("q", "")
+    return render_template("storefront/search.html", query=query, products=search_products(query))
 
 
 @storefront_bp.route("/theme.css")

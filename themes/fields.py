@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from pydantic import AfterValidator, Field
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+IMAGE_URL = re.compile(r"^(?:https://[^\s<>\"']+|/media/[^\s<>\"']+|)$")
 SAFE_LINK = re.compile(r"^(?:https?://[^\s<>\"']+|/(?!/)[^\s<>\"']*|tel:\+?[0-9\- ]{3,20}|)$")
 RICH_TEXT_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "h2", "h3", "h4", "ul", "ol", "li",
                   "blockquote", "a", "span", "img", "hr"}
@@ -26,6 +27,12 @@ def N_(message):
 def _check_link(value):
     if not SAFE_LINK.match(value.strip()):
         raise ValueError(_("links must start with https://, http://, / or tel:"))
+    return value.strip()
+
+
+def _check_image(value):
+    if not IMAGE_URL.match(value.strip()):
+        raise ValueError(_("images must be uploaded here (/media/…) or start with https://"))
     return value.strip()
 
 
@@ -67,7 +74,7 @@ def Link(title, *, default=""):
 def Image(title, *, default=""):
     """An image URL: our uploads (``/media/...``) or an https address."""
     return Annotated[str, Field(default=default, max_length=500, title=title, json_schema_extra=_widget("image")),
-                     AfterValidator(_check_link)]
+                     AfterValidator(_check_image)]
 
 
 def Color(title, *, default="#07c160"):

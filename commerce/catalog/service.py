@@ -37,3 +37,16 @@ def get_product_on_sale(product_id):
     return db.session.scalar(
         select(Product).where(Product.id == product_id, Product.status == Product.ON_SALE)
     )
+
+
+def search_products(query, limit=50):
+    """Products on sale whose title contains ``query`` (a plain substring match; the
+    catalog issue replaces it with Chinese-aware full-text search)."""
+    text = (query or "").strip()[:50]
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return db.session.scalars(
+        select(Product).where(Product.status == Product.ON_SALE, Product.title.like(pattern, escape="\\"))
+        .order_by(Product.id.desc()).limit(limit)
+    ).all()

@@ -129,3 +129,12 @@ def test_staff_list_query_in_service_context_is_scoped(world):
     with tenant_context(demo.id):
         emails = db.session.scalars(select(StaffUser.email)).all()
     assert sorted(emails) == sorted([SHARED_EMAIL, "owner@demo.example.com"])
+
+
+def test_search_finds_only_this_stores_products(world, store_client):
+    demo_hits = store_client("demo").get("/search?q=短袖").get_data(as_text=True)
+    tea_hits = store_client("tea").get("/search?q=绿茶").get_data(as_text=True)
+    assert "¥79.00" in demo_hits and "¥69.00" not in demo_hits
+    assert "特级绿茶礼盒" in tea_hits
+    assert "特级绿茶礼盒" not in store_client("demo").get("/search?q=绿茶").get_data(as_text=True)
+    assert "¥79.00" not in store_client("demo").get("/search?q=%25").get_data(as_text=True)

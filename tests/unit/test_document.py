@@ -41,7 +41,8 @@ def test_nested_slides_validate_in_order():
     (doc(("b1", {"type": "product_grid", "settings": {"title": "长" * 81}})), "b1", "title", "at most 80 characters"),
     (doc(("b1", {"type": "product_grid", "settings": {"colour": "red"}})), "b1", "colour", "not a setting"),
     (doc(("b1", banner({"link": "javascript:alert(1)"}))), "b1/s0", "link", "links must start with"),
-    (doc(("b1", banner({"image": "data:text/html;base64,xx"}))), "b1/s0", "image", "links must start with"),
+    (doc(("b1", banner({"image": "data:text/html;base64,xx"}))), "b1/s0", "image", "images must be uploaded"),
+    (doc(("b1", banner({"image": "http://plain.example/a.jpg"}))), "b1/s0", "image", "images must be uploaded"),
     (doc(("b1", {"type": "product_grid", "settings": {"source": "category"}})), "b1", None, "choose a category"),
 ])
 def test_bad_documents_name_block_and_field(document, block, field, words):
