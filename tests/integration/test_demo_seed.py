@@ -18,6 +18,8 @@ def test_seed_creates_two_open_stores_and_running_it_again_changes_nothing(app_c
         again = (db.session.scalar(select(func.count(Tenant.id))), db.session.scalar(select(func.count(Product.id))))
     assert first == second and counts == again and counts[0] == 2
     assert db.session.scalar(select(func.count(PlatformAdmin.id))) == 1
-    assert "特级绿茶礼盒" in store_client("tea").get("/").get_data(as_text=True)
+    tea_home = store_client("tea").get("/").get_data(as_text=True)
+    assert "特级绿茶礼盒" in tea_home and "一叶一世界" in tea_home  # a decorated home page
+    assert "人气热卖" in store_client("demo").get("/p/new-season").get_data(as_text=True)
     assert "特级绿茶礼盒" not in store_client("demo").get("/").get_data(as_text=True)
     assert any("store=demo" in line for line in first) and any("store=tea" in line for line in first)
