@@ -36,6 +36,10 @@ def _check_image(value):
     return value.strip()
 
 
+def _check_optional_color(value):
+    return value if value == "" else _check_color(value)  # empty: the theme decides
+
+
 def _check_color(value):
     if not HEX_COLOR.match(value):
         raise ValueError(_("use a colour like #07c160"))
@@ -77,9 +81,10 @@ def Image(title, *, default=""):
                      AfterValidator(_check_image)]
 
 
-def Color(title, *, default="#07c160"):
-    return Annotated[str, Field(default=default, title=title, json_schema_extra=_widget("color")),
-                     AfterValidator(_check_color)]
+def Color(title, *, default="#07c160", optional=False):
+    check = _check_optional_color if optional else _check_color
+    return Annotated[str, Field(default=default, title=title, json_schema_extra=_widget("color", optional=optional)),
+                     AfterValidator(check)]
 
 
 def Number(title, *, default, ge, le):
