@@ -6,15 +6,23 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install translations run worker test lint messages
+.PHONY: install assets translations run worker test lint messages
 
-install: $(STAMP)
+install: $(STAMP) assets
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Front-end libraries (SortableJS for the page editor) come from npm, pinned in
+# package-lock.json; the app serves them from node_modules/, which is never committed.
+assets: node_modules/sortablejs/Sortable.min.js
+
+node_modules/sortablejs/Sortable.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Compiled catalogs are build output: made from the committed .po files.
@@ -44,5 +52,5 @@ lint: install
 
 # Re-extract strings after changing templates or code, then translate the .po files.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules instance" -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".venv node_modules instance" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations

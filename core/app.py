@@ -71,10 +71,11 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
+    from storefront.media import media_bp
     from storefront.views import api_bp, storefront_bp
     from themes.assets import assets_bp
 
-    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp):
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp):
         app.register_blueprint(blueprint)
 
     from core.sites import register_home

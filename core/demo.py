@@ -13,6 +13,7 @@ from themes.models import Page
 from themes.pages import change_theme, create_page, publish_page, save_draft, store_theme
 from themes.theme import themes
 
+
 def _block(block_type, children=(), **settings):
     block = {"type": block_type, "settings": settings}
     if children:

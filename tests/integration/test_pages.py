@@ -9,10 +9,10 @@ from sqlalchemy import event, select
 from core.extensions import db
 from tenants.context import tenant_context
 from tenants.models import StaffUser, Tenant
+from tests.factories import create_product, create_store
 from themes.models import Page
 from themes.pages import DraftConflict, page_versions, publish_page, rollback_page, save_draft
 from themes.published import render_draft_or_published
-from tests.factories import create_product, create_store
 
 
 def grid(title, **settings):
