@@ -11,5 +11,5 @@ class AnnouncementBarSettings(BlockSettings):
     dismissible: Toggle(N_("Shoppers can close it"), default=True)
 
 
-register(BlockType(name="announcement_bar", label=N_("Announcement bar"), icon="📣",
+register(BlockType(name="announcement_bar", label=N_("Announcement bar"), icon="◉",
                    settings=AnnouncementBarSettings, group="basic", max_per_page=1))

@@ -14,7 +14,7 @@ class BannerSettings(BlockSettings):
 
 
 register(BlockType(
-    name="banner", label=N_("Banner carousel"), icon="🖼", settings=BannerSettings, group="basic",
+    name="banner", label=N_("Banner carousel"), icon="◧", settings=BannerSettings, group="basic",
     max_per_page=5, child_type="slide", max_children=8,
     defaults_children=({"image": "", "alt": "", "link": ""},),
 ))

@@ -12,5 +12,5 @@ def needs(settings):
     return [Need("coupons", count=settings.count)]
 
 
-register(BlockType(name="coupon_strip", label=N_("Coupon strip"), icon="🎫", settings=CouponStripSettings,
+register(BlockType(name="coupon_strip", label=N_("Coupon strip"), icon="¥", settings=CouponStripSettings,
                    group="marketing", max_per_page=3, needs=needs))

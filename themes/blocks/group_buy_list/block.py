@@ -12,5 +12,5 @@ def needs(settings):
     return [Need("group_buys", count=settings.count)]
 
 
-register(BlockType(name="group_buy_list", label=N_("Group buys"), icon="👥", settings=GroupBuyListSettings,
+register(BlockType(name="group_buy_list", label=N_("Group buys"), icon="◎", settings=GroupBuyListSettings,
                    group="marketing", max_per_page=3, needs=needs))

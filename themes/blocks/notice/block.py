@@ -13,5 +13,5 @@ class NoticeSettings(BlockSettings):
         "normal", title=N_("Scrolling speed"), json_schema_extra={"widget": "select"})
 
 
-register(BlockType(name="notice", label=N_("Notice"), icon="📢", settings=NoticeSettings, group="basic",
+register(BlockType(name="notice", label=N_("Notice"), icon="≋", settings=NoticeSettings, group="basic",
                    max_per_page=3))
