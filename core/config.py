@@ -40,6 +40,8 @@ ENVIRONMENT_KEYS = {
     "TRIAL_DAYS": "TRIAL_DAYS",
     "LOG_LEVEL": "LOG_LEVEL",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "MEDIA_ROOT": "MEDIA_ROOT",
+    "MEDIA_STORAGE": "MEDIA_STORAGE",
 }
 
 
@@ -89,6 +91,8 @@ class BaseConfig:
     # How many reverse proxies (load balancer, nginx) sit in front and set X-Forwarded-*.
     # Zero trusts none: client address, scheme and host come from the connection itself.
     TRUSTED_PROXIES = 0
+    MEDIA_STORAGE = "local"  # the only backend so far; S3-compatible storage is planned
+    MEDIA_ROOT = None  # default: instance/media, one folder per store
 
     @classmethod
     def finalize(cls, app):
