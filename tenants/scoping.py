@@ -92,15 +92,33 @@ def _rls_params():
     return {"tenant_id": "" if tenant_id is None else str(tenant_id), "unscoped": "on" if is_unscoped() else "off"}
 
 
-def apply_rls_setting(connection):
-    """Set the transaction-local RLS variables on a PostgreSQL connection."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_RLS_SQL, _rls_params())
+_APPLIED = "duoshop_rls_applied"
+
+
+def apply_rls_setting(connection, session=None):
+    """Set the transaction-local RLS variables on a PostgreSQL connection (skipped when the
+    open transaction already carries exactly these values)."""
+    if connection.dialect.name != "postgresql":
+        return
+    params = _rls_params()
+    if session is not None and session.info.get(_APPLIED) == params:
+        return
+    connection.execute(_RLS_SQL, params)
+    if session is not None:
+        session.info[_APPLIED] = params
 
 
 @event.listens_for(Session, "after_begin")
 def _set_rls_on_begin(session, transaction, connection):
-    apply_rls_setting(connection)
+    session.info.pop(_APPLIED, None)  # a new transaction starts with nothing set
+    apply_rls_setting(connection, session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_savepoint(session, transaction):
+    # A rolled-back savepoint may have undone a set_config made inside it: set it again.
+    if transaction.nested:
+        session.info.pop(_APPLIED, None)
 
 
 def _update_open_transaction():
@@ -115,7 +133,7 @@ def _update_open_transaction():
         return
     session = db.session()
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        apply_rls_setting(session.connection())
+        apply_rls_setting(session.connection(), session)
 
 
 on_tenant_change(_update_open_transaction)

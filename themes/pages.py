@@ -2,6 +2,7 @@
 the default pages of a new store. Callers own the transaction (views and jobs commit)."""
 import re
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -10,6 +11,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from tenants.context import current_tenant_id
 from tenants.provisioning import provisioning_step
 from themes.document import validate_document
 from themes.models import Page, PageVersion, StoreTheme, empty_document
@@ -128,12 +130,18 @@ def page_versions(page):
 
 
 def store_theme():
-    """The store's theme row (created on first use for stores provisioned before themes)."""
+    """The store's theme row (created on first use for stores provisioned before themes).
+    Read once per request: the page, its stylesheet link and the renderer all ask."""
+    cached = g.get("_store_theme") if has_request_context() else None
+    if cached is not None and cached.tenant_id == current_tenant_id():
+        return cached
     row = db.session.scalar(select(StoreTheme))
     if row is None:
         row = StoreTheme(theme=DEFAULT_THEME, settings={})
         db.session.add(row)
         db.session.flush()
+    if has_request_context():
+        g._store_theme = row
     return row
 
 
