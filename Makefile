@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install assets translations run worker test lint messages
+.PHONY: install assets translations run worker test lint messages bench
 
 install: $(STAMP) assets
 
@@ -49,6 +49,11 @@ test: translations
 
 lint: install
 	$(BIN)/ruff check .
+
+# Load test over loopback (needs PostgreSQL, Redis and wrk; see bench/README.md). Writes
+# bench/results/<timestamp>.json and .md. BENCH_ARGS="--tiny" only checks that it runs.
+bench: translations
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Re-extract strings after changing templates or code, then translate the .po files.
 messages: install

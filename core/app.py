@@ -71,8 +71,9 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
+    from storefront.api import api_bp
     from storefront.media import media_bp
-    from storefront.views import api_bp, storefront_bp
+    from storefront.views import storefront_bp
     from themes.assets import assets_bp
 
     for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp):
@@ -81,6 +82,9 @@ def _register_blueprints(app):
     from core.sites import register_home
 
     register_home(app)
+    from core import bench_routes
+
+    bench_routes.init_app(app)  # /__bench/hello, only when BENCH_ROUTES is true
 
 
 def _register_template_helpers(app):

@@ -42,6 +42,7 @@ ENVIRONMENT_KEYS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MEDIA_ROOT": "MEDIA_ROOT",
     "MEDIA_STORAGE": "MEDIA_STORAGE",
+    "BENCH_ROUTES": "BENCH_ROUTES",
 }
 
 
@@ -93,6 +94,7 @@ class BaseConfig:
     TRUSTED_PROXIES = 0
     MEDIA_STORAGE = "local"  # the only backend so far; S3-compatible storage is planned
     MEDIA_ROOT = None  # default: instance/media, one folder per store
+    BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
 
     @classmethod
     def finalize(cls, app):

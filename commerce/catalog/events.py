@@ -1,19 +1,20 @@
-"""Any committed change to a store's products or categories bumps its catalog version, so
-cached pages that show products are rebuilt on their next visit."""
+"""Any committed change to a store's catalog (products, SKUs, specs, images, categories)
+bumps its catalog version, so cached pages that show products are rebuilt on their next visit."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from commerce.catalog.models import Category, Product
+from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
 from core.cache import bump_version
 
 CATALOG = "catalog"
+CATALOG_MODELS = (Product, Category, SKU, ProductSpec, ProductImage)
 _PENDING = "duoshop_catalog_changed"
 
 
 @event.listens_for(Session, "after_flush")
 def _remember_changed_stores(session, flush_context):
     changed = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, (Product, Category)) and obj.tenant_id is not None}
+               if isinstance(obj, CATALOG_MODELS) and obj.tenant_id is not None}
     if changed:
         session.info.setdefault(_PENDING, set()).update(changed)
 
@@ -23,7 +24,7 @@ def _remember_changed_stores(session, flush_context):
 def _remember_bulk_changes(update_context):
     from tenants.context import current_tenant_id
 
-    if update_context.mapper.class_ in (Product, Category) and current_tenant_id() is not None:
+    if update_context.mapper.class_ in CATALOG_MODELS and current_tenant_id() is not None:
         update_context.session.info.setdefault(_PENDING, set()).add(current_tenant_id())
 
 

@@ -1,9 +1,10 @@
-"""Category tree and products. Money is integer fen."""
-from sqlalchemy import CheckConstraint, Index, Integer, String
+"""Category tree, products, their spec matrix and SKUs. Money is integer fen."""
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Timestamped
+from core.storage import media_url
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -13,6 +14,8 @@ class Category(TenantScoped, Timestamped, db.Model):
         tenant_foreign_key("parent_id", "categories"),
         Index("ix_categories_tenant_parent", "tenant_id", "parent_id", "position"),
     )
+
+    MAX_DEPTH = 3  # top level is depth 1
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(Integer)
@@ -27,6 +30,8 @@ class Product(TenantScoped, Timestamped, db.Model):
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         Index("ix_products_tenant_status", "tenant_id", "status"),
+        # Trigram search on PostgreSQL (see search.py); a plain index on SQLite, which searches with FTS5.
+        Index("ix_products_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
     )
 
     DRAFT = "draft"  # being written; invisible to shoppers
@@ -38,12 +43,83 @@ class Product(TenantScoped, Timestamped, db.Model):
     category_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120), nullable=False)
     subtitle: Mapped[str | None] = mapped_column(String(200))
-    price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
-    stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen; the lowest SKU price
+    stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # sum of SKU stock
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=DRAFT)
     sold_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # for best-selling lists
 
     category = relationship(Category, viewonly=True)
+    specs = relationship("ProductSpec", order_by="ProductSpec.position", viewonly=True)
+    skus = relationship("SKU", order_by="SKU.id", viewonly=True)
+    images = relationship("ProductImage", order_by="(ProductImage.position, ProductImage.id)", viewonly=True)
 
     def is_on_sale(self):
         return self.status == self.ON_SALE
+
+
+class ProductSpec(TenantScoped, db.Model):
+    """One axis of a product's spec matrix, e.g. 颜色 with values [红, 蓝]."""
+
+    __tablename__ = "product_specs"
+    __tenant_table_args__ = (
+        tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "product_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(20), nullable=False)
+    values: Mapped[list] = mapped_column(JSON, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class SKU(TenantScoped, Timestamped, db.Model):
+    """One sellable combination of spec values, with its own price, stock and code."""
+
+    __tablename__ = "skus"
+    __tenant_table_args__ = (
+        tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("market_price IS NULL OR market_price >= price", name="market_price_not_below_price"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("weight IS NULL OR weight >= 0", name="weight_not_negative"),
+        Index("ix_skus_tenant_product", "tenant_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    spec_values: Mapped[list] = mapped_column(JSON, nullable=False)  # in the order of the product's specs
+    price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
+    market_price: Mapped[int | None] = mapped_column(Integer)  # fen; the struck-through "was" price
+    stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    weight: Mapped[int | None] = mapped_column(Integer)  # grams
+    code: Mapped[str | None] = mapped_column(String(64))  # merchant's own code, unique per store
+
+    def label(self):
+        return " / ".join(self.spec_values)
+
+
+class ProductImage(TenantScoped, Timestamped, db.Model):
+    """A picture of a product in the store's media storage; the first by position is the cover."""
+
+    __tablename__ = "product_images"
+    __tenant_table_args__ = (
+        tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
+        Index("ix_product_images_tenant_product", "tenant_id", "product_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    filename: Mapped[str] = mapped_column(String(64), nullable=False)  # a core.storage media name
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    thumbnail: Mapped[str | None] = mapped_column(String(64))  # made by commerce.catalog.jobs; empty until then
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def url(self):
+        return media_url(self.tenant_id, self.filename)
+
+    def thumbnail_url(self):
+        """The small version once the job has made it, the original until then."""
+        return media_url(self.tenant_id, self.thumbnail or self.filename)

@@ -1,8 +1,14 @@
-"""Catalog verbs. Sample categories for new stores; the full catalog comes later."""
+"""Catalog verbs: products with their spec matrix and SKUs, shopper-facing lists, sample
+categories for new stores."""
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from commerce.catalog.models import Category, Product
+from commerce.catalog import search
+from commerce.catalog.errors import InvalidProduct
+from commerce.catalog.models import SKU, Category, Product, ProductSpec
+from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_specs, spec_combinations
+from core.audit import record_audit
 from core.extensions import db
 from tenants.provisioning import provisioning_step
 
@@ -36,17 +42,126 @@ def get_product_on_sale(product_id):
     """The product shoppers may see, or None (another store's id finds nothing)."""
     return db.session.scalar(
         select(Product).where(Product.id == product_id, Product.status == Product.ON_SALE)
+        .options(selectinload(Product.images), selectinload(Product.specs), selectinload(Product.skus))
     )
 
 
 def search_products(query, limit=50):
-    """Products on sale whose title contains ``query`` (a plain substring match; the
-    catalog issue replaces it with Chinese-aware full-text search)."""
-    text = (query or "").strip()[:50]
-    if not text:
-        return []
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return db.session.scalars(
-        select(Product).where(Product.status == Product.ON_SALE, Product.title.like(pattern, escape="\\"))
-        .order_by(Product.id.desc()).limit(limit)
-    ).all()
+    """Products on sale whose title contains ``query`` (Chinese-aware; see ``search.py``)."""
+    return search.search_products(query, limit=limit)
+
+def create_product(*, actor, title, subtitle=None, category_id=None, status=Product.DRAFT, specs=(), skus=()):
+    """A new product with its spec matrix and one SKU per combination.
+
+    ``skus`` is a list of dicts (``spec_values``, ``price``, ``market_price``, ``stock``,
+    ``weight``, ``code``), one for every combination of ``specs``.
+
+    :raise InvalidProduct: a rule is broken; ``field`` names what to fix
+    """
+    product = Product(price=0, stock=0)
+    _fill_product(product, title=title, subtitle=subtitle, category_id=category_id, status=status)
+    db.session.add(product)
+    db.session.flush()
+    _replace_matrix(product, specs, skus)
+    record_audit("product.create", actor=actor, tenant_id=product.tenant_id, target=product,
+                 details={"title": product.title, "skus": len(skus)})
+    return product
+
+
+def update_product(product, *, actor, title, subtitle=None, category_id=None, status=None, specs=(), skus=()):
+    """Change a product and its matrix; SKUs whose spec values stay keep their id."""
+    _fill_product(product, title=title, subtitle=subtitle, category_id=category_id,
+                  status=status or product.status)
+    _replace_matrix(product, specs, skus)
+    record_audit("product.update", actor=actor, tenant_id=product.tenant_id, target=product,
+                 details={"title": product.title, "skus": len(skus)})
+    return product
+
+
+def set_products_status(product_ids, status, *, actor):
+    """Put the listed products of the current store on sale or off the shelf (bulk)."""
+    if status not in (Product.ON_SALE, Product.OFF_SHELF):
+        raise InvalidProduct(_("Unknown product status."), field="status")
+    products = db.session.scalars(select(Product).where(Product.id.in_(list(product_ids)))).all()
+    for product in products:
+        product.status = status
+    if products:
+        record_audit("product.status", actor=actor, tenant_id=products[0].tenant_id,
+                     details={"status": status, "ids": [p.id for p in products]})
+    return products
+
+
+def _fill_product(product, *, title, subtitle, category_id, status):
+    title = (title or "").strip()
+    if not title:
+        raise InvalidProduct(_("Title is required."), field="title")
+    if len(title) > 120:
+        raise InvalidProduct(_("Title can be at most 120 characters."), field="title")
+    subtitle = (subtitle or "").strip() or None
+    if subtitle and len(subtitle) > 200:
+        raise InvalidProduct(_("Subtitle can be at most 200 characters."), field="subtitle")
+    if status not in Product.STATUSES:
+        raise InvalidProduct(_("Unknown product status."), field="status")
+    if category_id is not None and db.session.scalar(select(Category.id).where(Category.id == category_id)) is None:
+        raise InvalidProduct(_("No such category."), field="category_id")
+    product.title, product.subtitle, product.category_id, product.status = title, subtitle, category_id, status
+
+
+def _replace_matrix(product, specs, sku_rows):
+    combos = spec_combinations(specs)
+    specs = normalize_specs(specs)
+    rows = {}
+    for row in sku_rows:
+        key = tuple((value or "").strip() for value in row.get("spec_values") or ())
+        if key in rows:
+            raise InvalidProduct(_("SKU %(sku)s appears twice.", sku=" / ".join(key)), field="skus")
+        rows[key] = row
+    for key in rows:
+        if key not in combos:
+            raise InvalidProduct(_("SKU %(sku)s does not match the specs.", sku=" / ".join(key)), field="skus")
+    codes = set()
+    for combo in combos:
+        row = rows.get(combo)
+        label = " / ".join(combo)
+        if row is None:
+            raise InvalidProduct(_("SKU %(sku)s needs a price and stock.", sku=label or _("the product")),
+                                 field="skus")
+        check_sku_numbers(label=label, price=row.get("price"), market_price=row.get("market_price"),
+                          stock=row.get("stock", 0), weight=row.get("weight"))
+        code = (row.get("code") or "").strip() or None
+        if code:
+            if code in codes:
+                raise InvalidProduct(_("SKU code %(code)s is used twice.", code=code), field="code")
+            codes.add(code)
+
+    existing = {tuple(sku.spec_values): sku for sku in
+                db.session.scalars(select(SKU).where(SKU.product_id == product.id))}
+    for spec in db.session.scalars(select(ProductSpec).where(ProductSpec.product_id == product.id)):
+        db.session.delete(spec)
+    for key, sku in existing.items():
+        if key not in rows:
+            db.session.delete(sku)
+    db.session.flush()
+    if codes:
+        taken = db.session.scalars(select(SKU.code).where(
+            SKU.code.in_(codes), SKU.product_id != product.id)).all()
+        if taken:
+            raise InvalidProduct(_("SKU code %(code)s is already used by another product.", code=taken[0]),
+                                 field="code")
+
+    for position, (name, values) in enumerate(specs):
+        db.session.add(ProductSpec(product_id=product.id, tenant_id=product.tenant_id, name=name,
+                                   values=list(values), position=position))
+    skus = []
+    for combo in combos:
+        row = rows[combo]
+        sku = existing.get(combo) or SKU(product_id=product.id, tenant_id=product.tenant_id, spec_values=list(combo))
+        sku.price, sku.market_price = row["price"], row.get("market_price")
+        sku.stock, sku.weight = row.get("stock", 0), row.get("weight")
+        sku.code = (row.get("code") or "").strip() or None
+        db.session.add(sku)
+        skus.append(sku)
+    product.price = displayed_price(skus)
+    product.stock = sum(sku.stock for sku in skus)
+    db.session.flush()
+    db.session.expire(product, ["specs", "skus"])

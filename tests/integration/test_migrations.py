@@ -17,7 +17,7 @@ def tenant_tables():
 def test_migrated_schema_matches_the_models(app_ctx, owner_engine):
     with owner_engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-    assert diff == []
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("products_fts"))] == []
 
 
 def test_every_tenant_table_has_tenant_id_not_null_and_a_tenant_first_unique_key(app_ctx):
@@ -54,4 +54,4 @@ def test_migrations_run_down_to_empty_and_up_again(app_ctx, owner_engine):
     with owner_engine.begin() as conn:
         conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO duoshop_app"))
         conn.execute(text("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO duoshop_app"))
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"

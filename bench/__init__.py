@@ -1,0 +1,1 @@
+"""`make bench`: load-test the storefront and API with wrk over loopback (see bench/README.md)."""

@@ -1,0 +1,63 @@
+"""Product images: upload (validated and re-encoded by ``core.storage``), order, remove.
+
+The file is written before the row commits; a rolled-back upload leaves an unreferenced
+file behind, never a row pointing at nothing. Thumbnails come later from a job.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from commerce.catalog.errors import InvalidProduct
+from commerce.catalog.models import ProductImage
+from core.audit import record_audit
+from core.extensions import db
+from core.jobs import enqueue
+from core.storage import media_storage, prepare_image
+
+MAX_IMAGES = 20
+
+
+def add_product_image(product, upload, *, actor):
+    """Store ``upload`` as the product's last image.
+
+    :raise InvalidImage: not a usable JPEG, PNG or WebP (``core.storage`` rules)
+    :raise InvalidProduct: the product already has ``MAX_IMAGES`` images
+    """
+    count = db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.product_id == product.id))
+    if count >= MAX_IMAGES:
+        raise InvalidProduct(_("A product can have at most %(n)d images.", n=MAX_IMAGES), field="file")
+    prepared = prepare_image(upload)
+    media_storage().save(product.tenant_id, prepared.filename, prepared.content)
+    last = db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id))
+    image = ProductImage(product_id=product.id, tenant_id=product.tenant_id, filename=prepared.filename,
+                         width=prepared.width, height=prepared.height, position=(last or 0) + 1)
+    db.session.add(image)
+    db.session.flush()
+    record_audit("product.image_added", actor=actor, tenant_id=product.tenant_id, target=product,
+                 details={"image_id": image.id})
+    return image
+
+
+def shift_product_image(image, *, actor, offset):
+    """Move an image earlier (``-1``) or later (``+1``) in its product's list."""
+    images = list(db.session.scalars(select(ProductImage).where(ProductImage.product_id == image.product_id)
+                                     .order_by(ProductImage.position, ProductImage.id)))
+    index = next(i for i, other in enumerate(images) if other.id == image.id)
+    target = index + offset
+    if 0 <= target < len(images):
+        images[index], images[target] = images[target], images[index]
+    for position, other in enumerate(images):
+        other.position = position
+    record_audit("product.image_moved", actor=actor, tenant_id=image.tenant_id, details={"image_id": image.id})
+    return image
+
+
+def remove_product_image(image, *, actor):
+    db.session.delete(image)
+    record_audit("product.image_removed", actor=actor, tenant_id=image.tenant_id, details={"image_id": image.id})
+
+
+def request_thumbnail(image):
+    """Ask for the image's thumbnail; call after commit, so the job finds the row."""
+    from commerce.catalog.jobs import make_product_thumbnail
+
+    enqueue(make_product_thumbnail, image.id, tenant_id=image.tenant_id, queue="low")

@@ -1,0 +1,314 @@
+"""The mini-program JSON API (/api/v1): store, home page, categories, products, search.
+
+The store comes from the host or the mini-program's AppID (``tenants.resolve``); every
+error, a bad parameter included, becomes problem+json in ``core.errors``. Product lists
+page with opaque cursors over a stable order (ties broken by id), so products added or
+removed while a shopper scrolls never make another product repeat or go missing.
+"""
+import base64
+import binascii
+import json
+import re
+
+from flask import Blueprint, Response, abort, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
+
+from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from core.cache import cache_get, cache_set
+from core.errors import DomainError
+from core.extensions import csrf
+from storefront.openapi import MAX_LIMIT, openapi_document
+from tenants.resolve import StoreNotFound
+from themes.blocks.registry import load_blocks
+from themes.data import load_page_data
+from themes.models import Page
+from themes.pages import store_theme
+from themes.published import find_published_page
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)  # the API authenticates by token, never by cookie
+
+DEFAULT_LIMIT = 20
+MAX_QUERY_LENGTH = 50
+# Lists are paged over what the catalog service returns; it has no cursor of its own yet.
+LISTING_CAP = 1000
+SORTS = ("newest", "price_asc", "price_desc", "sales")
+SORT_KEYS = {  # ascending keys; the product id breaks ties, newest first
+    "newest": lambda p: (-p.id,),
+    "price_asc": lambda p: (p.price, -p.id),
+    "price_desc": lambda p: (-p.price, -p.id),
+    "sales": lambda p: (-(getattr(p, "sold_count", 0) or 0), -p.id),
+}
+STORE_FREE_ENDPOINTS = {"api.openapi_json"}  # served on the platform host without an AppID
+DIGITS = re.compile(r"^[0-9]{1,9}$")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one names nothing
+
+
+class BadParameter(DomainError):
+    """A query parameter the API cannot use; the problem names it."""
+
+    status = 400
+
+    def __init__(self, name, message):
+        super().__init__(message, field=name, extra={"invalid_params": [{"name": name, "reason": str(message)}]})
+
+
+@api_bp.before_request
+def api_needs_store():
+    """:raise StoreNotFound: the request names no store (platform host without AppID)"""
+    if request.endpoint in STORE_FREE_ENDPOINTS:
+        return
+    if g.get("tenant") is None:
+        raise StoreNotFound("no AppID")
+
+
+@api_bp.after_request
+def cache_published_content(response):
+    if (request.method in ("GET", "HEAD") and response.status_code == 200 and not response.cache_control.no_cache
+            and response.cache_control.max_age is None):
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
+        response.vary.update(("X-Duoshop-AppID", "Referer", "Accept-Language"))
+    return response
+
+
+# --- parameters --------------------------------------------------------------------------
+
+def _positive_int(name, raw):
+    if raw is None or not DIGITS.match(raw) or int(raw) < 1:
+        raise BadParameter(name, _l("%(name)s must be a positive whole number.", name=name))
+    return int(raw)
+
+
+def _limit():
+    raw = request.args.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not DIGITS.match(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadParameter("limit", _l("limit must be a whole number from 1 to %(max)d.", max=MAX_LIMIT))
+    return int(raw)
+
+
+def _sort():
+    sort = request.args.get("sort", "newest")
+    if sort not in SORTS:
+        raise BadParameter("sort", _l("sort must be one of: %(choices)s.", choices=", ".join(SORTS)))
+    return sort
+
+
+def _query(*, required):
+    text = request.args.get("q", "").strip()
+    if required and not text:
+        raise BadParameter("q", _l("q must name what to search for."))
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadParameter("q", _l("q must be at most %(max)d characters.", max=MAX_QUERY_LENGTH))
+    if CONTROL_CHARACTERS.search(text):
+        raise BadParameter("q", _l("q must be plain text, without control characters."))
+    return text
+
+
+def encode_cursor(sort, key):
+    raw = json.dumps({"s": sort, "k": list(key)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(raw, sort):
+    """The sort key after which the next page starts.
+
+    :raise BadParameter: the cursor is not one we issued for this sort
+    """
+    invalid = BadParameter("cursor", _l("cursor is not valid for this list; start again without it."))
+    if len(raw) > 200:
+        raise invalid
+    try:
+        value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    expected_length = 1 if sort == "newest" else 2
+    key = value.get("k") if isinstance(value, dict) else None
+    if (value.get("s") if isinstance(value, dict) else None) != sort or not isinstance(key, list) \
+            or len(key) != expected_length or not all(type(part) is int for part in key):
+        raise invalid
+    return tuple(key)
+
+
+# --- serializers (tolerant: SKUs and images appear once the catalog has them) ----------------
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def _pick(obj, names):
+    return {name: _plain(getattr(obj, name)) for name in names if hasattr(obj, name)}
+
+
+SKU_FIELDS = ("id", "code", "spec_values", "price", "market_price", "stock", "weight")
+SPEC_FIELDS = ("name", "values")
+IMAGE_FIELDS = ("id", "url", "thumbnail_url", "alt", "position")
+
+
+def _image_json(image):
+    return {"url": image} if isinstance(image, str) else _pick(image, IMAGE_FIELDS)
+
+
+def product_json(product, *, detail=False):
+    """A list item, or with ``detail`` the whole product (its spec matrix and SKUs, loaded
+    per product, hence not in lists)."""
+    body = {"id": product.id, "title": product.title, "subtitle": product.subtitle, "price": product.price,
+            "category_id": product.category_id, "stock": getattr(product, "stock", 0),
+            "sold_count": getattr(product, "sold_count", 0) or 0}
+    if hasattr(product, "images"):
+        body["images"] = [_image_json(image) for image in product.images or []]
+    if detail and hasattr(product, "specs"):
+        body["specs"] = [_pick(spec, SPEC_FIELDS) for spec in product.specs or []]
+    if detail and hasattr(product, "skus"):
+        body["skus"] = [_pick(sku, SKU_FIELDS) for sku in product.skus or []]
+    return body
+
+
+def category_json(category):
+    return {"id": category.id, "name": category.name, "parent_id": category.parent_id}
+
+
+def category_tree():
+    """Every category, roots first, each with its ``children``."""
+    nodes = {c.id: {**category_json(c), "children": []} for c in list_categories()}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_id"])
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def _subtree_ids(category_id):
+    children = {}
+    for category in list_categories():
+        children.setdefault(category.parent_id, []).append(category.id)
+    found, pending = set(), [category_id]
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found.add(current)
+            pending.extend(children.get(current, []))
+    return found
+
+
+# --- routes --------------------------------------------------------------------------------
+
+@api_bp.route("/openapi.json")
+def openapi_json():
+    response = jsonify(openapi_document())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@api_bp.route("/store")
+def store():
+    tenant = g.tenant
+    return jsonify({"slug": tenant.slug, "name": tenant.name, "logo_url": tenant.logo_url,
+                    "theme": store_theme().theme})
+
+
+@api_bp.route("/home")
+def home():
+    """The published home page: visible blocks in order with their settings and data."""
+    published = find_published_page(kind=Page.HOME)
+    if published is None:
+        return jsonify({"page": None, "blocks": []})
+    cache_key = "api:" + published.cache_key  # page, theme, catalog and language versions
+    body = cache_get(g.tenant.id, cache_key)
+    if body is None:
+        body = json.dumps(home_json(published.page), ensure_ascii=False, separators=(",", ":"))
+        cache_set(g.tenant.id, cache_key, body)
+    response = Response(body, mimetype="application/json")
+    response.set_etag(published.etag)
+    return response.make_conditional(request)
+
+
+def home_json(page):
+    document = page.published_document or {}
+    registry = load_blocks()
+    prepared = []
+    for block_id in document.get("order", []):
+        block = document.get("blocks", {}).get(block_id) or {}
+        block_type = registry.get(block.get("type"))
+        if block_type is None or block.get("hidden"):
+            continue
+        try:  # a block stored under an older schema is skipped, as the H5 renderer does
+            settings = block_type.settings.model_validate(block.get("settings") or {})
+            children = []
+            for child_id in block.get("order", []):
+                child = block["blocks"][child_id]
+                if not child.get("hidden"):
+                    child_settings = registry[child["type"]].settings.model_validate(child.get("settings") or {})
+                    children.append({"id": child_id, "type": child["type"],
+                                     "settings": child_settings.model_dump(mode="json")})
+        except (ValidationError, KeyError, TypeError):
+            continue
+        prepared.append((block_id, block_type, settings, children))
+    data = load_page_data({block_id: (bt.needs(settings) if bt.needs else [])
+                           for block_id, bt, settings, _ in prepared})
+    blocks = []
+    for block_id, block_type, settings, children in prepared:
+        item = {"id": block_id, "type": block_type.name, "settings": settings.model_dump(mode="json"),
+                "blocks": children}
+        if "products" in data[block_id]:
+            item["products"] = [product_json(p) for p in data[block_id]["products"]]
+        if "categories" in data[block_id]:
+            shown = data[block_id]["categories"] or []
+            item["categories"] = [category_json(c) for c in shown[: getattr(settings, "count", len(shown))]]
+        blocks.append(item)
+    return {"page": {"id": page.id, "title": page.title, "version": page.published_version}, "blocks": blocks}
+
+
+@api_bp.route("/categories")
+def categories():
+    return jsonify({"items": category_tree()})
+
+
+@api_bp.route("/products")
+def products():
+    return _product_page(query=_query(required=False))
+
+
+@api_bp.route("/search")
+def search():
+    return _product_page(query=_query(required=True))
+
+
+def _product_page(*, query):
+    limit, sort = _limit(), _sort()
+    category_raw = request.args.get("category_id")
+    category_id = _positive_int("category_id", category_raw) if category_raw is not None else None
+    cursor_raw = request.args.get("cursor")
+    after = decode_cursor(cursor_raw, sort) if cursor_raw else None
+
+    found = search_products(query, limit=LISTING_CAP) if query else list_products_on_sale(limit=LISTING_CAP)
+    if category_id is not None:
+        wanted = _subtree_ids(category_id)
+        found = [p for p in found if p.category_id in wanted]
+    sort_key = SORT_KEYS[sort]
+    ordered = sorted(found, key=sort_key)
+    if after is not None:
+        ordered = [p for p in ordered if sort_key(p) > after]
+    page = ordered[:limit]
+    next_cursor = encode_cursor(sort, sort_key(page[-1])) if len(ordered) > limit else None
+    return jsonify({"items": [product_json(p) for p in page], "next_cursor": next_cursor})
+
+
+@api_bp.route("/products/<int:product_id>")
+def product(product_id):
+    """:raise 404: no such product on sale in this store (another store's id included)"""
+    found = get_product_on_sale(product_id) if product_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    return jsonify(product_json(found, detail=True))
