@@ -270,3 +270,11 @@ def test_a_viewer_cannot_change_the_design(shop, viewer_client, path, data):
 def test_the_design_screen_needs_a_signed_in_staff_member(shop, platform_client):
     response = platform_client.get("/console/design")
     assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_every_theme_name_and_description_is_translatable():
+    from themes.theme import themes
+    from themes.theme_texts import THEME_TEXTS
+
+    for theme in themes().values():
+        assert theme.label in THEME_TEXTS and theme.description in THEME_TEXTS, theme.name
