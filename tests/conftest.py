@@ -15,6 +15,7 @@ import uuid
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -142,7 +143,9 @@ def _clean_database(app, owner_engine):
 
 @pytest.fixture
 def app_ctx(app):
-    with app.app_context():
+    """An app context for set-up and service calls, in English so tests read the English
+    messages (requests made by test clients still choose their own language)."""
+    with app.app_context(), force_locale("en"):
         yield app
 
 

@@ -62,7 +62,7 @@ def document(name, settings, children=()):
 @pytest.fixture
 def shop(app):
     """A store with hostile category and product names, inside its request and tenant context."""
-    with app.test_request_context(base_url="http://demo.duoshop.test/"):
+    with app.test_request_context(base_url="http://demo.duoshop.test/", headers={"Accept-Language": "en"}):
         store = create_store("demo")
         with tenant_context(store.id):
             yield store
