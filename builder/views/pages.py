@@ -65,7 +65,7 @@ OPTION_LABELS = {
 class NewPageForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("This field is required.")),
                                                  Length(max=80)])
-    slug = StringField(_l("Address"), validators=[InputRequired(message=_l("This field is required.")),
+    slug = StringField(_l("Page address"), validators=[InputRequired(message=_l("This field is required.")),
                                                   Length(max=64)])
 
 
