@@ -1,6 +1,5 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.api``."""
 from flask import Blueprint, Response, abort, g, render_template, request
-from markupsafe import Markup
 
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
 from core.sites import home_view
@@ -27,7 +26,7 @@ def _page_response(published):
     if request.if_none_match.contains(published.etag):
         response = Response(status=304)
     else:
-        html = Markup(render_published(published, store=g.tenant))
+        html = render_published(published, store=g.tenant)
         response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
     response.set_etag(published.etag)
     response.cache_control.no_cache = True  # revalidate every time: ETag makes that cheap
@@ -52,7 +51,7 @@ def custom_page(slug):
 def product_detail(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
-    layout_html = Markup(render_published(layout, store=g.tenant)) if layout else None
+    layout_html = render_published(layout, store=g.tenant) if layout else None
     return render_template("storefront/product.html", product=product, layout_html=layout_html)
 
 

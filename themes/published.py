@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 
 from commerce.catalog.events import CATALOG
@@ -43,12 +44,13 @@ def find_published_page(*, slug=None, kind=None):
 
 
 def render_published(published, *, store):
-    """The page's HTML, from the cache when it is there."""
+    """The page's HTML, from the cache when it is there. The cached text is our renderer's
+    own escaped output, so it is marked safe here, in one place, not in every view."""
     html = cache_get(published.page.tenant_id, published.cache_key)
     if html is None:
         html = str(render_draft_or_published(published.page.published_document, store=store))
         cache_set(published.page.tenant_id, published.cache_key, html)
-    return html
+    return Markup(html)
 
 
 def render_draft_or_published(document, *, store):
