@@ -7,16 +7,14 @@ schemes, colours to hex.
 import re
 from typing import Annotated
 
-import nh3
 from flask_babel import gettext as _
 from pydantic import AfterValidator, Field
+
+from core.richtext import sanitize_rich_text
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 IMAGE_URL = re.compile(r"^(?:https://[^\s<>\"']+|/media/[^\s<>\"']+|)$")
 SAFE_LINK = re.compile(r"^(?:https?://[^\s<>\"']+|/(?!/)[^\s<>\"']*|tel:\+?[0-9\- ]{3,20}|)$")
-RICH_TEXT_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "h2", "h3", "h4", "ul", "ol", "li",
-                  "blockquote", "a", "span", "img", "hr"}
-RICH_TEXT_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
 
 
 def N_(message):
@@ -44,11 +42,6 @@ def _check_color(value):
     if not HEX_COLOR.match(value):
         raise ValueError(_("use a colour like #07c160"))
     return value.lower()
-
-
-def sanitize_rich_text(html):
-    return nh3.clean(html, tags=RICH_TEXT_TAGS, attributes=RICH_TEXT_ATTRIBUTES,
-                     url_schemes={"http", "https", "tel"}, link_rel="noopener noreferrer nofollow")
 
 
 def _widget(name, **extra):

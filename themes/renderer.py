@@ -18,9 +18,9 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from core.money import format_money
+from core.richtext import sanitize_rich_text
 from themes.blocks.registry import BLOCKS_DIR, load_blocks
 from themes.data import load_page_data
-from themes.fields import sanitize_rich_text
 from themes.theme import get_theme
 
 log = logging.getLogger(__name__)

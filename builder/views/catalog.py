@@ -144,7 +144,8 @@ def _render_form(product, entered, *, error=None, status=200):
 
 
 def _empty_form():
-    return {"title": "", "subtitle": "", "category_id": "", "status": Product.DRAFT, "specs": [], "rows": {}}
+    return {"title": "", "subtitle": "", "category_id": "", "status": Product.DRAFT, "specs": [], "rows": {},
+            "description": "", "video_url": "", "tags": ""}
 
 
 def _form_from_product(product):
@@ -156,7 +157,8 @@ def _form_from_product(product):
         }
     return {"title": product.title, "subtitle": product.subtitle or "",
             "category_id": str(product.category_id or ""), "status": product.status,
-            "specs": [(spec.name, list(spec.values)) for spec in product.specs], "rows": rows}
+            "specs": [(spec.name, list(spec.values)) for spec in product.specs], "rows": rows,
+            "description": product.description, "video_url": product.video_url or "", "tags": ", ".join(product.tags)}
 
 
 def _form_from_request():
@@ -175,7 +177,8 @@ def _form_from_request():
                      for name in ("price", "market_price", "stock", "weight", "code")}
     return {"title": form.get("title", ""), "subtitle": form.get("subtitle", ""),
             "category_id": form.get("category_id", ""), "status": form.get("status", Product.DRAFT),
-            "specs": specs, "rows": rows}
+            "specs": specs, "rows": rows, "description": form.get("description", ""),
+            "video_url": form.get("video_url", ""), "tags": form.get("tags", "")}
 
 
 def _sku_key(text):
@@ -202,7 +205,8 @@ def _product_arguments(entered):
     category = entered["category_id"]
     return {"title": entered["title"], "subtitle": entered["subtitle"],
             "category_id": int(category) if category.isdigit() else None, "status": entered["status"],
-            "specs": entered["specs"], "skus": skus}
+            "specs": entered["specs"], "skus": skus, "description": entered["description"],
+            "video_url": entered["video_url"], "tags": entered["tags"]}
 
 
 def _fen(text, label, field, required=False):

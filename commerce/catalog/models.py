@@ -1,5 +1,5 @@
 """Category tree, products, their spec matrix and SKUs. Money is integer fen."""
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -47,6 +47,9 @@ class Product(TenantScoped, Timestamped, db.Model):
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # sum of SKU stock
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=DRAFT)
     sold_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # for best-selling lists
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")  # sanitized rich text
+    video_url: Mapped[str | None] = mapped_column(String(500))  # an https MP4 or one of our uploads
+    tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
 
     category = relationship(Category, viewonly=True)
     specs = relationship("ProductSpec", order_by="ProductSpec.position", viewonly=True)

@@ -1,5 +1,7 @@
 """Catalog verbs: products with their spec matrix and SKUs, shopper-facing lists, sample
 categories for new stores."""
+import re
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -10,7 +12,13 @@ from commerce.catalog.models import SKU, Category, Product, ProductSpec
 from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_specs, spec_combinations
 from core.audit import record_audit
 from core.extensions import db
+from core.richtext import sanitize_rich_text
 from tenants.provisioning import provisioning_step
+
+MAX_DESCRIPTION = 50_000
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 12
+VIDEO_URL = re.compile(r"^https://[^\s<>\"']{1,490}$")  # hosted elsewhere (CDN, 腾讯视频 MP4); we store images only
 
 
 def sample_category_names():
@@ -50,16 +58,19 @@ def search_products(query, limit=50):
     """Products on sale whose title contains ``query`` (Chinese-aware; see ``search.py``)."""
     return search.search_products(query, limit=limit)
 
-def create_product(*, actor, title, subtitle=None, category_id=None, status=Product.DRAFT, specs=(), skus=()):
+def create_product(*, actor, title, subtitle=None, category_id=None, status=Product.DRAFT, specs=(), skus=(),
+                   description="", video_url=None, tags=()):
     """A new product with its spec matrix and one SKU per combination.
 
     ``skus`` is a list of dicts (``spec_values``, ``price``, ``market_price``, ``stock``,
-    ``weight``, ``code``), one for every combination of ``specs``.
+    ``weight``, ``code``), one for every combination of ``specs``. ``description`` is rich
+    text (sanitized here), ``tags`` short words shoppers can filter by.
 
     :raise InvalidProduct: a rule is broken; ``field`` names what to fix
     """
     product = Product(price=0, stock=0)
     _fill_product(product, title=title, subtitle=subtitle, category_id=category_id, status=status)
+    _fill_details(product, description=description, video_url=video_url, tags=tags)
     db.session.add(product)
     db.session.flush()
     _replace_matrix(product, specs, skus)
@@ -68,10 +79,12 @@ def create_product(*, actor, title, subtitle=None, category_id=None, status=Prod
     return product
 
 
-def update_product(product, *, actor, title, subtitle=None, category_id=None, status=None, specs=(), skus=()):
+def update_product(product, *, actor, title, subtitle=None, category_id=None, status=None, specs=(), skus=(),
+                   description="", video_url=None, tags=()):
     """Change a product and its matrix; SKUs whose spec values stay keep their id."""
     _fill_product(product, title=title, subtitle=subtitle, category_id=category_id,
                   status=status or product.status)
+    _fill_details(product, description=description, video_url=video_url, tags=tags)
     _replace_matrix(product, specs, skus)
     record_audit("product.update", actor=actor, tenant_id=product.tenant_id, target=product,
                  details={"title": product.title, "skus": len(skus)})
@@ -105,6 +118,37 @@ def _fill_product(product, *, title, subtitle, category_id, status):
     if category_id is not None and db.session.scalar(select(Category.id).where(Category.id == category_id)) is None:
         raise InvalidProduct(_("No such category."), field="category_id")
     product.title, product.subtitle, product.category_id, product.status = title, subtitle, category_id, status
+
+
+def _fill_details(product, *, description, video_url, tags):
+    description = description or ""
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidProduct(_("The description is too long (at most %(n)d characters).", n=MAX_DESCRIPTION),
+                             field="description")
+    video_url = (video_url or "").strip() or None
+    if video_url and not VIDEO_URL.match(video_url):
+        raise InvalidProduct(_("The video address must start with https://."), field="video_url")
+    product.description = sanitize_rich_text(description)
+    product.video_url = video_url
+    product.tags = normalize_tags(tags)
+
+
+def normalize_tags(tags):
+    """Trimmed, de-duplicated tags in the order given: ``"新品, 热卖"`` or a list."""
+    if isinstance(tags, str):
+        tags = re.split(r"[,，、]", tags)
+    cleaned = []
+    for tag in tags or ():
+        tag = (tag or "").strip()
+        if not tag or tag in cleaned:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise InvalidProduct(_("Tag %(tag)s is too long (at most %(n)d characters).", tag=tag, n=MAX_TAG_LENGTH),
+                                 field="tags")
+        cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidProduct(_("A product can have at most %(n)d tags.", n=MAX_TAGS), field="tags")
+    return cleaned
 
 
 def _replace_matrix(product, specs, sku_rows):

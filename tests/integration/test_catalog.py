@@ -74,6 +74,11 @@ def test_product_without_specs_has_one_sku(stores):
     ({"skus": sku_rows(stock=-2)}, "stock"),
     ({"skus": sku_rows(code="SAME")}, "code"),
     ({"specs": [("颜色", ["红", "红"])]}, "specs"),
+    ({"video_url": "javascript:alert(1)"}, "video_url"),
+    ({"video_url": "http://cdn.example.com/a.mp4"}, "video_url"),
+    ({"tags": ["一个特别特别特别长的标签名字"]}, "tags"),
+    ({"tags": [f"t{i}" for i in range(11)]}, "tags"),
+    ({"description": "<p>x</p>" * 10_000}, "description"),
 ])
 def test_create_product_refuses_broken_rules_naming_the_field(stores, changes, field):
     demo, _tea = stores
@@ -82,6 +87,19 @@ def test_create_product_refuses_broken_rules_naming_the_field(stores, changes, f
         with pytest.raises(InvalidProduct) as refusal:
             create_product(actor=None, **arguments)
         assert refusal.value.field == field
+
+
+def test_details_are_sanitized_and_tags_deduplicated(stores):
+    demo, _tea = stores
+    with tenant_context(demo.id):
+        product = create_product(
+            actor=None, title="茶杯", skus=[{"spec_values": [], "price": 500, "stock": 3}],
+            description='<h2>产地</h2><p onclick="x()">云南<script>alert(1)</script></p><a href="javascript:x">链接</a>',
+            video_url=" https://cdn.example.com/cup.mp4 ", tags="新品，包邮, 新品")
+        db.session.commit()
+        assert product.description == "<h2>产地</h2><p>云南</p><a rel=\"noopener noreferrer nofollow\">链接</a>"
+        assert product.video_url == "https://cdn.example.com/cup.mp4"
+        assert product.tags == ["新品", "包邮"]
 
 
 def test_sku_code_is_unique_per_store_not_across_stores(stores):
@@ -212,6 +230,7 @@ def console(stores, platform_client):
 
 def product_form(**overrides):
     form = {"title": "纯棉T恤", "subtitle": "", "category_id": "", "status": "on_sale", "action": "save",
+            "tags": "新品", "description": "<p>好穿</p><script>x</script>", "video_url": "",
             "spec_name_0": "颜色", "spec_values_0": "红，蓝", "sku_count": "2",
             "sku_0_key": '["红"]', "sku_0_price": "29.90", "sku_0_stock": "5", "sku_0_code": "R",
             "sku_1_key": '["蓝"]', "sku_1_price": "19.5", "sku_1_market_price": "25", "sku_1_stock": "0"}
@@ -229,6 +248,7 @@ def test_console_creates_a_product_from_the_sku_table(console, stores):
         assert [(s.spec_values, s.price, s.market_price, s.stock) for s in product.skus] == [
             (["红"], 2990, None, 5), (["蓝"], 1950, 2500, 0)]
         assert product.price == 1950
+        assert product.tags == ["新品"] and product.description == "<p>好穿</p>"
     listing = console.get("/console/products?q=T恤").get_data(as_text=True)
     assert "纯棉T恤" in listing and "¥19.50" in listing
 
