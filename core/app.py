@@ -85,6 +85,9 @@ def _register_blueprints(app):
     from core import bench_routes
 
     bench_routes.init_app(app)  # /__bench/hello, only when BENCH_ROUTES is true
+    from sandbox import wechatpay
+
+    wechatpay.init_app(app)  # /sandbox/wechatpay, only when WECHATPAY_SANDBOX is true
 
 
 def _register_template_helpers(app):

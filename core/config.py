@@ -44,6 +44,11 @@ ENVIRONMENT_KEYS = {
     "MEDIA_STORAGE": "MEDIA_STORAGE",
     "BENCH_ROUTES": "BENCH_ROUTES",
 }
+# WeChat Pay: sandbox switch, where the API lives, the platform's service-provider keys.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "WECHATPAY_SANDBOX", "WECHATPAY_BASE_URL", "WECHATPAY_TIMEOUT", "WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID",
+    "WECHATPAY_SP_PRIVATE_KEY", "WECHATPAY_SP_CERT_SERIAL_NO", "WECHATPAY_SP_APIV3_KEY",
+    "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID")})
 
 
 def from_environment():
@@ -52,6 +57,8 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
+    if "WECHATPAY_SANDBOX" in values:
+        values["WECHATPAY_SANDBOX"] = values["WECHATPAY_SANDBOX"].strip().lower() in ("1", "true", "yes", "on")
     return values
 
 
@@ -95,6 +102,9 @@ class BaseConfig:
     MEDIA_STORAGE = "local"  # the only backend so far; S3-compatible storage is planned
     MEDIA_ROOT = None  # default: instance/media, one folder per store
     BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
+    WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
+    WECHATPAY_BASE_URL = None  # default: the sandbox when enabled, else https://api.mch.weixin.qq.com
+    WECHATPAY_TIMEOUT = 10  # seconds to wait for WeChat Pay's answer
 
     @classmethod
     def finalize(cls, app):
@@ -109,11 +119,15 @@ class BaseConfig:
             cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
         if not cfg["RATELIMIT_STORAGE_URI"]:
             cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+        if not cfg.get("WECHATPAY_BASE_URL"):
+            sandbox = f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay"
+            cfg["WECHATPAY_BASE_URL"] = sandbox if cfg.get("WECHATPAY_SANDBOX") else "https://api.mch.weixin.qq.com"
 
 
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger is never on by default: it executes code
+    WECHATPAY_SANDBOX = True
 
 
 class TestConfig(BaseConfig):
@@ -121,6 +135,7 @@ class TestConfig(BaseConfig):
     TESTING = True
     PLATFORM_DOMAIN = "duoshop.test"
     LOGIN_RATE_LIMIT = "5 per minute"
+    WECHATPAY_SANDBOX = True
 
 
 class ProductionConfig(BaseConfig):
@@ -140,6 +155,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("PII_ENCRYPTION_KEY must be set in production")
         if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
+        if cfg.get("WECHATPAY_SANDBOX"):
+            raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
         super().finalize(app)
 
 

@@ -1,0 +1,83 @@
+"""The sandbox's two blueprints (the v3 API the SDK calls, the developer's page) and the
+two ways to run them: mounted in Duoshop at ``/sandbox/wechatpay`` when the config flag
+``WECHATPAY_SANDBOX`` is true, or as a small app of their own (tests)."""
+from flask import Blueprint, Flask, abort, current_app, request
+
+URL_PREFIX = "/sandbox/wechatpay"
+EXTENSION = "wechatpay_sandbox"
+LOOPBACK = ("127.0.0.1", "::1")
+DEVELOPMENT_MCHID = "1900000001"  # the platform's service-provider number when none is configured
+
+api_bp = Blueprint("wechatpay_sandbox_api", __name__)
+pages_bp = Blueprint("wechatpay_sandbox_pages", __name__, template_folder="templates")
+
+
+def _only_from_this_machine():
+    # A developer tool that hands out "payments": nobody else may reach it.
+    if request.remote_addr not in LOOPBACK:
+        abort(404)
+
+
+api_bp.before_request(_only_from_this_machine)
+pages_bp.before_request(_only_from_this_machine)
+
+
+def current_sandbox():
+    return current_app.extensions[EXTENSION]
+
+
+def create_sandbox_app(sandbox=None):
+    """A bare WSGI app serving one sandbox at the root (``sandbox`` or a new one)."""
+    from sandbox.wechatpay.state import Sandbox
+
+    app = Flask(__name__)
+    app.extensions[EXTENSION] = sandbox or Sandbox()
+    _register(app, url_prefix="")
+    return app
+
+
+def init_app(app):
+    """Mount the sandbox on the platform host when enabled; production config refuses the
+    flag, so this never happens there."""
+    if not app.config.get("WECHATPAY_SANDBOX"):
+        return
+    from core.extensions import csrf
+    from sandbox.wechatpay.state import Sandbox
+    from tenants.middleware import PLATFORM, serve_on
+
+    sandbox = app.extensions[EXTENSION] = Sandbox()
+    _use_sandbox_as_wechat(app.config, sandbox)
+    for blueprint in (api_bp, pages_bp):
+        csrf.exempt(blueprint)  # the SDK signs its requests; the page is loopback-only
+        serve_on(PLATFORM, blueprint)
+    _register(app, url_prefix=URL_PREFIX)
+
+
+def _register(app, url_prefix):
+    from sandbox.wechatpay import api, pages  # noqa: F401  (attach the routes)
+
+    app.register_blueprint(api_bp, url_prefix=url_prefix)
+    app.register_blueprint(pages_bp, url_prefix=url_prefix)
+
+
+def _use_sandbox_as_wechat(config, sandbox):
+    """Make the platform's service-provider account work against this sandbox: register
+    the configured merchant key, or create a development merchant when none is set, and
+    trust the sandbox's platform key instead of WeChat's."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from sandbox.wechatpay.keys import public_key_pem
+
+    if config.get("WECHATPAY_SP_PRIVATE_KEY"):
+        key = load_pem_private_key(config["WECHATPAY_SP_PRIVATE_KEY"].encode("ascii"), password=None)
+        sandbox.register_merchant(config["WECHATPAY_SP_MCHID"], public_key_pem(key.public_key()),
+                                  config["WECHATPAY_SP_CERT_SERIAL_NO"], config["WECHATPAY_SP_APIV3_KEY"])
+    else:
+        mchid = config.get("WECHATPAY_SP_MCHID") or DEVELOPMENT_MCHID
+        keys, apiv3_key = sandbox.create_merchant(mchid)
+        config.update(WECHATPAY_SP_MCHID=mchid,
+                      WECHATPAY_SP_APPID=config.get("WECHATPAY_SP_APPID") or "wx0000000000sandbox",
+                      WECHATPAY_SP_PRIVATE_KEY=keys.private_pem, WECHATPAY_SP_CERT_SERIAL_NO=keys.serial_no,
+                      WECHATPAY_SP_APIV3_KEY=apiv3_key)
+    config.update(WECHATPAY_PUBLIC_KEY=sandbox.platform_key.public_pem,
+                  WECHATPAY_PUBLIC_KEY_ID=sandbox.platform_key.public_key_id)
