@@ -91,7 +91,7 @@ def _register_blueprints(app):
 
 
 def _register_template_helpers(app):
-    app.add_url_rule("/lang/<code>", "set_language", set_language, methods=["POST"])
+    app.add_url_rule("/lang/<code>", "set_language", set_language, methods=["GET", "POST"])
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals.update(get_locale=get_locale, format_date=format_date, format_datetime=format_datetime)

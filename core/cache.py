@@ -2,12 +2,15 @@
 
 Redis when ``REDIS_URL`` is set (shared by every web process); otherwise an in-process LRU,
 which is right for ``make run`` and tests. Version counters (``bump_version``) let callers
-build keys that change when what they depend on changes, instead of deleting entries.
+build keys that change when what they depend on changes, instead of deleting entries;
+``bump_version_on_commit`` bumps one only once the change it stands for is committed.
 """
 import threading
 from collections import OrderedDict
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 DEFAULT_TTL = 3600
 
@@ -24,6 +27,9 @@ class MemoryCache:
                 return None
             self._entries.move_to_end(key)
             return self._entries[key]
+
+    def get_many(self, keys):
+        return [self.get(key) for key in keys]
 
     def set(self, key, value, ttl):
         with self._lock:
@@ -52,6 +58,9 @@ class RedisCache:
     def get(self, key):
         value = self.redis.get(self.prefix + key)
         return value.decode() if value is not None else None
+
+    def get_many(self, keys):
+        return [None if v is None else v.decode() for v in self.redis.mget([self.prefix + k for k in keys])]
 
     def set(self, key, value, ttl):
         self.redis.set(self.prefix + key, value, ex=ttl)
@@ -86,9 +95,35 @@ def current_version(tenant_id, name):
     return int(_backend().get(_key(tenant_id, f"version:{name}")) or 0)
 
 
+def current_versions(tenant_id, *names):
+    """Several version counters in one round trip, in the order of ``names``."""
+    values = _backend().get_many([_key(tenant_id, f"version:{name}") for name in names])
+    return [int(value or 0) for value in values]
+
+
 def bump_version(tenant_id, name):
     """Make every key built with ``current_version(tenant_id, name)`` stale."""
     return _backend().incr(_key(tenant_id, f"version:{name}"))
+
+
+_PENDING_BUMPS = "duoshop_pending_version_bumps"
+
+
+def bump_version_on_commit(session, tenant_id, name):
+    """Bump the version once ``session`` commits (never for a change that is rolled back,
+    and never before other processes can read the change it announces)."""
+    session.info.setdefault(_PENDING_BUMPS, set()).add((tenant_id, name))
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_pending_versions(session):
+    for tenant_id, name in session.info.pop(_PENDING_BUMPS, set()):
+        bump_version(tenant_id, name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending_versions(session):
+    session.info.pop(_PENDING_BUMPS, None)
 
 
 def init_app(app):

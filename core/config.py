@@ -73,7 +73,9 @@ class BaseConfig:
     # Role that owns the schema and runs migrations; the app itself may connect as a
     # lesser role so PostgreSQL row-level security applies to it.
     MIGRATION_DATABASE_URL = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections are replaced after 5 minutes rather than pinged at every checkout (a round
+    # trip per request); after a database restart a pooled connection can fail one request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
     REDIS_URL = None
     # "rq" (Redis), "thread" (in-process worker) or "eager" (run at once, tests).
     JOB_MODE = None

@@ -22,14 +22,27 @@ def select_locale():
 
 
 def set_language(code):
-    """Remember the visitor's language in a cookie and go back where they were."""
+    """Remember the visitor's language in a cookie and go back where they were (``next``,
+    a path on this site, else the referring page of this host).
+
+    The switch in ``layout.html`` is a GET link, so pages render no CSRF token and an
+    anonymous shopper's pages start no session (they stay cacheable whole); POST still
+    works, CSRF-checked like every POST. The cookie is only a display preference.
+    """
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.referrer if _same_host(request.referrer) else "/"
+    target = _local_path(request.args.get("next")) or (request.referrer if _same_host(request.referrer) else "/")
     response = redirect(target)
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
+
+
+def _local_path(path):
+    """``path`` when it is a path on this site (never ``//elsewhere`` or ``/\\elsewhere``)."""
+    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
+        return path
+    return None
 
 
 def _same_host(url):

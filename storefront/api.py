@@ -13,11 +13,14 @@ import re
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
-from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from commerce.catalog.models import Product
+from commerce.catalog.service import get_product_on_sale, list_categories, search_products
 from core.cache import cache_get, cache_set
 from core.errors import DomainError
-from core.extensions import csrf
+from core.extensions import csrf, db
 from storefront.openapi import MAX_LIMIT, openapi_document
 from tenants.resolve import StoreNotFound
 from themes.blocks.registry import load_blocks
@@ -31,7 +34,7 @@ csrf.exempt(api_bp)  # the API authenticates by token, never by cookie
 
 DEFAULT_LIMIT = 20
 MAX_QUERY_LENGTH = 50
-# Lists are paged over what the catalog service returns; it has no cursor of its own yet.
+# Search results are ranked and paged in memory over at most this many matches.
 LISTING_CAP = 1000
 SORTS = ("newest", "price_asc", "price_desc", "sales")
 SORT_KEYS = {  # ascending keys; the product id breaks ties, newest first
@@ -39,6 +42,12 @@ SORT_KEYS = {  # ascending keys; the product id breaks ties, newest first
     "price_asc": lambda p: (p.price, -p.id),
     "price_desc": lambda p: (-p.price, -p.id),
     "sales": lambda p: (-(getattr(p, "sold_count", 0) or 0), -p.id),
+}
+SORT_COLUMNS = {  # the same orders in SQL: (column, descending); a descending column's key part is negated
+    "newest": ((Product.id, True),),
+    "price_asc": ((Product.price, False), (Product.id, True)),
+    "price_desc": ((Product.price, True), (Product.id, True)),
+    "sales": ((Product.sold_count, True), (Product.id, True)),
 }
 STORE_FREE_ENDPOINTS = {"api.openapi_json"}  # served on the platform host without an AppID
 DIGITS = re.compile(r"^[0-9]{1,9}$")
@@ -129,7 +138,7 @@ def decode_cursor(raw, sort):
     expected_length = 1 if sort == "newest" else 2
     key = value.get("k") if isinstance(value, dict) else None
     if (value.get("s") if isinstance(value, dict) else None) != sort or not isinstance(key, list) \
-            or len(key) != expected_length or not all(type(part) is int for part in key):
+            or len(key) != expected_length or not all(type(part) is int and abs(part) <= MAX_ID for part in key):
         raise invalid
     return tuple(key)
 
@@ -292,17 +301,43 @@ def _product_page(*, query):
     cursor_raw = request.args.get("cursor")
     after = decode_cursor(cursor_raw, sort) if cursor_raw else None
 
-    found = search_products(query, limit=LISTING_CAP) if query else list_products_on_sale(limit=LISTING_CAP)
-    if category_id is not None:
-        wanted = _subtree_ids(category_id)
-        found = [p for p in found if p.category_id in wanted]
-    sort_key = SORT_KEYS[sort]
-    ordered = sorted(found, key=sort_key)
-    if after is not None:
-        ordered = [p for p in ordered if sort_key(p) > after]
-    page = ordered[:limit]
-    next_cursor = encode_cursor(sort, sort_key(page[-1])) if len(ordered) > limit else None
+    wanted = _subtree_ids(category_id) if category_id is not None else None
+    if query:
+        found = search_products(query, limit=LISTING_CAP)
+        if wanted is not None:
+            found = [p for p in found if p.category_id in wanted]
+        ordered = sorted(found, key=SORT_KEYS[sort])
+        if after is not None:
+            ordered = [p for p in ordered if SORT_KEYS[sort](p) > after]
+        rows = ordered[: limit + 1]
+    else:
+        rows = _products_on_sale_after(sort, after, wanted, limit + 1)
+    page = rows[:limit]
+    next_cursor = encode_cursor(sort, SORT_KEYS[sort](page[-1])) if len(rows) > limit else None
     return jsonify({"items": [product_json(p) for p in page], "next_cursor": next_cursor})
+
+
+def _products_on_sale_after(sort, after, category_ids, count):
+    """Up to ``count`` products on sale in ``sort`` order that come after the cursor key
+    ``after``, with their images: one keyset query and one for the images."""
+    order = SORT_COLUMNS[sort]
+    statement = select(Product).where(Product.status == Product.ON_SALE).options(selectinload(Product.images))
+    if category_ids is not None:
+        statement = statement.where(Product.category_id.in_(sorted(category_ids)))
+    if after is not None:
+        statement = statement.where(_beyond(order, after))
+    statement = statement.order_by(*(column.desc() if descending else column.asc() for column, descending in order))
+    return db.session.scalars(statement.limit(count)).all()
+
+
+def _beyond(order, key):
+    """Rows strictly after the ascending ``key`` of a cursor: (a beyond x) or (a = x and …)."""
+    condition = None
+    for (column, descending), part in reversed(list(zip(order, key, strict=True))):
+        value = -part if descending else part
+        beyond = column < value if descending else column > value
+        condition = beyond if condition is None else or_(beyond, and_(column == value, condition))
+    return condition
 
 
 @api_bp.route("/products/<int:product_id>")

@@ -1,14 +1,19 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.api``."""
 from flask import Blueprint, Response, abort, g, render_template, request
+from markupsafe import Markup
 
+from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from core.richtext import sanitize_rich_text
 from core.sites import home_view
+from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
 from tenants.middleware import STORE, serve_on
 from themes.models import Page
 from themes.pages import store_theme
 from themes.published import find_published_page, render_published, store_theme_css
 
-storefront_bp = serve_on(STORE, Blueprint("storefront", __name__, template_folder="templates"))
+storefront_bp = serve_on(STORE, Blueprint("storefront", __name__, template_folder="templates",
+                                                static_folder="static", static_url_path="/assets/store"))
 
 
 @storefront_bp.app_context_processor
@@ -47,27 +52,54 @@ def custom_page(slug):
     return _page_response(find_published_page(slug=slug))
 
 
+@storefront_bp.route("/products")
+def products():
+    return _product_list(category=None)
+
+
+@storefront_bp.route("/c/<int:category_id>")
+def category(category_id):
+    categories = list_categories()
+    current = next((c for c in categories if c.id == category_id), None) or abort(404)
+    return _product_list(category=current, children=[c for c in categories if c.parent_id == current.id])
+
+
+def _product_list(*, category, children=()):
+    choice = read_list_choice(request.args, category_id=category.id if category else None)
+    try:
+        page = browse_products(sort=choice.sort, filters=choice.filters, cursor=choice.cursor)
+    except BadCursor:
+        raise OutdatedLink() from None
+    return render_template("storefront/products.html", category=category, children=children, page=page,
+                           choice=choice, sort_labels=sort_labels())
+
+
 @storefront_bp.route("/products/<int:product_id>")
 def product_detail(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
     layout_html = render_published(layout, store=g.tenant) if layout else None
-    return render_template("storefront/product.html", product=product, layout_html=layout_html)
-
-
-@storefront_bp.route("/c/<int:category_id>")
-def category(category_id):
-    categories = {c.id: c for c in list_categories()}
-    if category_id not in categories:
-        abort(404)
-    products = [p for p in list_products_on_sale(limit=200) if p.category_id == category_id]
-    return render_template("storefront/category.html", category=categories[category_id], products=products)
+    return render_template("storefront/product.html", product=product, layout_html=layout_html,
+                           description=Markup(sanitize_rich_text(product.description)),
+                           sku_data=sku_picker_data(product))
 
 
 @storefront_bp.route("/search")
 def search():
     query = request.args.get("q", "")
     return render_template("storefront/search.html", query=query, products=search_products(query))
+
+
+@storefront_bp.route("/sitemap.xml")
+def sitemap():
+    xml = render_template("storefront/sitemap.xml", entries=sitemap_entries(request.host_url.rstrip("/")))
+    return Response(xml, mimetype="application/xml")
+
+
+@storefront_bp.route("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /search", f"Sitemap: {request.host_url}sitemap.xml", ""]
+    return Response("\n".join(lines), mimetype="text/plain")
 
 
 @storefront_bp.route("/theme.css")

@@ -6,11 +6,22 @@
   ``X-Duoshop-AppID`` header or the mini-program Referer
   ``https://servicewechat.com/{appid}/{version}/page-frame.html``. The AppID is a routing
   hint anyone can forge, never proof of identity.
+
+Every store request asks, so answers are kept in the process for ``ROUTE_TTL`` seconds as
+``StoreRef`` values (plain frozen data, safe to share between threads, unlike an ORM row
+bound to one session). A committed change to a tenant, domain or AppID empties this
+process's cache at once; other processes see it within the TTL. Misses are not kept, so a
+new store or a newly verified domain answers at once everywhere.
 """
 import re
+import threading
+import time
+import zlib
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 from tenants.context import unscoped
@@ -30,9 +41,64 @@ class StoreNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class StoreRef:
+    """What a request needs of its store, detached from any database session."""
+
+    id: int
+    slug: str
+    name: str
+    status: str
+    logo_url: str | None
+    created_at: datetime
+
+    def is_open(self):
+        return self.status == Tenant.ACTIVE
+
+    @property
+    def cache_namespace(self):
+        """Changes with the store's name and logo, and differs between two stores that got
+        the same id in two databases (tests, benchmarks), so cached pages never cross."""
+        looks = zlib.crc32(f"{self.name}\n{self.logo_url}".encode())
+        return f"{self.created_at.timestamp():.6f}:{looks:08x}"
+
+    @classmethod
+    def of(cls, tenant):
+        return cls(tenant.id, tenant.slug, tenant.name, tenant.status, tenant.logo_url, tenant.created_at)
+
+
+@dataclass(frozen=True)
 class Resolution:
     site: str  # PLATFORM or STORE
-    tenant: Tenant | None
+    tenant: StoreRef | None
+
+
+ROUTE_TTL = 5.0  # seconds another process may serve a renamed store or a removed domain
+_ROUTE_CACHE_MAX = 10_000
+_routes = {}  # ("host" | "appid", name) → (expires at, StoreRef)
+_routes_lock = threading.Lock()
+
+
+def _cached(kind, name, load):
+    """The StoreRef for ``name`` from this process's cache, else ``load()`` (None: no store)."""
+    now = time.monotonic()
+    entry = _routes.get((kind, name))
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    tenant = load()
+    if tenant is None:
+        return None
+    ref = StoreRef.of(tenant)
+    with _routes_lock:
+        if len(_routes) >= _ROUTE_CACHE_MAX:
+            _routes.clear()
+        _routes[(kind, name)] = (now + ROUTE_TTL, ref)
+    return ref
+
+
+def forget_routes():
+    """Empty this process's host/AppID cache (done after any routing change commits)."""
+    with _routes_lock:
+        _routes.clear()
 
 
 def normalize_host(host):
@@ -60,16 +126,20 @@ def resolve_tenant(host, *, platform_domain, path="/", appid_header=None, refere
         if path.startswith("/api/"):
             appid = appid_from_request(appid_header, referer)
             if appid:
-                return Resolution(STORE, _tenant_by_appid(appid))
+                tenant = _cached("appid", appid, lambda: _tenant_by_appid(appid))
+                if tenant is None:
+                    raise StoreNotFound(appid)
+                return Resolution(STORE, tenant)
         return Resolution(PLATFORM, None)
     suffix = f".{platform_host}"
     if hostname.endswith(suffix):
         slug = hostname[: -len(suffix)]
         if "." in slug or slug in RESERVED_SLUGS:
             raise StoreNotFound(hostname)
-        tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+        tenant = _cached("host", hostname, lambda: db.session.execute(
+            select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none())
     else:
-        tenant = _tenant_by_domain(hostname)
+        tenant = _cached("host", hostname, lambda: _tenant_by_domain(hostname))
     if tenant is None:
         raise StoreNotFound(hostname)
     return Resolution(STORE, tenant)
@@ -86,9 +156,34 @@ def _tenant_by_domain(hostname):
 
 def _tenant_by_appid(appid):
     with unscoped():
-        tenant = db.session.execute(
+        return db.session.execute(
             select(Tenant).join(MiniProgram, MiniProgram.tenant_id == Tenant.id).where(MiniProgram.appid == appid)
         ).scalar_one_or_none()
-    if tenant is None:
-        raise StoreNotFound(appid)
-    return tenant
+
+
+ROUTING_MODELS = (Tenant, Domain, MiniProgram)
+_ROUTING_CHANGED = "duoshop_routing_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_routing_change(session, flush_context):
+    if any(isinstance(obj, ROUTING_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_ROUTING_CHANGED] = True
+
+
+@event.listens_for(Session, "after_bulk_update")
+@event.listens_for(Session, "after_bulk_delete")
+def _remember_bulk_routing_change(context):
+    if context.mapper.class_ in ROUTING_MODELS:
+        context.session.info[_ROUTING_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_routes_after_change(session):
+    if session.info.pop(_ROUTING_CHANGED, False):
+        forget_routes()
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_routes_after_rollback(session):
+    session.info.pop(_ROUTING_CHANGED, None)

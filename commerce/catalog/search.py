@@ -13,6 +13,7 @@ Chinese has no spaces between words, so word-based full-text search misses ç»¿èŒ
 Every term of the query (split on spaces) must match; ``%`` and ``_`` are literal.
 """
 from sqlalchemy import and_, func, literal, literal_column, select, table
+from sqlalchemy.orm import selectinload
 
 from commerce.catalog.models import Product
 from core.extensions import db
@@ -43,7 +44,7 @@ def search_products(query, *, statuses=(Product.ON_SALE,), limit=50):
         statement = statement.order_by(func.similarity(Product.title, " ".join(terms)).desc(), Product.id.desc())
     else:
         statement = statement.order_by(Product.id.desc())
-    return db.session.scalars(statement.limit(limit)).all()
+    return db.session.scalars(statement.limit(limit).options(selectinload(Product.images))).all()
 
 
 def like_pattern(term):

@@ -43,6 +43,7 @@ def list_categories():
 def list_products_on_sale(limit=50):
     return db.session.scalars(
         select(Product).where(Product.status == Product.ON_SALE).order_by(Product.id.desc()).limit(limit)
+        .options(selectinload(Product.images))
     ).all()
 
 

@@ -1,5 +1,7 @@
 """Catalog services: products with a spec matrix and SKUs, the category tree; two stores."""
 import io
+import json
+import re
 
 import pytest
 from PIL import Image
@@ -341,7 +343,7 @@ def png(size=(900, 600)):
 
 
 def upload(console, product_id, content):
-    token = csrf_from(console, f"/console/products/{product_id}")
+    token = csrf_from(console, "/console/products/new")
     return console.post(f"/console/products/{product_id}/images", content_type="multipart/form-data",
                         data={"csrf_token": token, "file": (io.BytesIO(content), "tea.png")},
                         headers={"Accept-Language": "en"})
@@ -407,9 +409,10 @@ def test_product_page_shows_images_and_per_sku_price_and_stock(stores, store_cli
         image_url, sku_id, sku_price = image.url(), red_s.id, red_s.price
     body = store_client("demo").get(f"/products/{product_id}").get_data(as_text=True)
     assert f'src="{image_url}"' in body
-    assert f'data-sku-id="{sku_id}"' in body and f'data-price="{sku_price}"' in body
-    assert 'data-stock="5"' in body and 'data-market-price="9900"' in body
-    assert 'data-spec-values="[&#34;' in body  # JSON, attribute-escaped
+    picker = json.loads(re.search(r'<script type="application/json" data-skus>(.*?)</script>', body, re.S).group(1))
+    assert picker["specs"] == [{"name": "颜色", "values": ["红", "蓝"]}, {"name": "尺码", "values": ["S", "M"]}]
+    assert picker["skus"][0] == {"id": sku_id, "values": ["红", "S"], "price": sku_price, "market_price": 9900,
+                                 "stock": 5}
     assert store_client("tea").get(f"/products/{product_id}").status_code == 404
 
 

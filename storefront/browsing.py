@@ -1,0 +1,103 @@
+"""What the storefront's list, detail and sitemap views read from a request or hand to a
+template: the shopper's sort and filters, the SKU picker's data, the sitemap's entries."""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from commerce.catalog.listing import SORTS, Filters
+from commerce.catalog.models import Category, Product
+from core.errors import DomainError
+from core.extensions import db
+from themes.models import Page
+
+SITEMAP_LIMIT = 50_000  # the sitemap protocol's cap per file
+YUAN = re.compile(r"^\d{1,7}(?:\.\d{1,2})?$")
+
+
+class OutdatedLink(DomainError):
+    """A "more" link whose cursor we cannot read (edited by hand, or from an old version)."""
+
+    status = 400
+
+    def __init__(self):
+        super().__init__(_l("This link is out of date. Open the list again from the start."), field="cursor")
+
+
+def sort_labels():
+    return {"default": _l("Recommended"), "sales": _l("Best selling"), "price_asc": _l("Price ↑"),
+            "price_desc": _l("Price ↓"), "newest": _l("New")}
+
+
+@dataclass(frozen=True)
+class ListChoice:
+    """The sort and filters a shopper picked, as the list page and its links need them."""
+
+    sort: str
+    filters: Filters
+    cursor: str | None
+    min_yuan: str = ""
+    max_yuan: str = ""
+    problems: list = field(default_factory=list)  # filters we ignored, and why
+
+    def link_args(self, **changes):
+        """Query arguments for a link that keeps the other choices (and starts from page 1)."""
+        arguments = {"sort": self.sort, "min": self.min_yuan or None, "max": self.max_yuan or None,
+                     "stock": "1" if self.filters.in_stock else None}
+        arguments.update(changes)
+        return {key: value for key, value in arguments.items() if value not in (None, "", "default")}
+
+
+def read_list_choice(args, *, category_id=None):
+    """Sort, price range (yuan) and in-stock filter from the query string.
+
+    A sort we do not know falls back to the default; a price that is not an amount is
+    ignored and named in ``problems`` so the page can say so.
+    """
+    sort = args.get("sort", "default")
+    sort = sort if sort in SORTS else "default"
+    problems = []
+    min_yuan, min_fen = _yuan_argument(args.get("min", ""), problems, _l("lowest price"))
+    max_yuan, max_fen = _yuan_argument(args.get("max", ""), problems, _l("highest price"))
+    if min_fen is not None and max_fen is not None and min_fen > max_fen:
+        min_fen, max_fen, min_yuan, max_yuan = max_fen, min_fen, max_yuan, min_yuan
+    filters = Filters(category_id=category_id, min_price=min_fen, max_price=max_fen, in_stock=args.get("stock") == "1")
+    return ListChoice(sort, filters, args.get("cursor") or None, min_yuan, max_yuan, problems)
+
+
+def _yuan_argument(raw, problems, name):
+    raw = (raw or "").strip()
+    if not raw:
+        return "", None
+    if not YUAN.match(raw):
+        problems.append(_l("The %(name)s “%(value)s” is not an amount in yuan, so it was ignored.",
+                           name=name, value=raw[:20]))
+        return "", None
+    return raw, int(Decimal(raw) * 100)
+
+
+def sku_picker_data(product):
+    """What ``product.js`` needs to pick a SKU: the specs and every SKU's values, price and stock."""
+    return {
+        "specs": [{"name": spec.name, "values": list(spec.values)} for spec in product.specs],
+        "skus": [{"id": sku.id, "values": list(sku.spec_values), "price": sku.price,
+                  "market_price": sku.market_price, "stock": sku.stock} for sku in product.skus],
+    }
+
+
+def sitemap_entries(base_url):
+    """``[(absolute URL, last modified or None), …]``: home, published pages, categories, products on sale."""
+    entries = [(base_url + "/", None)]
+    pages = db.session.execute(select(Page.slug, Page.published_at).where(
+        Page.kind == Page.CUSTOM, Page.published_at.is_not(None)).order_by(Page.id)).all()
+    entries += [(base_url + url_for("storefront.custom_page", slug=slug), at) for slug, at in pages]
+    categories = db.session.execute(select(Category.id, Category.updated_at).order_by(Category.id)).all()
+    entries += [(base_url + url_for("storefront.category", category_id=id_), at) for id_, at in categories]
+    products = db.session.execute(select(Product.id, Product.updated_at).where(Product.status == Product.ON_SALE)
+                                  .order_by(Product.id).limit(SITEMAP_LIMIT - len(entries))).all()
+    entries += [(base_url + url_for("storefront.product_detail", product_id=id_), at) for id_, at in products]
+    return entries
+
