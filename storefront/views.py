@@ -1,5 +1,5 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.api``."""
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, g, make_response, render_template, request
 from markupsafe import Markup
 
 from commerce.catalog.listing import BadCursor, browse_products
@@ -10,7 +10,7 @@ from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries,
 from tenants.middleware import STORE, serve_on
 from themes.models import Page
 from themes.pages import store_theme
-from themes.published import find_published_page, render_published, store_theme_css
+from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
 
 storefront_bp = serve_on(STORE, Blueprint("storefront", __name__, template_folder="templates",
                                                 static_folder="static", static_url_path="/assets/store"))
@@ -25,9 +25,17 @@ def inject_store_theme():
 
 
 def _page_response(published):
-    """The published page, or 304 when the browser already has this exact version."""
+    """The published page, whole from the cache for anonymous shoppers, or 304 when the
+    browser already has this exact version.
+
+    :raise 404: there is no such published page
+    """
     if published is None:
         abort(404)
+    return cached_storefront_response(f"page/{published.page.id}", lambda: _render_page(published))
+
+
+def _render_page(published):
     if request.if_none_match.contains(published.etag):
         response = Response(status=304)
     else:
@@ -40,11 +48,17 @@ def _page_response(published):
 
 @home_view(STORE)
 def home():
+    """The published home page; for anonymous shoppers straight from the cache, no SQL."""
+    return cached_storefront_response("home", _render_home)
+
+
+def _render_home():
     published = find_published_page(kind=Page.HOME)
     if published is None or not published.page.published_document.get("order"):
         # A store that has not decorated its home page yet still shows its products.
-        return render_template("storefront/home.html", categories=list_categories(), products=list_products_on_sale())
-    return _page_response(published)
+        return make_response(render_template("storefront/home.html", categories=list_categories(),
+                                             products=list_products_on_sale()))
+    return _render_page(published)
 
 
 @storefront_bp.route("/p/<slug>")
