@@ -7,4 +7,14 @@ site_bp = serve_on(PLATFORM, Blueprint("site", __name__, template_folder="../tem
 console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/console",
                                           template_folder="../templates"))
 
-from builder.views import auth, catalog, dashboard, design, pages, settings, site, staff  # noqa: E402,F401  (routes)
+from builder.views import (  # noqa: E402,F401  (routes)
+    auth,
+    catalog,
+    catalog_csv,
+    dashboard,
+    design,
+    pages,
+    settings,
+    site,
+    staff,
+)
