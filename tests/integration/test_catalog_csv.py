@@ -313,7 +313,7 @@ def test_console_lists_problems_by_line_and_keeps_nothing(console, stores):
     response = post_file(console, csv_text(",好茶,,,,,,,,,1.00,,1,,", ",坏茶,,,,,,,,,abc,,1,,").encode(), token)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "<td>3</td>" in body and "price abc is not an amount in yuan" in body and "Nothing was imported" in body
+    assert "<td>Line 3</td>" in body and "price abc is not an amount in yuan" in body and "Nothing was imported" in body
     assert product_count(demo) == 0
 
 
