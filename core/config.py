@@ -42,6 +42,8 @@ ENVIRONMENT_KEYS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MEDIA_ROOT": "MEDIA_ROOT",
     "MEDIA_STORAGE": "MEDIA_STORAGE",
+    **{name: name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_ADDRESSING_STYLE",
+                               "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")},
     "BENCH_ROUTES": "BENCH_ROUTES",
 }
 # WeChat Pay: sandbox switch, where the API lives, the platform's service-provider keys.
@@ -101,7 +103,7 @@ class BaseConfig:
     # How many reverse proxies (load balancer, nginx) sit in front and set X-Forwarded-*.
     # Zero trusts none: client address, scheme and host come from the connection itself.
     TRUSTED_PROXIES = 0
-    MEDIA_STORAGE = "local"  # the only backend so far; S3-compatible storage is planned
+    MEDIA_STORAGE = "local"  # or "s3": MEDIA_S3_* settings, keys only from the environment (core/storage.py)
     MEDIA_ROOT = None  # default: instance/media, one folder per store
     BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
@@ -159,6 +161,10 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("production needs PostgreSQL, not SQLite")
         if cfg.get("WECHATPAY_SANDBOX"):
             raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
+        missing = [name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")
+                   if cfg["MEDIA_STORAGE"] == "s3" and not cfg.get(name)]
+        if missing:
+            raise ConfigError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)} set in production")
         super().finalize(app)
 
 

@@ -1,17 +1,27 @@
-"""Media files of stores (logos, banners, pictures in rich text): where they are kept, and
-the one way in for uploaded images.
+"""Media files of stores (logos, banners, pictures in rich text, product images): where
+they are kept, and the one way in for uploaded images.
 
 ``media_storage()`` is the configured backend. Every backend keeps each store's files
-apart under its tenant id and answers the same three calls:
+apart under the key ``<tenant_id>/<filename>``, accepts only names we hand out
+(``MEDIA_NAME``: random hex and our extension, so no ``..`` and no slashes), and answers
+the same three calls:
 
 - ``save(tenant_id, filename, content)`` → the public URL path ``/media/<tenant_id>/<filename>``;
-- ``open(tenant_id, filename)`` → a local path to send, or None when there is no such file;
+- ``read(tenant_id, filename)`` → the file's bytes, or None when there is no such file;
 - ``delete(tenant_id, filename)``.
 
-Only the local-disk backend exists (``MEDIA_STORAGE = "local"``, files under
-``MEDIA_ROOT``, by default ``instance/media/<tenant_id>/``). An S3-compatible backend is
-planned for running several web hosts; until it exists, any other ``MEDIA_STORAGE`` value
-refuses to start rather than silently writing to one host's disk.
+Backends (``MEDIA_STORAGE``):
+
+- ``local`` (default): files on this host's disk under ``MEDIA_ROOT``, by default
+  ``instance/media/<tenant_id>/``. Fine for one web host.
+- ``s3``: objects in one bucket of any S3-compatible service (AWS S3, MinIO, Tencent COS,
+  Aliyun OSS) named by ``MEDIA_S3_BUCKET``, ``MEDIA_S3_ENDPOINT_URL``, ``MEDIA_S3_REGION``,
+  ``MEDIA_S3_ADDRESSING_STYLE`` and the ``MEDIA_S3_ACCESS_KEY_ID`` /
+  ``MEDIA_S3_SECRET_ACCESS_KEY`` environment variables. Every web host sees the same files.
+  The bucket stays private: ``storefront.media`` reads through ``read`` and serves the bytes
+  itself, so the rules of who may see a store's files hold for both backends.
+
+Any other ``MEDIA_STORAGE`` value is refused rather than silently writing to one host's disk.
 
 ``prepare_image`` accepts only real images: it opens and verifies the upload with Pillow,
 checks its size, and re-encodes the pixels so no metadata (EXIF, GPS, comments) and no
@@ -22,6 +32,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +50,11 @@ MAX_IMAGE_SIDE = 4000
 REENCODE = {"JPEG": ("JPEG", "jpg"), "MPO": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp")}
 # Names we hand out: random hex and one of our extensions. Anything else is not ours.
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp)$")
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 class StorageConfigError(RuntimeError):
-    """``MEDIA_STORAGE`` names a backend that does not exist."""
+    """``MEDIA_STORAGE`` names a backend that does not exist, or one that lacks its settings."""
 
 
 class InvalidImage(DomainError):
@@ -57,6 +69,25 @@ def is_media_name(filename):
     return bool(MEDIA_NAME.match(filename or ""))
 
 
+def media_type(filename):
+    """The Content-Type of a media name (``is_media_name`` must hold)."""
+    return MEDIA_TYPES[filename.rsplit(".", 1)[1]]
+
+
+def media_key(tenant_id, filename):
+    """``<tenant_id>/<filename>``; None for a name we never hand out (so no ``..``, no slashes)."""
+    if not is_media_name(filename):
+        return None
+    return f"{int(tenant_id)}/{filename}"
+
+
+def _key_to_write(tenant_id, filename):
+    key = media_key(tenant_id, filename)
+    if key is None:
+        raise ValueError(f"not a media file name: {filename!r}")
+    return key
+
+
 class LocalMediaStorage:
     """Files on this host's disk under ``root/<tenant_id>/``."""
 
@@ -65,16 +96,8 @@ class LocalMediaStorage:
     def __init__(self, root):
         self.root = Path(root)
 
-    def _path(self, tenant_id, filename):
-        """The file's path; None for a name we never hand out (so no ``..``, no slashes)."""
-        if not is_media_name(filename):
-            return None
-        return self.root / str(int(tenant_id)) / filename
-
     def save(self, tenant_id, filename, content):
-        path = self._path(tenant_id, filename)
-        if path is None:
-            raise ValueError(f"not a media file name: {filename!r}")
+        path = self.root / _key_to_write(tenant_id, filename)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target, then rename: a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -87,23 +110,97 @@ class LocalMediaStorage:
             raise
         return media_url(tenant_id, filename)
 
-    def open(self, tenant_id, filename):
-        path = self._path(tenant_id, filename)
-        return path if path is not None and path.is_file() else None
+    def read(self, tenant_id, filename):
+        key = media_key(tenant_id, filename)
+        try:
+            return (self.root / key).read_bytes() if key is not None else None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
 
     def delete(self, tenant_id, filename):
-        path = self._path(tenant_id, filename)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        key = media_key(tenant_id, filename)
+        if key is not None:
+            (self.root / key).unlink(missing_ok=True)
+
+
+class S3MediaStorage:
+    """Objects ``<tenant_id>/<filename>`` in one bucket of an S3-compatible service."""
+
+    name = "s3"
+
+    def __init__(self, client, bucket):
+        self.client = client
+        self.bucket = bucket
+
+    def save(self, tenant_id, filename, content):
+        # One PUT is atomic: a reader gets the old object, none, or the whole new one.
+        self.client.put_object(Bucket=self.bucket, Key=_key_to_write(tenant_id, filename), Body=content,
+                               ContentType=media_type(filename))
+        return media_url(tenant_id, filename)
+
+    def read(self, tenant_id, filename):
+        key = media_key(tenant_id, filename)
+        if key is None:
+            return None
+        try:
+            reply = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            return None
+        with reply["Body"] as body:
+            return body.read()
+
+    def delete(self, tenant_id, filename):
+        key = media_key(tenant_id, filename)
+        if key is not None:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
 
 def media_storage(app=None):
-    """The backend ``MEDIA_STORAGE`` names (default ``local`` under ``MEDIA_ROOT``)."""
-    app = app or current_app
+    """The backend ``MEDIA_STORAGE`` names (default ``local`` under ``MEDIA_ROOT``).
+
+    :raise StorageConfigError: an unknown backend, or ``s3`` without ``MEDIA_S3_BUCKET``
+    """
+    app = app or current_app._get_current_object()
     backend = app.config.get("MEDIA_STORAGE") or "local"
-    if backend != "local":
-        raise StorageConfigError(f"MEDIA_STORAGE={backend!r}: only 'local' is implemented")
-    return LocalMediaStorage(app.config.get("MEDIA_ROOT") or os.path.join(app.instance_path, "media"))
+    if backend == "local":
+        return LocalMediaStorage(app.config.get("MEDIA_ROOT") or os.path.join(app.instance_path, "media"))
+    if backend == "s3":
+        if not app.config.get("MEDIA_S3_BUCKET"):
+            raise StorageConfigError("MEDIA_STORAGE='s3' needs MEDIA_S3_BUCKET")
+        return S3MediaStorage(_s3_client(app), app.config["MEDIA_S3_BUCKET"])
+    raise StorageConfigError(f"MEDIA_STORAGE={backend!r}: use 'local' or 's3'")
+
+
+_s3_client_lock = threading.Lock()
+
+
+def _s3_client(app):
+    """The app's one boto3 S3 client, made on first use: clients are thread-safe and slow to
+    build; the session that builds one is not thread-safe, hence the lock."""
+    client = app.extensions.get("duoshop_media_s3")
+    if client is None:
+        with _s3_client_lock:
+            client = app.extensions.get("duoshop_media_s3")
+            if client is None:
+                client = app.extensions["duoshop_media_s3"] = _new_s3_client(app.config)
+    return client
+
+
+def _new_s3_client(config):
+    import boto3  # only deployments that use S3 pay for importing it
+    from botocore.config import Config
+
+    options = Config(
+        connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"},
+        s3={"addressing_style": config.get("MEDIA_S3_ADDRESSING_STYLE") or "auto"},
+        # Checksums only where S3 demands them: several S3-compatible services refuse the
+        # CRC trailers newer botocore sends by default.
+        request_checksum_calculation="when_required", response_checksum_validation="when_required",
+    )
+    return boto3.session.Session().client(
+        "s3", endpoint_url=config.get("MEDIA_S3_ENDPOINT_URL"), region_name=config.get("MEDIA_S3_REGION"),
+        aws_access_key_id=config.get("MEDIA_S3_ACCESS_KEY_ID"),
+        aws_secret_access_key=config.get("MEDIA_S3_SECRET_ACCESS_KEY"), config=options)
 
 
 @dataclass(frozen=True)
@@ -133,12 +230,6 @@ def prepare_image(upload):
                "PNG": {"optimize": True}, "WEBP": {"quality": 85, "method": 4}}[target_format]
     clean.save(out, format=target_format, **options)
     return PreparedImage(out.getvalue(), f"{secrets.token_hex(16)}.{extension}", clean.width, clean.height)
-
-
-def save_image(tenant_id, upload):
-    """``prepare_image`` then store it; returns the public URL path."""
-    prepared = prepare_image(upload)
-    return media_storage().save(tenant_id, prepared.filename, prepared.content)
 
 
 def _not_an_image():

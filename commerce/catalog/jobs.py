@@ -26,12 +26,12 @@ def make_product_thumbnail(image_id):
         return None  # deleted meanwhile: nothing to do
     storage = media_storage()
     name = thumbnail_name(image.filename)
-    if image.thumbnail == name and storage.open(image.tenant_id, name) is not None:
+    if image.thumbnail == name and storage.read(image.tenant_id, name) is not None:
         return name
-    source = storage.open(image.tenant_id, image.filename)
-    if source is None:
+    original = storage.read(image.tenant_id, image.filename)
+    if original is None:
         return None
-    with Image.open(source) as picture:
+    with Image.open(io.BytesIO(original)) as picture:
         picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         out = io.BytesIO()
         picture.save(out, format=FORMATS[image.filename.rsplit(".", 1)[1]])

@@ -300,13 +300,18 @@ def test_local_storage_refuses_names_it_did_not_hand_out(tmp_path):
     for name in ("../x.png", "a/b.png", "x.exe", "0123456789abcdef0123456789abcdef.svg", ""):
         with pytest.raises(ValueError):
             storage.save(1, name, b"x")
-        assert storage.open(1, name) is None
+        assert storage.read(1, name) is None
     assert os.listdir(tmp_path) == []
 
 
-def test_only_the_local_backend_exists_and_another_is_refused(app, monkeypatch):
+@pytest.mark.parametrize(("settings", "complaint"), [
+    ({"MEDIA_STORAGE": "ftp"}, "use 'local' or 's3'"),
+    ({"MEDIA_STORAGE": "s3", "MEDIA_S3_BUCKET": None}, "MEDIA_S3_BUCKET"),
+])
+def test_local_is_the_default_backend_and_an_unusable_one_is_refused(app, monkeypatch, settings, complaint):
     with app.app_context():
         assert isinstance(media_storage(), LocalMediaStorage)
-        monkeypatch.setitem(app.config, "MEDIA_STORAGE", "s3")
-        with pytest.raises(StorageConfigError):
+        for key, value in settings.items():
+            monkeypatch.setitem(app.config, key, value)
+        with pytest.raises(StorageConfigError, match=complaint):
             media_storage()
