@@ -1,9 +1,15 @@
 """Demo data for ``make run``: two stores with owners, categories and products."""
+import colorsys
+import io
+
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from billing.models import PlatformAdmin
 from billing.platform import create_platform_admin
+from commerce.catalog.images import add_product_image
 from commerce.catalog.models import Category, Product
+from commerce.catalog.service import create_product
 from core.extensions import db
 from tenants.context import tenant_context
 from tenants.models import StaffUser, Tenant
@@ -53,7 +59,12 @@ DEMO_STORES = [
         "theme": "promo", "announcement": "双十二预热：新人首单立减 10 元", "keywords": "T恤, 马克杯, 耳机",
         "story": "<h3>关于我们</h3><p>精选好物，<strong>48 小时发货</strong>，七天无理由退换。</p>",
         "catalog": {
-            "服饰": [("纯棉短袖T恤", 7900, 120), ("水洗牛仔外套", 25900, 40)],
+            "服饰": [{"title": "纯棉短袖T恤", "subtitle": "新疆长绒棉，亲肤不起球", "tags": ["新品", "包邮"],
+                      "specs": [("颜色", ["白", "黑", "雾蓝"]), ("尺码", ["S", "M", "L"])],
+                      "price": 7900, "market_price": 12900, "stock": 15, "sold_out": [("雾蓝", "S")],
+                      "description": "<h3>面料</h3><p>100% 新疆长绒棉，220g 重磅，洗后不变形。</p>"
+                                     "<ul><li>白 / 黑 / 雾蓝 三色</li><li>S–L 三个尺码</li></ul>"},
+                     ("水洗牛仔外套", 25900, 40)],
             "家居": [("北欧陶瓷马克杯", 3900, 300), ("亚麻抱枕套", 5900, 80)],
             "数码": [("无线蓝牙耳机", 19900, 60)],
         },
@@ -63,7 +74,11 @@ DEMO_STORES = [
         "theme": "boutique", "announcement": "明前新茶已到店，顺丰包邮", "keywords": "龙井, 红茶, 茶具",
         "story": "<h3>一叶一世界</h3><p>我们只卖亲自到产区挑选的茶，<em>春采、秋藏</em>，一年只做一季。</p>",
         "catalog": {
-            "绿茶": [("特级绿茶礼盒", 29800, 50), ("明前龙井 250g", 16800, 70)],
+            "绿茶": [{"title": "特级绿茶礼盒", "subtitle": "明前头采，礼盒装 2×125g", "tags": ["明前", "礼盒"],
+                      "specs": [("规格", ["250g 礼盒", "500g 礼盒"])], "price": 29800, "stock": 25,
+                      "description": "<h3>产地</h3><p>浙江杭州西湖产区，清明前手工采摘。</p>"
+                                     "<p>冲泡：80℃ 水，3 克茶叶，第一泡 45 秒。</p>"},
+                     ("明前龙井 250g", 16800, 70)],
             "红茶": [("正山小种 罐装", 12800, 90)],
             "茶具": [("汝窑功夫茶杯", 8800, 35), ("纯棉短袖T恤", 6900, 20)],
         },
@@ -120,7 +135,44 @@ def _seed_catalog(catalog):
         category = Category(name=category_name, position=position)
         db.session.add(category)
         db.session.flush()
-        for title, price, stock in products:
-            db.session.add(Product(title=title, price=price, stock=stock, status=Product.ON_SALE,
-                                   category_id=category.id))
+        for index, entry in enumerate(products):
+            entry = entry if isinstance(entry, dict) else dict(zip(("title", "price", "stock"), entry, strict=True))
+            product = create_product(actor=None, category_id=category.id, status=Product.ON_SALE, **_product_arguments(entry))
+            for picture in range(2 if entry.get("specs") else 1):
+                add_product_image(product, _demo_picture(position * 7 + index * 3 + picture), actor=None)
     db.session.flush()
+
+
+def _product_arguments(entry):
+    specs = entry.get("specs", [])
+    combos = [()]
+    for _name, values in specs:
+        combos = [combo + (value,) for combo in combos for value in values]
+    sold_out = set(entry.get("sold_out", ()))
+    market = entry.get("market_price")
+    skus = []
+    for combo in combos:
+        step = specs[-1][1].index(combo[-1]) * 1000 if specs else 0  # the larger size costs a little more
+        skus.append({"spec_values": list(combo), "price": entry["price"] + step,
+                     "market_price": market + step if market else None,
+                     "stock": 0 if combo in sold_out else entry["stock"]})
+    return {"title": entry["title"], "subtitle": entry.get("subtitle"), "specs": specs, "skus": skus,
+            "description": entry.get("description", ""), "tags": entry.get("tags", ())}
+
+
+def _demo_picture(seed):
+    """A soft two-colour picture (no text, no photo rights) so demo products are not blank."""
+    hue = (seed * 47) % 360
+    background, shape = _hsl(hue, 0.45, 0.86), _hsl((hue + 25) % 360, 0.55, 0.55)
+    image = Image.new("RGB", (600, 600), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((150, 130, 450, 430), fill=shape)
+    draw.rounded_rectangle((110, 400, 490, 470), radius=24, fill=_hsl(hue, 0.35, 0.72))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _hsl(hue, saturation, lightness):
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
+    return int(red * 255), int(green * 255), int(blue * 255)

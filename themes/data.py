@@ -5,7 +5,8 @@ kind and answers each kind with one query, however many blocks asked:
 - ``products`` by hand-picked ids: one ``IN`` query;
 - ``products`` by category: one query, ranked per category with a window function;
 - ``products`` newest / best-selling: one query each, as long as the longest list asked;
-- ``categories``: one query for the tree.
+- ``categories``: one query for the tree;
+- the pictures of every product listed: one query for all lists.
 Kinds whose module does not exist yet (coupons, campaigns) resolve to an empty list and
 their blocks show an honest empty state.
 """
@@ -13,8 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
-from commerce.catalog.models import Category, Product
+from commerce.catalog.models import Category, Product, ProductImage
 from core.extensions import db
 
 PRODUCT_SOURCES = ("category", "picked", "newest", "best_selling")
@@ -62,7 +65,22 @@ def _answer(needs):
     answers.update(_by_category(product_needs["category"]))
     for source, order in (("newest", Product.id.desc()), ("best_selling", Product.sold_count.desc())):
         answers.update(_top(product_needs[source], order))
+    _attach_images([value for need, value in answers.items() if need.kind == "products"])
     return answers
+
+
+def _attach_images(product_lists):
+    """Every listed product's pictures in one query, whatever the number of lists."""
+    products = {product.id: product for listed in product_lists for product in listed}
+    if not products:
+        return
+    pictures = defaultdict(list)
+    statement = (select(ProductImage).where(ProductImage.product_id.in_(products))
+                 .order_by(ProductImage.position, ProductImage.id))
+    for image in db.session.scalars(statement):
+        pictures[image.product_id].append(image)
+    for product_id, product in products.items():
+        set_committed_value(product, "images", pictures[product_id])
 
 
 def _on_sale():
@@ -85,8 +103,6 @@ def _by_category(needs):
     longest = max(need.count for need in needs)
     rank = func.row_number().over(partition_by=Product.category_id, order_by=Product.id.desc()).label("rank")
     ranked = _on_sale().add_columns(rank).where(Product.category_id.in_(wanted)).subquery()
-    from sqlalchemy.orm import aliased
-
     product = aliased(Product, ranked)
     rows = db.session.execute(select(product).where(ranked.c.rank <= longest)).scalars().all() if wanted else []
     by_category = defaultdict(list)

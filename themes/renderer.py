@@ -34,6 +34,11 @@ def _product_url(product):
     return url_for("storefront.product_detail", product_id=product.id)
 
 
+def _product_cover(product):
+    """The first picture's thumbnail URL, or "" (the template then shows a letter tile)."""
+    return product.images[0].thumbnail_url() if product.images else ""
+
+
 def _category_url(category):
     return url_for("storefront.category", category_id=category.id)
 
@@ -47,7 +52,8 @@ def environment(theme_name):
         auto_reload=False,
     )
     env.filters.update(money=format_money, rich_text=_rich_text)
-    env.globals.update(_=gettext, product_url=_product_url, category_url=_category_url)
+    env.globals.update(_=gettext, product_url=_product_url, product_cover=_product_cover,
+                       category_url=_category_url)
     return env
 
 

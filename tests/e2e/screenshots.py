@@ -101,7 +101,21 @@ def shots(server):
 
     def product(page):
         page.goto(server.url("/", store="demo"))
-        page.locator(".product-card").first.click()
+        page.locator(".product-card, .blk-product").first.click()
+        page.wait_for_load_state("load")
+
+    def product_with_skus(page):
+        page.goto(server.url("/search?q=T恤", store="demo"))
+        page.locator(".product-card, .blk-product").first.click()
+        page.wait_for_load_state("load")
+        page.locator(".spec-value", has_text="黑").click()
+        page.locator(".spec-value", has_text="M").click()
+        page.evaluate("window.scrollTo(0, 0)")
+
+    def category(page):
+        page.goto(server.url("/", store="tea"))
+        page.goto(server.url("/products", store="tea"))
+        page.locator(".sort-tabs a").nth(2).click()
         page.wait_for_load_state("load")
 
     return [
@@ -118,6 +132,10 @@ def shots(server):
         ("11-storefront-tea", "visitor", go("/", store="tea")),
         ("12-product", "visitor", product),
         ("13-store-not-found", "visitor", go("/", store="no-such-store")),
+        ("14-product-list", "visitor", go("/products?sort=price_asc", store="demo")),
+        ("15-product-skus", "visitor", product_with_skus),
+        ("16-search-chinese", "visitor", go("/search?q=绿茶", store="tea")),
+        ("17-category", "visitor", category),
     ]
 
 

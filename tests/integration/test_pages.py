@@ -133,7 +133,8 @@ def test_rendering_twenty_blocks_costs_the_same_queries_as_two(app, stores):
             counts = {name: count_queries(lambda d=d: render_draft_or_published(d, store=demo_tenant(demo)))
                       for name, d in (("two", two), ("ten", ten), ("five", five), ("twenty", twenty))}
     assert counts["two"] == counts["ten"]
-    assert counts["five"] == counts["twenty"] <= 6, counts
+    # theme, one query per product source (4), the category tree, and all the pictures at once
+    assert counts["five"] == counts["twenty"] <= 7, counts
 
 
 def create_category_with_product(store):
