@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 DEFAULT_TTL = 3600
+NEAR_CACHE_ENTRIES = 200  # versioned values (whole pages of ~50 KB) each process also keeps
 
 
 class MemoryCache:
@@ -91,6 +92,24 @@ def cache_set(tenant_id, key, value, ttl=DEFAULT_TTL):
     _backend().set(_key(tenant_id, key), value, ttl)
 
 
+def cache_get_versioned(tenant_id, key):
+    """``cache_get`` for a key that holds every version its value depends on: such a value
+    never goes stale, so this process keeps a copy too and skips the round trip next time."""
+    full = _key(tenant_id, key)
+    near = current_app.extensions["duoshop_near_cache"]
+    value = near.get(full)
+    if value is None:
+        value = _backend().get(full)
+        if value is not None:
+            near.set(full, value, None)
+    return value
+
+
+def cache_set_versioned(tenant_id, key, value, ttl=DEFAULT_TTL):
+    cache_set(tenant_id, key, value, ttl)
+    current_app.extensions["duoshop_near_cache"].set(_key(tenant_id, key), value, None)
+
+
 def current_version(tenant_id, name):
     return int(_backend().get(_key(tenant_id, f"version:{name}")) or 0)
 
@@ -132,3 +151,4 @@ def init_app(app):
     else:
         backend = MemoryCache()
     app.extensions["duoshop_cache"] = backend
+    app.extensions["duoshop_near_cache"] = MemoryCache(max_entries=NEAR_CACHE_ENTRIES)

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from commerce.catalog.events import CATALOG
 from commerce.catalog.models import Product
 from commerce.catalog.service import get_product_on_sale, list_categories, search_products
-from core.cache import cache_get, cache_set
+from core.cache import cache_get, cache_get_versioned, cache_set, cache_set_versioned, current_versions
 from core.errors import DomainError
 from core.extensions import csrf, db
 from storefront.openapi import MAX_LIMIT, openapi_document
@@ -295,12 +296,27 @@ def search():
 
 
 def _product_page(*, query):
+    """One page of a product list. The body is cached per store under its catalog version
+    and the parsed parameters, so a catalog change is seen on the next request."""
     limit, sort = _limit(), _sort()
     category_raw = request.args.get("category_id")
     category_id = _positive_int("category_id", category_raw) if category_raw is not None else None
     cursor_raw = request.args.get("cursor")
     after = decode_cursor(cursor_raw, sort) if cursor_raw else None
 
+    store = g.tenant
+    (catalog_version,) = current_versions(store.id, CATALOG)
+    key = (f"api:products:{store.cache_namespace}:c{catalog_version}:"
+           + json.dumps([query, category_id, sort, limit, after], ensure_ascii=False, separators=(",", ":")))
+    body = cache_get_versioned(store.id, key)
+    if body is None:
+        body = json.dumps(_product_page_json(query, category_id, sort, limit, after), ensure_ascii=False,
+                          separators=(",", ":"))
+        cache_set_versioned(store.id, key, body)
+    return Response(body, mimetype="application/json")
+
+
+def _product_page_json(query, category_id, sort, limit, after):
     wanted = _subtree_ids(category_id) if category_id is not None else None
     if query:
         found = search_products(query, limit=LISTING_CAP)
@@ -314,7 +330,7 @@ def _product_page(*, query):
         rows = _products_on_sale_after(sort, after, wanted, limit + 1)
     page = rows[:limit]
     next_cursor = encode_cursor(sort, SORT_KEYS[sort](page[-1])) if len(rows) > limit else None
-    return jsonify({"items": [product_json(p) for p in page], "next_cursor": next_cursor})
+    return {"items": [product_json(p) for p in page], "next_cursor": next_cursor}
 
 
 def _products_on_sale_after(sort, after, category_ids, count):

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from core.app import create_app
 from core.config import normalize_database_url
 from core.extensions import db, limiter
+from tenants.resolve import forget_routes
 
 APP_ROLE = "duoshop_app"
 PLATFORM_HOST = "duoshop.test"
@@ -139,6 +140,7 @@ def _clean_database(app, owner_engine):
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+    forget_routes()  # the process keeps host → store answers; the stores are gone
 
 
 @pytest.fixture

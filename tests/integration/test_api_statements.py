@@ -1,5 +1,6 @@
 """The API product list costs the same few SQL statements for a page of 5 or of 20 products,
-images included (no query per product), and pages in SQL rather than in memory."""
+images included (no query per product), pages in SQL rather than in memory, and is served
+from the cache until the store's catalog changes."""
 import pytest
 from sqlalchemy import event
 
@@ -27,7 +28,7 @@ def store_with_images(app_ctx):
     return store
 
 
-def list_statements(app, client, **params):
+def list_statements(app, client, path="/api/v1/products", **params):
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -38,7 +39,7 @@ def list_statements(app, client, **params):
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = client.get("/api/v1/products", query_string=params, headers={"X-Duoshop-AppID": APPID})
+        response = client.get(path, query_string=params, headers={"X-Duoshop-AppID": APPID})
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, response.get_json()
@@ -48,7 +49,7 @@ def list_statements(app, client, **params):
 @pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "sales"])
 def test_a_page_of_twenty_products_costs_as_many_statements_as_a_page_of_five(app, store_with_images,
                                                                              platform_client, sort):
-    list_statements(app, platform_client)  # the first call also looks the AppID up
+    list_statements(app, platform_client, "/api/v1/store")  # the first call also looks the AppID up
     five, five_statements = list_statements(app, platform_client, limit=5, sort=sort)
     twenty, twenty_statements = list_statements(app, platform_client, limit=20, sort=sort)
     assert len(five["items"]) == 5 and len(twenty["items"]) == 20
@@ -64,3 +65,15 @@ def test_the_list_reads_only_one_page_of_products(app, store_with_images, platfo
     _body, statements = list_statements(app, platform_client, limit=20)
     product_queries = [s for s in statements if "FROM products" in s and "product_images" not in s]
     assert len(product_queries) == 1 and "LIMIT" in product_queries[0].upper()
+
+
+def test_a_repeated_list_costs_no_sql_until_the_catalog_changes(app, store_with_images, platform_client):
+    first, _statements = list_statements(app, platform_client, limit=20)
+    again, statements = list_statements(app, platform_client, limit=20)
+    assert again == first and statements == []
+    with tenant_context(store_with_images.id):
+        newest = db.session.get(Product, first["items"][0]["id"])
+        newest.title = "改名后的商品"
+        db.session.commit()
+    changed, statements = list_statements(app, platform_client, limit=20)
+    assert changed["items"][0]["title"] == "改名后的商品" and statements
