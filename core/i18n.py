@@ -12,13 +12,20 @@ def select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    saved = getattr(current_user, "locale", None) if current_user else None
+    saved = getattr(current_user, "locale", None) if _may_be_signed_in() and current_user else None
     if saved in languages:
         return saved
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
         return cookie
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _may_be_signed_in():
+    """Only a request with a session or remember-me cookie can carry a signed-in user: an
+    anonymous shopper's language is picked without loading one (cached pages stay cheap)."""
+    cookies, config = request.cookies, current_app.config
+    return config["SESSION_COOKIE_NAME"] in cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
 
 
 def set_language(code):
