@@ -118,6 +118,17 @@ def shots(server):
         page.locator(".sort-tabs a").nth(2).click()
         page.wait_for_load_state("load")
 
+    def shipping_form(page):
+        """A new template refused for its name, with 北京 and 上海 ticked in rule 1."""
+        page.goto(server.url("/console/shipping/new"))
+        page.locator("details.region-area").nth(0).locator("summary").click()
+        page.locator("input[name=rule_0_regions][value='110000']").check()
+        page.locator("details.region-area").nth(2).locator("summary").click()
+        page.locator("input[name=rule_0_regions][value='310000']").check()
+        page.locator("#rule_0_first_fee").fill("8")
+        page.locator("button[value=save]").click()
+        page.wait_for_load_state("load")
+
     return [
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
@@ -136,6 +147,8 @@ def shots(server):
         ("15-product-skus", "visitor", product_with_skus),
         ("16-search-chinese", "visitor", go("/search?q=绿茶", store="tea")),
         ("17-category", "visitor", category),
+        ("18-console-shipping", "merchant", go("/console/shipping")),
+        ("19-console-shipping-form", "merchant", shipping_form),
     ]
 
 

@@ -1,0 +1,1 @@
+"""Shipping: per-store templates (运费模板) priced by province and weight."""

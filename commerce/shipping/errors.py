@@ -1,0 +1,15 @@
+"""Refusals of the shipping rules; each names the field the user has to fix."""
+from core.errors import DomainError
+
+
+class InvalidShippingTemplate(DomainError):
+    """A template or one of its rules breaks a rule (``field`` says which)."""
+
+
+class NotDeliverable(DomainError):
+    """The store does not ship to the shopper's province; the message names it."""
+
+    def __init__(self, message, *, province_code, **kwargs):
+        super().__init__(message, field=kwargs.pop("field", "province_code"),
+                         extra={"province_code": province_code}, **kwargs)
+        self.province_code = province_code

@@ -1,0 +1,64 @@
+"""Shipping templates (运费模板) and their rules. Money is integer fen, weights grams."""
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Timestamped
+from tenants.scoping import TenantScoped, tenant_foreign_key
+
+
+class ShippingTemplate(TenantScoped, Timestamped, db.Model):
+    """How a store charges for delivery. Exactly one template of a store with any is its
+    default (a partial unique index keeps it to at most one)."""
+
+    __tablename__ = "shipping_templates"
+    __tenant_table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        CheckConstraint("free_over IS NULL OR free_over >= 0", name="free_over_not_negative"),
+        Index("ix_shipping_templates_one_default", "tenant_id", unique=True,
+              postgresql_where=text("is_default"), sqlite_where=text("is_default")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    free_over: Mapped[int | None] = mapped_column(Integer)  # fen; an order subtotal this high ships free
+    not_delivered: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # region codes refused
+
+    rules = relationship("ShippingRule", order_by="(ShippingRule.position, ShippingRule.id)",
+                         cascade="all, delete-orphan", back_populates="template")
+
+    def catch_all_rule(self):
+        """The rule for every province no other rule names, or None."""
+        return next((rule for rule in self.rules if not rule.regions), None)
+
+    def rule_for(self, province_code):
+        """The rule pricing ``province_code``: the one naming it, else the catch-all, else None."""
+        named = next((rule for rule in self.rules if province_code in rule.regions), None)
+        return named or self.catch_all_rule()
+
+
+class ShippingRule(TenantScoped, db.Model):
+    """Prices a set of provinces: the first ``first_weight_g`` grams for ``first_fee``, then
+    ``extra_fee`` per started ``extra_weight_g``. No regions means every other province."""
+
+    __tablename__ = "shipping_rules"
+    __tenant_table_args__ = (
+        tenant_foreign_key("template_id", "shipping_templates", ondelete="CASCADE"),
+        CheckConstraint("first_weight_g > 0", name="first_weight_positive"),
+        CheckConstraint("extra_weight_g > 0", name="extra_weight_positive"),
+        CheckConstraint("first_fee >= 0", name="first_fee_not_negative"),
+        CheckConstraint("extra_fee >= 0", name="extra_fee_not_negative"),
+        Index("ix_shipping_rules_tenant_template", "tenant_id", "template_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    regions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # province codes; [] = everywhere else
+    first_weight_g: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_fee: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
+    extra_weight_g: Mapped[int] = mapped_column(Integer, nullable=False)
+    extra_fee: Mapped[int] = mapped_column(Integer, nullable=False)  # fen per started extra_weight_g
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    template = relationship(ShippingTemplate, back_populates="rules")
