@@ -6,6 +6,7 @@ for on a store host, or a store page on the platform host, is a 404 like any unk
 from flask import current_app, g, request
 from werkzeug.exceptions import NotFound
 
+from core.extensions import db
 from tenants.context import enter_tenant, leave_tenant
 from tenants.resolve import PLATFORM, STORE, StoreNotFound, resolve_tenant
 
@@ -51,6 +52,9 @@ def _resolve_request_tenant():
 def _leave_request_tenant(exc):
     token = g.pop("_tenant_token", None)
     if token is not None:
+        # End the request's transaction while still in its tenant: leaving then has no open
+        # transaction whose row-level-security setting would need moving (a round trip).
+        db.session.remove()
         leave_tenant(token)
 
 
