@@ -71,12 +71,14 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
+    from storefront import shopping  # noqa: F401  (cart, checkout and order pages on storefront_bp)
     from storefront.api import api_bp
     from storefront.media import media_bp
+    from storefront.payment_notify import notify_bp
     from storefront.views import storefront_bp
     from themes.assets import assets_bp
 
-    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp):
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp):
         app.register_blueprint(blueprint)
 
     from core.sites import register_home
@@ -88,6 +90,9 @@ def _register_blueprints(app):
     from sandbox import wechatpay
 
     wechatpay.init_app(app)  # /sandbox/wechatpay, only when WECHATPAY_SANDBOX is true
+    from sandbox import kuaidi100
+
+    kuaidi100.init_app(app)  # /sandbox/kuaidi100, only when KUAIDI100_SANDBOX is true
 
 
 def _register_template_helpers(app):

@@ -51,6 +51,9 @@ ENVIRONMENT_KEYS.update({name: name for name in (
     "WECHATPAY_SANDBOX", "WECHATPAY_BASE_URL", "WECHATPAY_TIMEOUT", "WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID",
     "WECHATPAY_SP_PRIVATE_KEY", "WECHATPAY_SP_CERT_SERIAL_NO", "WECHATPAY_SP_APIV3_KEY",
     "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID")})
+# 快递100 parcel tracking: sandbox switch, where the query API lives, the account.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER")})
 
 
 def from_environment():
@@ -59,8 +62,9 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
-    if "WECHATPAY_SANDBOX" in values:
-        values["WECHATPAY_SANDBOX"] = values["WECHATPAY_SANDBOX"].strip().lower() in ("1", "true", "yes", "on")
+    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX"):
+        if flag in values:
+            values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
     return values
 
 
@@ -109,6 +113,10 @@ class BaseConfig:
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
     WECHATPAY_BASE_URL = None  # default: the sandbox when enabled, else https://api.mch.weixin.qq.com
     WECHATPAY_TIMEOUT = 10  # seconds to wait for WeChat Pay's answer
+    KUAIDI100_SANDBOX = False  # serve sandbox/kuaidi100 at /sandbox/kuaidi100 and track parcels against it
+    KUAIDI100_URL = None  # default: the sandbox when enabled, else https://poll.kuaidi100.com/poll/query.do
+    KUAIDI100_KEY = None  # 快递100 授权key
+    KUAIDI100_CUSTOMER = None  # 快递100 customer
 
     @classmethod
     def finalize(cls, app):
@@ -132,6 +140,7 @@ class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger is never on by default: it executes code
     WECHATPAY_SANDBOX = True
+    KUAIDI100_SANDBOX = True
 
 
 class TestConfig(BaseConfig):
@@ -140,6 +149,7 @@ class TestConfig(BaseConfig):
     PLATFORM_DOMAIN = "duoshop.test"
     LOGIN_RATE_LIMIT = "5 per minute"
     WECHATPAY_SANDBOX = True
+    KUAIDI100_SANDBOX = True
 
 
 class ProductionConfig(BaseConfig):
@@ -161,6 +171,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("production needs PostgreSQL, not SQLite")
         if cfg.get("WECHATPAY_SANDBOX"):
             raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
+        if cfg.get("KUAIDI100_SANDBOX"):
+            raise ConfigError("KUAIDI100_SANDBOX must be off in production: it makes up parcel journeys")
         missing = [name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")
                    if cfg["MEDIA_STORAGE"] == "s3" and not cfg.get(name)]
         if missing:

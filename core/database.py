@@ -11,6 +11,9 @@ def import_domain_modules():
     import commerce.catalog.events  # noqa: F401
     import commerce.catalog.models  # noqa: F401
     import commerce.catalog.service  # noqa: F401
+    import commerce.members.models  # noqa: F401
+    import commerce.orders.models  # noqa: F401
+    import commerce.shipping.models  # noqa: F401
     import core.audit  # noqa: F401
     import tenants.models  # noqa: F401
     import themes.models  # noqa: F401

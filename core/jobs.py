@@ -39,6 +39,26 @@ def enqueue(func, *args, tenant_id=None, queue="default", delay=None, job_id=Non
     return backend.enqueue(func, args, tenant_id=tenant_id, queue=queue, delay=delay, job_id=job_id)
 
 
+def enqueue_after_commit(func, *args, **options):
+    """``enqueue`` once the current database transaction has committed, and not at all if
+    it rolls back: a job must never see (or act on) work that did not happen."""
+    from core.extensions import db
+
+    db.session().info.setdefault(_AFTER_COMMIT, []).append((func, args, options))
+
+
+_AFTER_COMMIT = "duoshop_jobs_after_commit"
+
+
+def _enqueue_committed(session):
+    for func, args, options in session.info.pop(_AFTER_COMMIT, []):
+        enqueue(func, *args, **options)
+
+
+def _forget_rolled_back(session, previous_transaction=None):
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 def run_job(func, tenant_id, args):
     """Entry point of every job, whichever backend runs it."""
     app = current_app._get_current_object() if has_app_context() else _standalone_app()
@@ -171,4 +191,10 @@ BACKENDS = {"eager": EagerBackend, "thread": ThreadBackend, "rq": RQBackend}
 
 
 def init_app(app):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
     app.extensions["duoshop_jobs"] = BACKENDS[app.config["JOB_MODE"]](app)
+    if not event.contains(Session, "after_commit", _enqueue_committed):
+        event.listen(Session, "after_commit", _enqueue_committed)
+        event.listen(Session, "after_soft_rollback", _forget_rolled_back)

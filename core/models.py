@@ -3,10 +3,24 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow():
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment in UTC that comes back timezone-aware on every database (SQLite returns
+    naive datetimes even for ``timezone=True``, and comparing those with ``utcnow()`` fails)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Timestamped:

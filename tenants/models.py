@@ -3,7 +3,7 @@ import re
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +34,9 @@ class Tenant(Timestamped, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(255))
     contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # Unpaid orders are cancelled (and their stock returned) this long after they were placed.
+    payment_timeout_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=30, server_default="30")
+    wechatpay_sub_mchid: Mapped[str | None] = mapped_column(String(32))  # the store's sub-merchant under the platform
     provisioned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def is_open(self):

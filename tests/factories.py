@@ -65,3 +65,32 @@ def login_staff(client, store, email=None, password=None):
         "csrf_token": token, "slug": store.slug, "email": email or store.owner_email,
         "password": password or store.password,
     })
+
+
+def create_member(store, *, nickname="顾客", openid=None, province_code="330000"):
+    """A shopper of ``store`` with one delivery address; returns ``(member_id, address_id)``."""
+    from commerce.members.models import Address, Member
+
+    with tenant_context(store.id):
+        member = Member(nickname=nickname, openid=openid)
+        db.session.add(member)
+        db.session.flush()
+        address = Address(member_id=member.id, name="张三", phone="13812345678", province_code=province_code,
+                          city="杭州市", district="西湖区", detail="文三路 100 号", is_default=True)
+        db.session.add(address)
+        db.session.commit()
+        return member.id, address.id
+
+
+def sku_of(store, product_id):
+    """The id of a product's (first) SKU; factory products get one made for them."""
+    from commerce.catalog.models import SKU
+
+    with tenant_context(store.id):
+        sku = db.session.scalar(select(SKU).where(SKU.product_id == product_id).order_by(SKU.id))
+        if sku is None:
+            product = db.session.get(Product, product_id)
+            sku = SKU(product_id=product_id, spec_values=[], price=product.price, stock=product.stock)
+            db.session.add(sku)
+            db.session.commit()
+        return sku.id

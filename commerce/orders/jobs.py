@@ -1,0 +1,91 @@
+"""Background work on orders. Each job takes ids, enters its tenant (``core.jobs.run_job``)
+and is safe to run twice: it re-reads the order and acts only through the conditional
+state transitions."""
+import logging
+import secrets
+
+from sqlalchemy import select
+
+from commerce.orders.models import Order, Payment, Refund
+from core.extensions import db
+from core.models import utcnow
+
+log = logging.getLogger(__name__)
+RECONCILE_AFTER_MINUTES = 5
+
+
+def cancel_unpaid_order(order_id):
+    """The payment time of an order is up: unless WeChat says it was paid after all (its
+    notification may be late or lost), close the payment and cancel, returning the stock."""
+    from commerce.orders.payments import settle_from_query, store_pay_account
+    from commerce.orders.service import cancel_order
+    from commerce.payments import PaymentError, close_payment
+    from tenants.models import Tenant
+
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != Order.PENDING_PAYMENT:
+        return "nothing to do"
+    if order.expires_at > utcnow():
+        return "not yet"  # the timeout moved; the job scheduled for the new time will come
+    if settle_from_query(order):  # raises PaymentError when WeChat cannot be asked: retried later
+        db.session.commit()
+        return "paid"
+    if _sent_to_wechat(order):
+        try:
+            close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), order.number)
+        except PaymentError as error:
+            if error.code == "ORDERPAID":  # paid between our query and the close
+                settle_from_query(order)
+                db.session.commit()
+                return "paid"
+            raise
+    cancelled = cancel_order(order, reason="timeout")
+    db.session.commit()
+    return "cancelled" if cancelled else "nothing to do"
+
+
+def reconcile_unpaid_orders():
+    """For the current store: ask WeChat about orders that were sent to it some minutes ago
+    and are still unpaid, in case a notification never arrived."""
+    from datetime import timedelta
+
+    from commerce.orders.payments import settle_from_query
+
+    cutoff = utcnow() - timedelta(minutes=RECONCILE_AFTER_MINUTES)
+    waiting = db.session.scalars(select(Order).where(
+        Order.status == Order.PENDING_PAYMENT, Order.created_at <= cutoff,
+        Order.id.in_(select(Payment.order_id)))).all()
+    settled = 0
+    for order in waiting:
+        if settle_from_query(order):
+            settled += 1
+        db.session.commit()
+    return settled
+
+
+def refund_late_payment(order_id):
+    """An order was paid after it had been cancelled: give the whole amount back."""
+    from commerce.orders.payments import store_pay_account
+    from commerce.payments import refund_payment
+    from tenants.models import Tenant
+
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != Order.CANCELLED or not order.transaction_id:
+        return "nothing to do"
+    refund = db.session.scalar(select(Refund).where(Refund.order_id == order.id))
+    if refund is None:
+        refund = Refund(order_id=order.id, number=f"R{order.number}{secrets.randbelow(100):02d}",
+                        amount=order.paid_amount, reason="paid after cancel")
+        db.session.add(refund)
+        db.session.commit()  # the number is fixed before WeChat hears of it: a retry reuses it
+    status = refund_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), out_refund_no=refund.number,
+                            refund_fen=refund.amount, total_fen=order.paid_amount, out_trade_no=order.number,
+                            reason="订单已取消，自动退款")
+    refund.refund_id = status.refund_id
+    order.refunded_amount = refund.amount
+    db.session.commit()
+    return "refunded"
+
+
+def _sent_to_wechat(order):
+    return db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)) is not None

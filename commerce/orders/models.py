@@ -1,0 +1,188 @@
+"""Carts, orders and their lines, and the payments made for them. Money is integer fen.
+
+An order's ``status`` only ever changes through ``commerce.orders.states.transition``: a
+conditional UPDATE, so two racing events (a payment notification and the timeout job)
+cannot both apply.
+"""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.crypto import EncryptedText
+from core.extensions import db
+from core.models import Timestamped, UtcDateTime
+from tenants.scoping import TenantScoped, tenant_foreign_key
+
+
+class Cart(TenantScoped, Timestamped, db.Model):
+    """A guest's cart (found by the random token in their cookie) or a member's cart."""
+
+    __tablename__ = "carts"
+    __tenant_table_args__ = (
+        tenant_foreign_key("member_id", "members", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "token"),
+        UniqueConstraint("tenant_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(43))
+    member_id: Mapped[int | None] = mapped_column(Integer)
+
+    items = relationship("CartItem", order_by="CartItem.id", viewonly=True)
+
+
+class CartItem(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "cart_items"
+    __tenant_table_args__ = (
+        tenant_foreign_key("cart_id", "carts", ondelete="CASCADE"),
+        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "cart_id", "sku_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    seen_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen, when added: a change is pointed out
+
+
+class Order(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "orders"
+    __tenant_table_args__ = (
+        tenant_foreign_key("member_id", "members"),
+        UniqueConstraint("number"),
+        UniqueConstraint("tenant_id", "transaction_id"),
+        CheckConstraint("total = subtotal + shipping_fee - discount", name="total_adds_up"),
+        CheckConstraint("refunded_amount >= 0 AND refunded_amount <= paid_amount", name="refund_within_paid"),
+        Index("ix_orders_tenant_member_status", "tenant_id", "member_id", "status"),
+        Index("ix_orders_tenant_status_expires", "tenant_id", "status", "expires_at"),
+    )
+
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+    STATUSES = (PENDING_PAYMENT, PAID, PARTIALLY_SHIPPED, SHIPPED, COMPLETED, CANCELLED, REFUNDING, REFUNDED)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), nullable=False)  # shown to people and sent as out_trade_no
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING_PAYMENT)
+    subtotal: Mapped[int] = mapped_column(Integer, nullable=False)
+    shipping_fee: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    discount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    paid_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    transaction_id: Mapped[str | None] = mapped_column(String(64))  # WeChat Pay's id of the payment
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)  # unpaid → cancelled
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(40))
+    shopper_note: Mapped[str | None] = mapped_column(String(200))
+    merchant_remark: Mapped[str | None] = mapped_column(String(500))
+    # The delivery address as it was when ordering, encrypted like the address book.
+    ship_name: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    ship_phone: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    ship_province_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    ship_region: Mapped[str] = mapped_column(String(120), nullable=False)  # 浙江省 杭州市 西湖区
+    ship_detail: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+
+    lines = relationship("OrderLine", order_by="OrderLine.id", viewonly=True)
+
+    def is_open_for_payment(self):
+        return self.status == self.PENDING_PAYMENT
+
+
+class OrderLine(TenantScoped, db.Model):
+    """What was bought, copied from the catalog at ordering time (titles and prices change later)."""
+
+    __tablename__ = "order_lines"
+    __tenant_table_args__ = (
+        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
+        tenant_foreign_key("sku_id", "skus"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_quantity"),
+        Index("ix_order_lines_tenant_order", "tenant_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    sku_label: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    price: Mapped[int] = mapped_column(Integer, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    weight: Mapped[int | None] = mapped_column(Integer)  # grams per unit
+    refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def amount(self):
+        return self.price * self.quantity
+
+
+class Payment(TenantScoped, Timestamped, db.Model):
+    """One attempt to collect an order's total through WeChat Pay (JSAPI, Native or H5)."""
+
+    __tablename__ = "payments"
+    __tenant_table_args__ = (
+        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
+        Index("ix_payments_tenant_order", "tenant_id", "order_id"),
+    )
+
+    JSAPI, NATIVE, H5 = "jsapi", "native", "h5"
+    CHANNELS = (JSAPI, NATIVE, H5)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    code_url: Mapped[str | None] = mapped_column(String(500))  # Native: the QR code's content
+    h5_url: Mapped[str | None] = mapped_column(String(1000))
+    prepay_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class PaymentEvent(TenantScoped, db.Model):
+    """Every notification we accepted, by WeChat's notification id: a replay finds its row
+    and changes nothing."""
+
+    __tablename__ = "payment_events"
+    __tenant_table_args__ = (UniqueConstraint("tenant_id", "notification_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    out_trade_no: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class Refund(TenantScoped, Timestamped, db.Model):
+    """Money going back for an order, partly or wholly; several per order up to what was paid."""
+
+    __tablename__ = "refunds"
+    __tenant_table_args__ = (
+        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
+        UniqueConstraint("number"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    PROCESSING, SUCCEEDED, FAILED = "processing", "succeeded", "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    number: Mapped[str] = mapped_column(String(64), nullable=False)  # out_refund_no
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default=PROCESSING)
+    refund_id: Mapped[str | None] = mapped_column(String(64))  # WeChat's id
+    restock: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,214 @@
+"""Placing, cancelling and completing orders.
+
+``place_order`` is one transaction: it re-reads every SKU, reserves stock with a
+conditional UPDATE per SKU (``stock = stock - q WHERE stock >= q``, in id order so two
+orders never wait on each other crosswise), prices shipping, and writes the order with its
+lines. If any line cannot be had, nothing is written. Stock is reserved at ordering and
+returned when an unpaid order is cancelled (by the shopper or by the timeout job).
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from commerce.catalog.models import SKU, Product
+from commerce.members.models import Address
+from commerce.orders import states
+from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
+from commerce.orders.models import Order, OrderLine
+from commerce.shipping.errors import NotDeliverable
+from commerce.shipping.regions import region_name
+from commerce.shipping.service import shipping_fee_for
+from core.audit import record_audit
+from core.extensions import db
+from core.jobs import enqueue
+from core.models import utcnow
+from tenants.context import current_tenant_id
+from tenants.models import Tenant
+
+MAX_LINES = 50
+MAX_NOTE = 200
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One line the shopper asks for, with the price they saw (fen) when they asked."""
+
+    sku_id: int
+    quantity: int
+    seen_price: int | None = None
+
+
+def place_order(*, member_id, wanted, address, note=None, now=None):
+    """Reserve stock and write a pending order for the current store; returns the ``Order``.
+
+    :param wanted: ``Wanted`` lines (one per SKU)
+    :param address: the member's ``Address`` to deliver to
+    :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
+        the shopper saw it, an address outside the delivery area, a too long note
+    :raise SoldOut: another shopper took the last units first
+    """
+    now = now or utcnow()
+    lines = _merged(wanted)
+    if not lines:
+        raise CheckoutProblem(_("Your cart is empty."))
+    if len(lines) > MAX_LINES:
+        raise CheckoutProblem(_("An order can have at most %(n)d lines.", n=MAX_LINES))
+    note = (note or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise CheckoutProblem(_("The note can be at most %(n)d characters.", n=MAX_NOTE), field="note")
+    if address is None or address.member_id != member_id:
+        raise CheckoutProblem(_("Choose where the order should go."), field="address")
+
+    rows = {sku.id: (sku, product) for sku, product in db.session.execute(
+        select(SKU, Product).join(Product, Product.id == SKU.product_id).where(SKU.id.in_(list(lines)))).all()}
+    problems = []
+    for sku_id, line in lines.items():
+        found = rows.get(sku_id)
+        if found is None or not found[1].is_on_sale():
+            problems.append(_("An item in your cart is no longer on sale."))
+        elif line.seen_price is not None and found[0].price != line.seen_price:
+            problems.append(_("The price of %(title)s changed from %(old)s to %(new)s.", title=_label(*found[::-1]),
+                              old=_yuan(line.seen_price), new=_yuan(found[0].price)))
+    if problems:
+        raise CheckoutProblem(" ".join(problems), extra={"problems": problems})
+
+    for sku_id in sorted(lines):  # a fixed order: concurrent orders never deadlock crosswise
+        sku, product = rows[sku_id]
+        _reserve(sku, product, lines[sku_id].quantity)
+
+    subtotal = sum(rows[sku_id][0].price * line.quantity for sku_id, line in lines.items())
+    weights = [(rows[sku_id][0].weight, line.quantity) for sku_id, line in lines.items()]
+    try:
+        shipping = shipping_fee_for(address.province_code, weights, subtotal)
+    except NotDeliverable as refusal:
+        raise CheckoutProblem(refusal.message, field="address") from None
+
+    tenant = db.session.get(Tenant, current_tenant_id())
+    order = Order(
+        number=_order_number(now), member_id=member_id, status=Order.PENDING_PAYMENT, subtotal=subtotal,
+        shipping_fee=shipping, discount=0, total=subtotal + shipping,
+        expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
+        ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
+        ship_region=" ".join(part for part in (region_name(address.province_code), address.city, address.district)
+                             if part),
+        ship_detail=address.detail,
+    )
+    db.session.add(order)
+    db.session.flush()
+    for sku_id, line in lines.items():
+        sku, product = rows[sku_id]
+        db.session.add(OrderLine(order_id=order.id, product_id=product.id, sku_id=sku.id, title=product.title,
+                                 sku_label=sku.label(), image_url=_cover_url(product), price=sku.price,
+                                 quantity=line.quantity, weight=sku.weight))
+    db.session.flush()
+    return order
+
+
+def schedule_timeout(order):
+    """After commit: cancel the order when its payment time is up (the job checks again)."""
+    from commerce.orders.jobs import cancel_unpaid_order
+
+    delay = max(0, (order.expires_at - utcnow()).total_seconds())
+    enqueue(cancel_unpaid_order, order.id, tenant_id=order.tenant_id, queue="high", delay=delay)
+
+
+def cancel_order(order, *, reason, actor=None):
+    """Cancel an unpaid order and put its stock back. Returns False if it was no longer
+    unpaid (paid in the meantime, or already cancelled) — then nothing changes."""
+    if not states.transition(order, "cancel", cancel_reason=reason):
+        return False
+    release_stock(order)
+    record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
+    return True
+
+
+def cancel_by_shopper(order, member_id):
+    """:raise OrderStateError: not this member's order, or no longer unpaid"""
+    if order.member_id != member_id or not cancel_order(order, reason="shopper"):
+        raise OrderStateError(_("This order can no longer be cancelled."))
+
+
+def confirm_receipt(order, member_id):
+    """The shopper says the goods arrived.
+
+    :raise OrderStateError: not shipped yet (or not theirs)
+    """
+    if order.member_id != member_id or not states.transition(order, "complete"):
+        raise OrderStateError(_("Only a shipped order can be confirmed as received."))
+
+
+def release_stock(order):
+    """Give a cancelled order's units back to its SKUs (and their products' totals)."""
+    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+        db.session.execute(update(SKU).where(SKU.id == line.sku_id).values(stock=SKU.stock + line.quantity)
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(Product).where(Product.id == line.product_id)
+                           .values(stock=Product.stock + line.quantity).execution_options(synchronize_session=False))
+
+
+def count_as_sold(order):
+    """A paid order's units become sales (best-selling lists and the 已售 count)."""
+    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+        db.session.execute(update(Product).where(Product.id == line.product_id)
+                           .values(sold_count=Product.sold_count + line.quantity)
+                           .execution_options(synchronize_session=False))
+
+
+def member_orders(member_id, *, status=None, limit=50):
+    statement = select(Order).where(Order.member_id == member_id).order_by(Order.id.desc()).limit(limit)
+    if status:
+        statement = statement.where(Order.status.in_(status if isinstance(status, tuple) else (status,)))
+    return db.session.scalars(statement).all()
+
+
+def find_member_order(member_id, number):
+    """The member's order by number, or None (another member's or store's finds nothing)."""
+    return db.session.scalar(select(Order).where(Order.number == number, Order.member_id == member_id))
+
+
+def member_address(member_id, address_id):
+    return db.session.scalar(select(Address).where(Address.id == address_id, Address.member_id == member_id))
+
+
+def _reserve(sku, product, quantity):
+    taken = db.session.execute(
+        update(SKU).where(SKU.id == sku.id, SKU.stock >= quantity).values(stock=SKU.stock - quantity)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise SoldOut(_("Sorry, %(title)s sold out while you were checking out.", title=_label(product, sku)),
+                      extra={"problems": [_label(product, sku)]})
+    db.session.execute(update(Product).where(Product.id == product.id).values(stock=Product.stock - quantity)
+                       .execution_options(synchronize_session=False))
+
+
+def _merged(wanted):
+    lines = {}
+    for line in wanted:
+        if not isinstance(line.quantity, int) or line.quantity < 1 or line.quantity > 999:
+            raise CheckoutProblem(_("Quantity must be a whole number from 1 to %(n)d.", n=999), field="quantity")
+        if line.sku_id in lines:
+            previous = lines[line.sku_id]
+            line = Wanted(line.sku_id, previous.quantity + line.quantity, previous.seen_price)
+        lines[line.sku_id] = line
+    return lines
+
+
+def _order_number(now):
+    """``20261125103000`` + 8 random digits: sortable, unguessable, valid as out_trade_no."""
+    return now.strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**8):08d}"
+
+
+def _cover_url(product):
+    return product.images[0].thumbnail_url() if product.images else None
+
+
+def _label(product, sku):
+    return f"{product.title}（{sku.label()}）" if sku.spec_values else product.title
+
+
+def _yuan(fen):
+    return f"¥{fen // 100}.{fen % 100:02d}"

@@ -1,0 +1,68 @@
+"""Who is shopping on this store host: a member id in the store's session (cookies are
+host-only, so one store's session never reaches another), and the guest cart token in
+its own cookie until then.
+
+WeChat login comes with the members work; until then a guest becomes a member when they
+first check out, and their guest cart is merged into the member's cart at that moment —
+the same merge a WeChat login will do.
+"""
+from flask import request, session
+from sqlalchemy import select
+
+from commerce.members.models import Member
+from commerce.orders.cart import find_cart, merge_carts, open_cart
+from core.extensions import db
+
+CART_COOKIE = "cart"
+MEMBER_KEY = "member_id"
+
+
+def current_member():
+    member_id = session.get(MEMBER_KEY)
+    if member_id is None:
+        return None
+    return db.session.scalar(select(Member).where(Member.id == member_id))  # another store's id finds nothing
+
+
+def sign_in_member(member):
+    """Start the member's session and bring the guest cart along."""
+    session[MEMBER_KEY] = member.id
+    guest = find_cart(token=request.cookies.get(CART_COOKIE))
+    return merge_carts(guest, member.id)
+
+
+def become_member():
+    """The current member, or a new one for a guest who is checking out."""
+    member = current_member()
+    if member is None:
+        member = Member()
+        db.session.add(member)
+        db.session.flush()
+        sign_in_member(member)
+    return member
+
+
+def shopper_cart(*, create=False):
+    """The member's cart, else the guest's (made when ``create``), else None."""
+    member = current_member()
+    if member is not None:
+        return open_cart(member_id=member.id) if create else find_cart(member_id=member.id)
+    token = request.cookies.get(CART_COOKIE)
+    return open_cart(token=token) if create else find_cart(token=token)
+
+
+def remember_cart(response, cart):
+    """Set the guest cart cookie (30 days, this host only, not readable by scripts)."""
+    if cart is not None and cart.token and request.cookies.get(CART_COOKIE) != cart.token:
+        response.set_cookie(CART_COOKIE, cart.token, max_age=30 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+def in_wechat():
+    return "MicroMessenger" in (request.user_agent.string or "")
+
+
+def on_phone():
+    agent = request.user_agent.string or ""
+    return any(word in agent for word in ("iPhone", "Android", "Mobile"))

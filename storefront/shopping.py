@@ -1,0 +1,253 @@
+"""Cart, checkout, paying and the shopper's orders (store hosts).
+
+Views parse the form, call one service, commit, and redirect; a refusal re-renders or
+flashes its message and writes nothing.
+"""
+import io
+
+import segno
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from commerce.members.addresses import member_addresses, save_address
+from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
+from commerce.orders.models import Order, Payment
+from commerce.orders.payments import settle_from_query, start_payment
+from commerce.orders.service import (
+    Wanted,
+    cancel_by_shopper,
+    confirm_receipt,
+    find_member_order,
+    member_address,
+    member_orders,
+    place_order,
+    schedule_timeout,
+)
+from commerce.shipping.errors import NotDeliverable
+from commerce.shipping.regions import AREAS
+from commerce.shipping.service import shipping_fee_for
+from core.errors import DomainError
+from core.extensions import db
+from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
+from storefront.views import storefront_bp
+
+ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
+              ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),
+              ("completed", (Order.COMPLETED,)))
+
+
+def order_tab_labels():
+    return {"": _("All"), "pending_payment": _("To pay"), "to_ship": _("To ship"), "to_receive": _("To receive"),
+            "completed": _("Completed")}
+
+
+def status_labels():
+    return {Order.PENDING_PAYMENT: _("Waiting for payment"), Order.PAID: _("Paid, to be shipped"),
+            Order.PARTIALLY_SHIPPED: _("Partly shipped"), Order.SHIPPED: _("Shipped"),
+            Order.COMPLETED: _("Completed"), Order.CANCELLED: _("Cancelled"),
+            Order.REFUNDING: _("Refund in progress"), Order.REFUNDED: _("Refunded")}
+
+
+# --- cart ------------------------------------------------------------------------------
+
+@storefront_bp.route("/cart/items", methods=["POST"])
+def cart_add():
+    sku_id = _int(next((v for v in request.form.getlist("sku_id") if v), None))
+    quantity = _int(request.form.get("quantity", "1"))
+    cart = shopper_cart(create=True)
+    try:
+        add_to_cart(cart, sku_id, quantity)
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "error")
+        return redirect(request.referrer if _same_host(request.referrer) else url_for("storefront.cart"))
+    db.session.commit()
+    target = "storefront.checkout" if request.form.get("then") == "checkout" else "storefront.cart"
+    if target == "storefront.cart":
+        flash(_("Added to your cart."), "success")
+    return remember_cart(redirect(url_for(target)), cart)
+
+
+@storefront_bp.route("/cart/items/<int:sku_id>", methods=["POST"])
+def cart_update(sku_id):
+    cart = shopper_cart() or abort(404)
+    try:
+        set_quantity(cart, sku_id, _int(request.form.get("quantity", "")))
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "error")
+        return redirect(url_for("storefront.cart"))
+    db.session.commit()
+    return redirect(url_for("storefront.cart"))
+
+
+@storefront_bp.route("/cart")
+def cart():
+    lines = cart_lines(shopper_cart())
+    return render_template("storefront/cart.html", lines=lines, total=sum(line.amount for line in lines))
+
+
+# --- checkout --------------------------------------------------------------------------
+
+@storefront_bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    lines = cart_lines(shopper_cart())
+    if not lines:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("storefront.cart"))
+    member = current_member()
+    addresses = member_addresses(member.id) if member else []
+    if request.method == "GET":
+        return _render_checkout(lines, addresses)
+    if any(line.problem for line in lines):
+        return _render_checkout(lines, addresses, error=_("Some items cannot be bought as they are. "
+                                                          "Change them in your cart first."), status=409)
+    try:
+        member = become_member()  # a guest's cart becomes the member's here
+        lines = cart_lines(shopper_cart())
+        address = (member_address(member.id, _int(request.form.get("address_id")))
+                   if request.form.get("address_id") else save_address(member.id, **_address_form()))
+        order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
+                            wanted=[Wanted(line.sku.id, line.item.quantity, line.item.seen_price) for line in lines])
+        for line in lines:
+            db.session.delete(line.item)
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
+    db.session.commit()
+    schedule_timeout(order)
+    return redirect(url_for("storefront.order_pay", number=order.number))
+
+
+def _render_checkout(lines, addresses, *, error=None, status=200):
+    subtotal = sum(line.amount for line in lines)
+    default = addresses[0] if addresses else None
+    shipping, shipping_problem = None, None
+    if default is not None:
+        try:
+            shipping = shipping_fee_for(default.province_code, [(line.sku.weight, line.item.quantity) for line in lines],
+                                        subtotal)
+        except NotDeliverable as refusal:
+            shipping_problem = refusal.message
+    return render_template("storefront/checkout.html", lines=lines, addresses=addresses, subtotal=subtotal,
+                           shipping=shipping, shipping_problem=shipping_problem, error=error, areas=AREAS,
+                           entered=request.form), status
+
+
+def _address_form():
+    form = request.form
+    return {name: form.get(name, "") for name in ("name", "phone", "province_code", "city", "district", "detail")}
+
+
+# --- paying ----------------------------------------------------------------------------
+
+@storefront_bp.route("/orders/<number>/pay", methods=["GET", "POST"])
+def order_pay(number):
+    order = _my_order(number)
+    if order.status != Order.PENDING_PAYMENT:
+        return redirect(url_for("storefront.order_detail", number=number))
+    member = current_member()
+    channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
+    if request.method == "GET":
+        return render_template("storefront/pay.html", order=order, channel=channel, payment=None)
+    try:
+        payment = start_payment(order, channel, client_ip=request.remote_addr, openid=member.openid)
+    except DomainError as refusal:
+        db.session.rollback()
+        return render_template("storefront/pay.html", order=order, channel=channel, payment=None,
+                               error=refusal), refusal.status
+    db.session.commit()
+    if payment.h5_url:
+        return redirect(payment.h5_url)
+    qr = Markup(_qr_svg(payment.code_url)) if payment.code_url else None
+    return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, qr=qr,
+                           jsapi=getattr(payment, "jsapi", None))
+
+
+@storefront_bp.route("/orders/<number>/check", methods=["POST"])
+def order_check(number):
+    """"I have paid": ask WeChat now instead of waiting for its notification."""
+    order = _my_order(number)
+    if order.status == Order.PENDING_PAYMENT:
+        try:
+            paid = settle_from_query(order)
+        except DomainError as refusal:
+            db.session.rollback()
+            flash(str(refusal.message), "error")
+            return redirect(url_for("storefront.order_pay", number=number))
+        db.session.commit()
+        if not paid:
+            flash(_("WeChat Pay has not received this payment yet."), "error")
+            return redirect(url_for("storefront.order_pay", number=number))
+    return redirect(url_for("storefront.order_detail", number=number))
+
+
+def _qr_svg(content):
+    out = io.BytesIO()
+    segno.make(content, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
+                                        title=_("Scan with WeChat to pay"))
+    return out.getvalue().decode()
+
+
+# --- the shopper's orders --------------------------------------------------------------
+
+@storefront_bp.route("/orders")
+def orders():
+    member = current_member()
+    tab = request.args.get("tab", "")
+    statuses = dict(ORDER_TABS).get(tab) if tab in dict(ORDER_TABS) else None
+    found = member_orders(member.id, status=statuses) if member else []
+    return render_template("storefront/orders.html", orders=found, tab=tab, tabs=order_tab_labels(),
+                           status_labels=status_labels())
+
+
+@storefront_bp.route("/orders/<number>")
+def order_detail(number):
+    order = _my_order(number)
+    return render_template("storefront/order.html", order=order, status_labels=status_labels())
+
+
+@storefront_bp.route("/orders/<number>/cancel", methods=["POST"])
+def order_cancel(number):
+    return _order_action(number, lambda order, member: cancel_by_shopper(order, member.id), _("Order cancelled."))
+
+
+@storefront_bp.route("/orders/<number>/receive", methods=["POST"])
+def order_receive(number):
+    return _order_action(number, lambda order, member: confirm_receipt(order, member.id),
+                         _("Thank you! The order is complete."))
+
+
+def _order_action(number, action, done):
+    order = _my_order(number)
+    try:
+        action(order, current_member())
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "error")
+        return redirect(url_for("storefront.order_detail", number=number))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("storefront.order_detail", number=number))
+
+
+def _my_order(number):
+    """:raise 404: not an order of the signed-in member of this store"""
+    member = current_member()
+    order = find_member_order(member.id, number) if member else None
+    return order or abort(404)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same_host(url):
+    from urllib.parse import urlparse
+
+    return bool(url) and urlparse(url).netloc == request.host
+
