@@ -82,8 +82,11 @@ def refund_late_payment(order_id):
                             refund_fen=refund.amount, total_fen=order.paid_amount, out_trade_no=order.number,
                             reason="订单已取消，自动退款")
     refund.refund_id = status.refund_id
-    order.refunded_amount = refund.amount
-    db.session.commit()
+    if status.status == "SUCCESS":
+        from commerce.orders.refunds import settle_refund
+
+        settle_refund(refund)
+    db.session.commit()  # otherwise WeChat's REFUND.SUCCESS notification settles it
     return "refunded"
 
 

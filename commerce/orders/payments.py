@@ -107,9 +107,11 @@ def apply_payment_notification(tenant_id, headers, body):
     account = store_pay_account(tenant)
     envelope = parse_notification(account, headers, body)
     resource = envelope["resource"]
+    _check_account(account, resource)
+    if envelope.get("event_type", "").startswith("REFUND."):
+        return _apply_refund_notification(tenant_id, envelope, resource)
     if envelope.get("event_type") != "TRANSACTION.SUCCESS":
         return "ignored"
-    _check_account(account, resource)
     order = db.session.scalar(select(Order).where(Order.number == resource.get("out_trade_no")))
     if order is None:
         raise InvalidNotification("The notification names an order this store does not have.")
@@ -121,6 +123,23 @@ def apply_payment_notification(tenant_id, headers, body):
     outcome = _apply_paid(order, resource.get("transaction_id"), resource.get("success_time"), source="notification")
     db.session.commit()
     return outcome
+
+
+def _apply_refund_notification(tenant_id, envelope, resource):
+    from commerce.orders.refunds import find_refund, settle_refund
+
+    refund = find_refund(resource.get("out_refund_no"))
+    if refund is None:
+        raise InvalidNotification("The notification names a refund this store does not have.")
+    if (resource.get("amount") or {}).get("refund") != refund.amount:
+        raise InvalidNotification("The notification's amount is not the refund's.")
+    order = db.session.get(Order, refund.order_id)
+    if not _record_event(tenant_id, envelope, order):
+        db.session.rollback()
+        return "duplicate"
+    applied = settle_refund(refund, succeeded=resource.get("refund_status") == "SUCCESS")
+    db.session.commit()
+    return "applied" if applied else "duplicate"
 
 
 def settle_from_query(order):
@@ -171,7 +190,8 @@ def _record_event(tenant_id, envelope, order):
 
 def _check_account(account, resource):
     expected_mchid = account.keys.mchid
-    mchid = resource.get("sp_mchid") if account.partner_mode else resource.get("mchid")
+    # Payment notifications name sp_mchid in partner mode; refund notifications name mchid.
+    mchid = resource.get("sp_mchid") or resource.get("mchid") if account.partner_mode else resource.get("mchid")
     if mchid != expected_mchid or (account.partner_mode and resource.get("sub_mchid") != account.sub_mchid):
         raise InvalidNotification("The notification is for another merchant account.")
     appid = resource.get("sp_appid") if account.partner_mode else resource.get("appid")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from commerce.catalog.models import SKU, Product
 from commerce.orders.jobs import cancel_unpaid_order
 from commerce.orders.models import Cart, Order, PaymentEvent
+from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
 from sandbox.wechatpay.blueprint import EXTENSION, create_sandbox_app
@@ -177,9 +178,57 @@ def test_a_payment_arriving_after_the_cancel_is_refunded_automatically(shop, sto
     headers, body = wechat.payment_notification(trade)
     assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
     jobs.drain()
+    assert trade.refunded == the_order(demo).total  # asked of WeChat; it settles refunds later
+    settle_at_wechat(wechat, platform_client, demo, trade)
     late = the_order(demo)
     assert (late.status, late.refunded_amount) == ("cancelled", late.total)
-    assert trade.refunded == late.total
+
+
+def paid_order(shopper, store, product_id, sku_id, wechat, platform_client, quantity=1):
+    order = order_sent_to_wechat(shopper, store, product_id, sku_id, quantity=quantity)
+    trade, _status = wechat.pay_transaction(order.number, send=False)
+    headers, body = wechat.payment_notification(trade)
+    assert platform_client.post(f"/payments/wechatpay/notify/{store.id}", data=body, headers=headers).status_code == 204
+    return the_order(store), trade
+
+
+def settle_at_wechat(wechat, platform_client, store, trade):
+    """WeChat finishes every refund of ``trade`` and notifies; returns the notifications sent."""
+    sent = []
+    for refund in [r for r in wechat.ledger.pending()[1] if r.transaction is trade]:
+        wechat.complete_refund(refund, send=False)
+        headers, body = wechat.refund_notification(refund)
+        assert platform_client.post(f"/payments/wechatpay/notify/{store.id}", data=body,
+                                    headers=headers).status_code == 204
+        sent.append((headers, body))
+    return sent
+
+
+def test_partial_refunds_return_stock_and_the_last_one_makes_the_order_refunded(shop, store_client, platform_client,
+                                                                                 wechat):
+    demo, _tea, product_id, sku_id = shop
+    order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client, quantity=2)
+    with tenant_context(demo.id):
+        order = db.session.get(Order, order.id)
+        line_id = order.lines[0].id
+        refund_order(order, amount=5000, reason="少发一件", actor=None, restock={line_id: 1})
+        db.session.commit()
+        assert db.session.get(SKU, sku_id).stock == 4  # 5 − 2 ordered + 1 back
+        with pytest.raises(InvalidRefund, match="At most ¥50.00"):
+            refund_order(order, amount=5001, reason=None, actor=None)
+        db.session.rollback()
+    sent = settle_at_wechat(wechat, platform_client, demo, trade)
+    assert (the_order(demo).status, the_order(demo).refunded_amount) == ("paid", 5000)
+    # The same refund notification again changes nothing.
+    assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=sent[0][1],
+                                headers=sent[0][0]).status_code == 204
+    assert the_order(demo).refunded_amount == 5000
+    with tenant_context(demo.id):
+        refund_order(db.session.get(Order, order.id), amount=5000, reason="全部退", actor=None)
+        db.session.commit()
+    settle_at_wechat(wechat, platform_client, demo, trade)
+    assert (the_order(demo).status, the_order(demo).refunded_amount) == ("refunded", 10000)
+    assert trade.refunded == 10000
 
 
 def test_checkout_refuses_a_bad_address_with_its_field_and_writes_nothing(shop, store_client):
