@@ -13,3 +13,7 @@ class NotDeliverable(DomainError):
         super().__init__(message, field=kwargs.pop("field", "province_code"),
                          extra={"province_code": province_code}, **kwargs)
         self.province_code = province_code
+
+
+class InvalidParcel(DomainError):
+    """A parcel of a shipment breaks a rule (carrier, number, lines; ``field`` says which)."""

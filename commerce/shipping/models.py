@@ -1,5 +1,8 @@
-"""Shipping templates (运费模板) and their rules. Money is integer fen, weights grams."""
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint, text
+"""Shipping templates (运费模板) and their rules, and the parcels an order is sent in.
+Money is integer fen, weights grams."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -62,3 +65,35 @@ class ShippingRule(TenantScoped, db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     template = relationship(ShippingTemplate, back_populates="rules")
+
+
+class Parcel(TenantScoped, Timestamped, db.Model):
+    """One package sent for an order under a carrier's tracking number, with the order
+    lines (and how many of each) inside it, and what 快递100 last said about it."""
+
+    __tablename__ = "parcels"
+    __tenant_table_args__ = (
+        tenant_foreign_key("order_id", "orders"),
+        UniqueConstraint("tenant_id", "carrier", "tracking_number"),
+        Index("ix_parcels_tenant_order", "tenant_id", "order_id"),
+        Index("ix_parcels_tenant_status_checked", "tenant_id", "status", "last_checked_at"),
+    )
+
+    IN_TRANSIT = "in_transit"  # handed to the carrier, not yet signed for; polled
+    DELIVERED = "delivered"  # signed for (快递100 state 3); no longer polled
+    RETURNED = "returned"  # refused and sent back (快递100 state 4); no longer polled
+    STATUSES = (IN_TRANSIT, DELIVERED, RETURNED)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    carrier: Mapped[str] = mapped_column(String(32), nullable=False)  # 快递100's code: shunfeng, yuantong …
+    tracking_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    lines: Mapped[list] = mapped_column(JSON, nullable=False)  # [{"line_id": order line id, "quantity": n}]
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=IN_TRANSIT)
+    tracking_state: Mapped[str | None] = mapped_column(String(4))  # 快递100's last ``state``
+    events: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # newest first, as 快递100 gives them
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def is_in_transit(self):
+        return self.status == self.IN_TRANSIT

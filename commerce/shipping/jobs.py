@@ -1,0 +1,57 @@
+"""Shipping's background jobs: polling 快递100 for parcels still on their way."""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from commerce.shipping.models import Parcel
+from commerce.shipping.parcels import record_tracking
+from commerce.shipping.tracking import TrackingUnavailable, poll
+from core.extensions import db
+from core.jobs import enqueue, enqueue_after_commit
+from core.models import utcnow
+from tenants.context import tenant_context
+
+log = logging.getLogger(__name__)
+
+POLL_EVERY = timedelta(hours=2)  # 快递100 asks for no more than one query per parcel every half hour
+BATCH = 200  # parcels per run; the rest wait for the next one
+
+
+def poll_parcels(tenant_id, now=None):
+    """Job: ask 快递100 about the store's parcels in transit not asked about for
+    ``POLL_EVERY``, keep what it says, and come back later while any is still on its way.
+
+    Idempotent: a second run within ``POLL_EVERY`` finds nothing due and asks nothing.
+    Returns how many parcels were checked.
+    """
+    now = now or utcnow()
+    with tenant_context(tenant_id):
+        due = db.session.scalars(
+            select(Parcel).where(Parcel.status == Parcel.IN_TRANSIT,
+                                 or_(Parcel.last_checked_at.is_(None), Parcel.last_checked_at <= now - POLL_EVERY))
+            .order_by(Parcel.last_checked_at.is_not(None), Parcel.last_checked_at, Parcel.id).limit(BATCH)).all()
+        checked = 0
+        for parcel in due:
+            try:
+                tracking = poll(parcel.carrier, parcel.tracking_number)
+            except TrackingUnavailable as problem:
+                log.info("parcel %s %s not tracked this time: %s", parcel.carrier, parcel.tracking_number, problem)
+                parcel.last_checked_at = now
+            else:
+                record_tracking(parcel, tracking, now=now)
+                checked += 1
+            db.session.commit()
+        still_moving = db.session.scalar(select(Parcel.id).where(Parcel.status == Parcel.IN_TRANSIT).limit(1))
+    if still_moving is not None:
+        schedule_parcel_polls(tenant_id)
+    return checked
+
+
+def schedule_parcel_polls(tenant_id, *, after_commit=False):
+    """Run ``poll_parcels`` for the store in ``POLL_EVERY``. Every call made in the same
+    period gets the same rq job id, so several shipments share one run."""
+    period = int((utcnow() + POLL_EVERY).timestamp() // POLL_EVERY.total_seconds())
+    options = {"tenant_id": tenant_id, "queue": "low", "delay": POLL_EVERY,
+               "job_id": f"poll-parcels-{tenant_id}-{period}"}
+    (enqueue_after_commit if after_commit else enqueue)(poll_parcels, tenant_id, **options)

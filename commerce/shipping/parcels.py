@@ -1,0 +1,111 @@
+"""Sending an order: ``ship_order`` records its parcels and moves the order with the orders
+package's state machine (``ship_part`` while lines remain, ``ship_all`` when nothing is
+left to send); ``record_tracking`` applies what 快递100 says about a parcel."""
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from commerce.orders import states
+from commerce.orders.errors import OrderStateError
+from commerce.orders.models import OrderLine
+from commerce.shipping.errors import InvalidParcel
+from commerce.shipping.models import Parcel
+from commerce.shipping.tracking import CARRIERS, DELIVERED, REFUSED
+from core.audit import record_audit
+from core.extensions import db
+from core.models import utcnow
+
+TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+MAX_EVENTS = 100  # newest kept; a parcel's journey rarely has more than 20
+
+
+def order_parcels(order):
+    return db.session.scalars(select(Parcel).where(Parcel.order_id == order.id).order_by(Parcel.id)).all()
+
+
+def shipped_quantities(order):
+    """``{order line id: units already sent}`` over the order's parcels."""
+    sent = {}
+    for parcel in order_parcels(order):
+        for item in parcel.lines:
+            sent[item["line_id"]] = sent.get(item["line_id"], 0) + item["quantity"]
+    return sent
+
+
+def ship_order(order, parcels, *, actor):
+    """Send some or all of a paid order. ``parcels`` is a list of ``(carrier, tracking
+    number, lines)`` with ``lines`` a list of ``(order line id, quantity)``. Lines may be
+    split over parcels and over several calls; refunded units are not sent.
+
+    Returns the new ``Parcel`` rows and schedules tracking polls (after commit).
+
+    :raise InvalidParcel: unknown carrier, bad number, a line not in the order, more
+        units than are left to send, or an empty parcel
+    :raise OrderStateError: the order is not (or no longer) paid or partly shipped
+    """
+    if not states.allowed("ship_part", order.status):
+        raise OrderStateError(_("Only a paid order can be shipped."))
+    lines = {line.id: line for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
+    left = {line_id: line.quantity - line.refunded_quantity for line_id, line in lines.items()}
+    for line_id, quantity in shipped_quantities(order).items():
+        left[line_id] = left.get(line_id, 0) - quantity
+    if not parcels:
+        raise InvalidParcel(_("Add at least one parcel."), field="parcels")
+    created = []
+    for index, (carrier, number, parcel_lines) in enumerate(parcels):
+        number = (number or "").strip()
+        if carrier not in CARRIERS:
+            raise InvalidParcel(_("Choose a carrier."), field=f"parcel_{index}_carrier")
+        if not TRACKING_NUMBER.match(number):
+            raise InvalidParcel(_("%(number)s is not a tracking number.", number=number or "—"),
+                                field=f"parcel_{index}_number")
+        if (carrier, number) in [(p.carrier, p.tracking_number) for p in created] or db.session.scalar(
+                select(Parcel.id).where(Parcel.carrier == carrier, Parcel.tracking_number == number)):
+            raise InvalidParcel(_("Tracking number %(number)s is already used.", number=number),
+                                field=f"parcel_{index}_number")
+        contents = _parcel_contents(parcel_lines, lines, left, index)
+        created.append(Parcel(order_id=order.id, carrier=carrier, tracking_number=number, lines=contents))
+    db.session.add_all(created)
+    db.session.flush()
+    event = "ship_all" if all(quantity <= 0 for quantity in left.values()) else "ship_part"
+    if not states.transition(order, event):
+        raise OrderStateError(_("Only a paid order can be shipped."))
+    record_audit("order.ship", actor=actor, tenant_id=order.tenant_id, target=order,
+                 details={"parcels": [[p.carrier, p.tracking_number] for p in created], "status": order.status})
+    from commerce.shipping.jobs import schedule_parcel_polls  # jobs imports this module
+
+    schedule_parcel_polls(order.tenant_id, after_commit=True)
+    return created
+
+
+def _parcel_contents(parcel_lines, lines, left, index):
+    contents = {}
+    for line_id, quantity in parcel_lines:
+        line = lines.get(line_id)
+        if line is None:
+            raise InvalidParcel(_("That item is not in this order."), field=f"parcel_{index}_lines")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            raise InvalidParcel(_("Quantities must be whole numbers above 0."), field=f"parcel_{index}_lines")
+        if quantity > left[line_id]:
+            raise InvalidParcel(_("Only %(n)d of %(title)s are left to send.", n=max(left[line_id], 0),
+                                  title=line.title), field=f"parcel_{index}_lines")
+        left[line_id] -= quantity
+        contents[line_id] = contents.get(line_id, 0) + quantity
+    if not contents:
+        raise InvalidParcel(_("A parcel needs at least one item."), field=f"parcel_{index}_lines")
+    return [{"line_id": line_id, "quantity": quantity} for line_id, quantity in contents.items()]
+
+
+def record_tracking(parcel, tracking, *, now=None):
+    """Keep 快递100's latest answer on the parcel; signed for or refused ends its polling.
+    Applying the same answer twice changes nothing but ``last_checked_at``."""
+    now = now or utcnow()
+    parcel.tracking_state = tracking.state
+    parcel.events = tracking.events[:MAX_EVENTS]
+    parcel.last_checked_at = now
+    if tracking.state == DELIVERED and parcel.status == Parcel.IN_TRANSIT:
+        parcel.status, parcel.delivered_at = Parcel.DELIVERED, now
+    elif tracking.state == REFUSED and parcel.status == Parcel.IN_TRANSIT:
+        parcel.status = Parcel.RETURNED
+    return parcel
