@@ -10,7 +10,7 @@ from commerce.shipping.tracking import TrackingUnavailable, poll
 from core.extensions import db
 from core.jobs import enqueue, enqueue_after_commit
 from core.models import utcnow
-from tenants.context import tenant_context
+from tenants.context import tenant_context, unscoped
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +55,15 @@ def schedule_parcel_polls(tenant_id, *, after_commit=False):
     options = {"tenant_id": tenant_id, "queue": "low", "delay": POLL_EVERY,
                "job_id": f"poll-parcels-{tenant_id}-{period}"}
     (enqueue_after_commit if after_commit else enqueue)(poll_parcels, tenant_id, **options)
+
+
+def poll_all_stores():
+    """Reconciler (platform-wide, from a scheduler such as cron): start ``poll_parcels`` for
+    every store with parcels in transit, in case a store's chain of scheduled polls was lost
+    (rq does not promise to run every scheduled job). Returns the stores' ids."""
+    with unscoped():  # deliberate: only which stores have parcels on their way, no rows
+        tenant_ids = db.session.scalars(
+            select(Parcel.tenant_id).where(Parcel.status == Parcel.IN_TRANSIT).distinct()).all()
+    for tenant_id in tenant_ids:
+        enqueue(poll_parcels, tenant_id, tenant_id=tenant_id, queue="low")
+    return sorted(tenant_ids)

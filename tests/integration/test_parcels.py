@@ -11,7 +11,7 @@ from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, OrderLine
 from commerce.orders.service import Wanted, place_order
 from commerce.shipping.errors import InvalidParcel
-from commerce.shipping.jobs import POLL_EVERY, poll_parcels
+from commerce.shipping.jobs import POLL_EVERY, poll_all_stores, poll_parcels
 from commerce.shipping.models import Parcel
 from commerce.shipping.parcels import ship_order, shipped_quantities
 from core.extensions import db
@@ -175,3 +175,15 @@ def test_polling_one_store_never_touches_another_stores_parcels(shop, kuaidi100)
     assert poll_parcels(tea.id) == 0
     with tenant_context(tea.id):
         assert db.session.scalars(select(Parcel)).all() == []
+
+
+def test_the_reconciler_polls_every_store_with_parcels_on_their_way(shop, kuaidi100, jobs):
+    demo, tea, skus, member = shop
+    order_id = paid_order(demo, member, skus)
+    cups, pot = line_ids(demo, order_id)
+    _, (parcel_id,) = ship(demo, order_id, [("yuantong", "YT5000000001", [(cups, 3), (pot, 1)])])
+    assert poll_all_stores() == [demo.id]
+    jobs.drain()
+    with tenant_context(demo.id):
+        db.session.expire_all()
+        assert db.session.get(Parcel, parcel_id).tracking_state == "1"
