@@ -8,6 +8,7 @@ def import_domain_modules():
     services that register provisioning steps."""
     import billing.models  # noqa: F401
     import billing.subscriptions  # noqa: F401
+    import commerce.aftersales.models  # noqa: F401
     import commerce.catalog.events  # noqa: F401
     import commerce.catalog.models  # noqa: F401
     import commerce.catalog.service  # noqa: F401

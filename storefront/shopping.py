@@ -4,16 +4,19 @@ Views parse the form, call one service, commit, and redirect; a refusal re-rende
 flashes its message and writes nothing.
 """
 import io
+from decimal import Decimal, InvalidOperation
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
 from commerce.orders.models import Order, Payment
 from commerce.orders.payments import settle_from_query, start_payment
+from commerce.orders.refunds import order_refunds, refundable_amount
 from commerce.orders.service import (
     Wanted,
     cancel_by_shopper,
@@ -205,7 +208,9 @@ def orders():
 @storefront_bp.route("/orders/<number>")
 def order_detail(number):
     order = _my_order(number)
-    return render_template("storefront/order.html", order=order, status_labels=status_labels())
+    return render_template("storefront/order.html", order=order, status_labels=status_labels(),
+                           after_sales=order_requests(order), reasons=reasons(), can_ask=order.status in ELIGIBLE
+                           and not open_request(order), refunds=order_refunds(order))
 
 
 @storefront_bp.route("/orders/<number>/cancel", methods=["POST"])
@@ -217,6 +222,41 @@ def order_cancel(number):
 def order_receive(number):
     return _order_action(number, lambda order, member: confirm_receipt(order, member.id),
                          _("Thank you! The order is complete."))
+
+
+@storefront_bp.route("/orders/<number>/after-sale", methods=["GET", "POST"])
+def order_after_sale(number):
+    order = _my_order(number)
+    if request.method == "GET":
+        return _render_after_sale(order)
+    form = request.form
+    lines = {line.id: _int(form.get(f"line_{line.id}", "0")) or 0 for line in order.lines}
+    try:
+        request_after_sale(order, current_member().id, kind=form.get("kind"), reason=form.get("reason"),
+                           description=form.get("description"), amount=_fen(form.get("amount")), lines=lines,
+                           photos=[upload.stream for upload in request.files.getlist("photos") if upload.filename])
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render_after_sale(order, error=refusal, status=refusal.status)
+    db.session.commit()
+    flash(_("Your request was sent to the store."), "success")
+    return redirect(url_for("storefront.order_detail", number=number))
+
+
+def _render_after_sale(order, *, error=None, status=200):
+    return render_template("storefront/after_sale.html", order=order, error=error, reasons=reasons(),
+                           left=refundable_amount(order), entered=request.form), status
+
+
+def _fen(text):
+    """``"29.9"`` yuan → 2990 fen; None for anything that is not an amount."""
+    try:
+        amount = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        return None
+    return int(amount * 100)
 
 
 def _order_action(number, action, done):

@@ -1,0 +1,151 @@
+"""After-sales: the shopper asks, the merchant decides.
+
+- ``request_after_sale``: on a paid, shipped or completed order, one open request at a
+  time, for at most what can still be refunded; photos are verified and re-encoded images
+  stored under the store's media.
+- ``approve_after_sale``: the refund goes through WeChat Pay (``refund_order``); for a
+  return, the lines' quantities go back to stock.
+- ``reject_after_sale``: with a note the shopper sees.
+
+Decisions are conditional updates on the request's status, so two staff members clicking
+at once cannot refund twice.
+"""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from commerce.aftersales.models import AfterSale
+from commerce.orders.models import Order, OrderLine
+from commerce.orders.refunds import refund_order, refundable_amount
+from core.audit import record_audit
+from core.errors import DomainError
+from core.extensions import db
+from core.models import utcnow
+from core.storage import media_storage, prepare_image
+
+MAX_PHOTOS = 3
+ELIGIBLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED)
+
+
+def reasons():
+    return {"not_received": _l("Not received"), "damaged": _l("Arrived damaged"),
+            "wrong_item": _l("Wrong item or spec"), "quality": _l("Quality problem"),
+            "changed_mind": _l("Changed my mind"), "other": _l("Other")}
+
+
+class InvalidAfterSale(DomainError):
+    """The request cannot be made or decided as asked; ``field`` names what to fix."""
+
+
+def request_after_sale(order, member_id, *, kind, reason, description, amount, lines, photos=()):
+    """A shopper's request. ``lines`` is ``{order line id: quantity}`` of goods going back
+    (return and refund only); ``photos`` are uploads (bytes or files).
+
+    :raise InvalidAfterSale: order not eligible, one already open, bad amount/lines/photos
+    """
+    if order.member_id != member_id or order.status not in ELIGIBLE:
+        raise InvalidAfterSale(_("After-sales can be requested for paid orders only."))
+    if open_request(order) is not None:
+        raise InvalidAfterSale(_("This order already has a request waiting for the store."))
+    if kind not in AfterSale.KINDS:
+        raise InvalidAfterSale(_("Choose refund only, or return and refund."), field="kind")
+    if reason not in reasons():
+        raise InvalidAfterSale(_("Choose a reason."), field="reason")
+    description = (description or "").strip() or None
+    if description and len(description) > 500:
+        raise InvalidAfterSale(_("The description can be at most 500 characters."), field="description")
+    left = refundable_amount(order)
+    if not isinstance(amount, int) or not 1 <= amount <= left:
+        raise InvalidAfterSale(_("The amount must be between ¥0.01 and %(left)s.", left=_yuan(left)), field="amount")
+    lines = _checked_lines(order, lines if kind == AfterSale.RETURN_AND_REFUND else {})
+    if kind == AfterSale.RETURN_AND_REFUND and not lines:
+        raise InvalidAfterSale(_("Choose the items you send back."), field="lines")
+    uploads = [photo for photo in photos if photo]
+    if len(uploads) > MAX_PHOTOS:
+        raise InvalidAfterSale(_("At most %(n)d photos.", n=MAX_PHOTOS), field="photos")
+    prepared = [prepare_image(photo) for photo in uploads]  # all checked before any is stored
+    storage = media_storage()
+    for image in prepared:
+        storage.save(order.tenant_id, image.filename, image.content)
+    request = AfterSale(order_id=order.id, member_id=member_id, kind=kind, reason=reason, description=description,
+                        amount=amount, lines={str(k): v for k, v in lines.items()},
+                        photos=[image.filename for image in prepared])
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def approve_after_sale(request, *, actor, note=None):
+    """Refund what was asked (returning goods to stock for a return).
+
+    :raise InvalidAfterSale: already decided
+    :raise InvalidRefund, PaymentError: from the refund (then nothing is written)
+    """
+    _decide(request, AfterSale.APPROVED, note)
+    order = db.session.get(Order, request.order_id)
+    restock = {int(line_id): quantity for line_id, quantity in request.lines.items()} or None
+    refund = refund_order(order, amount=request.amount, reason=str(reasons().get(request.reason, "")),
+                          actor=actor, restock=restock)
+    request.refund_id = refund.id
+    record_audit("after_sale.approve", actor=actor, tenant_id=request.tenant_id, target=order,
+                 details={"after_sale": request.id, "amount": request.amount})
+    return refund
+
+
+def reject_after_sale(request, *, actor, note):
+    note = (note or "").strip()
+    if not note:
+        raise InvalidAfterSale(_("Tell the shopper why (a short note)."), field="note")
+    _decide(request, AfterSale.REJECTED, note)
+    record_audit("after_sale.reject", actor=actor, tenant_id=request.tenant_id, target=request,
+                 details={"note": note})
+
+
+def withdraw_after_sale(request, member_id):
+    if request.member_id != member_id:
+        raise InvalidAfterSale(_("This request cannot be withdrawn."))
+    _decide(request, AfterSale.WITHDRAWN, None)
+
+
+def open_request(order):
+    return db.session.scalar(select(AfterSale).where(AfterSale.order_id == order.id,
+                                                     AfterSale.status.in_(AfterSale.OPEN)))
+
+
+def order_requests(order):
+    return db.session.scalars(select(AfterSale).where(AfterSale.order_id == order.id).order_by(AfterSale.id)).all()
+
+
+def requests_waiting(limit=100):
+    return db.session.scalars(select(AfterSale).where(AfterSale.status == AfterSale.REQUESTED)
+                              .order_by(AfterSale.id).limit(limit)).all()
+
+
+def _decide(request, status, note):
+    note = (note or "").strip()[:200] or None
+    changed = db.session.execute(
+        update(AfterSale).where(AfterSale.id == request.id, AfterSale.status == AfterSale.REQUESTED)
+        .values(status=status, merchant_note=note, decided_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise InvalidAfterSale(_("This request has already been decided."), status=409)
+    request.status, request.merchant_note = status, note
+
+
+def _checked_lines(order, lines):
+    known = {line.id: line for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
+    checked = {}
+    for line_id, quantity in (lines or {}).items():
+        line = known.get(line_id)
+        if line is None or not isinstance(quantity, int) or quantity < 0:
+            raise InvalidAfterSale(_("Choose the items you send back."), field="lines")
+        if quantity > line.quantity - line.refunded_quantity:
+            raise InvalidAfterSale(_("%(title)s: at most %(n)d can go back.", title=line.title,
+                                     n=line.quantity - line.refunded_quantity), field="lines")
+        if quantity:
+            checked[line_id] = quantity
+    return checked
+
+
+def _yuan(fen):
+    return f"¥{fen // 100}.{fen % 100:02d}"
