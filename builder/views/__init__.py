@@ -8,6 +8,7 @@ console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/cons
                                           template_folder="../templates"))
 
 from builder.views import (  # noqa: E402,F401  (routes)
+    aftersales,
     auth,
     catalog,
     catalog_csv,
