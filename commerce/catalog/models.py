@@ -50,6 +50,7 @@ class Product(TenantScoped, Timestamped, db.Model):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")  # sanitized rich text
     video_url: Mapped[str | None] = mapped_column(String(500))  # an https MP4 or one of our uploads
     tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
+    warehouse: Mapped[str | None] = mapped_column(String(32))  # where it ships from; paid orders split by it
 
     category = relationship(Category, viewonly=True)
     specs = relationship("ProductSpec", order_by="ProductSpec.position", viewonly=True)

@@ -186,3 +186,43 @@ class Refund(TenantScoped, Timestamped, db.Model):
     refund_id: Mapped[str | None] = mapped_column(String(64))  # WeChat's id
     restock: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     succeeded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Fulfillment(TenantScoped, Timestamped, db.Model):
+    """A packing list (发货单): what one warehouse sends to one address in one parcel.
+
+    Paid orders are split by the warehouse of their products, and lines of the same
+    member's paid orders to the same address from the same warehouse are merged into one
+    open packing list, so the merchant sends one parcel instead of several."""
+
+    __tablename__ = "fulfillments"
+    __tenant_table_args__ = (
+        tenant_foreign_key("member_id", "members"),
+        Index("ix_fulfillments_tenant_open", "tenant_id", "status", "member_id", "warehouse", "address_key"),
+    )
+
+    OPEN, SHIPPED, VOID = "open", "shipped", "void"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    warehouse: Mapped[str] = mapped_column(String(32), nullable=False)
+    address_key: Mapped[str] = mapped_column(String(64), nullable=False)  # keyed hash of the delivery address
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default=OPEN)
+
+    lines = relationship("FulfillmentLine", order_by="FulfillmentLine.id", viewonly=True)
+
+
+class FulfillmentLine(TenantScoped, db.Model):
+    __tablename__ = "fulfillment_lines"
+    __tenant_table_args__ = (
+        tenant_foreign_key("fulfillment_id", "fulfillments", ondelete="CASCADE"),
+        tenant_foreign_key("order_line_id", "order_lines", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "order_line_id"),
+        Index("ix_fulfillment_lines_tenant_fulfillment", "tenant_id", "fulfillment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fulfillment_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    order_line_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
+from commerce.orders.fulfillment import assign_to_fulfillments
 from commerce.orders.jobs import refund_late_payment
 from commerce.orders.models import Order, Payment, PaymentEvent
 from commerce.orders.service import count_as_sold
@@ -162,6 +163,7 @@ def _apply_paid(order, transaction_id, success_time, *, source):
     paid_at = _parse_time(success_time)
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at):
         count_as_sold(order)
+        assign_to_fulfillments(order)
         record_audit("order.paid", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id, "source": source})
         return "applied"

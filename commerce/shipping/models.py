@@ -74,7 +74,8 @@ class Parcel(TenantScoped, Timestamped, db.Model):
     __tablename__ = "parcels"
     __tenant_table_args__ = (
         tenant_foreign_key("order_id", "orders"),
-        UniqueConstraint("tenant_id", "carrier", "tracking_number"),
+        # Per order: a merged packing list sends several orders in one parcel (commerce.orders.fulfillment).
+        UniqueConstraint("tenant_id", "carrier", "tracking_number", "order_id"),
         Index("ix_parcels_tenant_order", "tenant_id", "order_id"),
         Index("ix_parcels_tenant_status_checked", "tenant_id", "status", "last_checked_at"),
     )

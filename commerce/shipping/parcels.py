@@ -61,7 +61,8 @@ def ship_order(order, parcels, *, actor):
             raise InvalidParcel(_("%(number)s is not a tracking number.", number=number or "—"),
                                 field=f"parcel_{index}_number")
         if (carrier, number) in [(p.carrier, p.tracking_number) for p in created] or db.session.scalar(
-                select(Parcel.id).where(Parcel.carrier == carrier, Parcel.tracking_number == number)):
+                select(Parcel.id).where(Parcel.order_id == order.id, Parcel.carrier == carrier,
+                                        Parcel.tracking_number == number)):
             raise InvalidParcel(_("Tracking number %(number)s is already used.", number=number),
                                 field=f"parcel_{index}_number")
         contents = _parcel_contents(parcel_lines, lines, left, index)
