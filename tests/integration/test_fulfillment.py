@@ -93,3 +93,33 @@ def test_shipping_a_merged_list_ships_every_order_in_it_once(shop):
         db.session.rollback()
     assert lists(demo) == []
     assert lists(tea) == []
+
+
+def test_the_console_sends_a_packing_list_and_refuses_viewers_and_other_stores(shop, platform_client):
+    from tests.conftest import csrf_from
+    from tests.factories import create_staff, login_staff
+
+    demo, tea, _cup, leaf = shop
+    paid(demo, create_member(demo), (leaf, 1))
+    with tenant_context(demo.id):
+        packing_id = open_fulfillments()[0].id
+    login_staff(platform_client, tea)
+    token = csrf_from(platform_client, "/console/packing")
+    assert platform_client.post(f"/console/packing/{packing_id}/ship", data={
+        "csrf_token": token, "carrier": "shunfeng", "tracking_number": "SF1234567890"}).status_code == 404
+    create_staff(demo, "viewer@demo.example.com", "viewer")
+    login_staff(platform_client, demo, email="viewer@demo.example.com")
+    token = csrf_from(platform_client, "/console/packing")
+    assert platform_client.post(f"/console/packing/{packing_id}/ship", data={
+        "csrf_token": token, "carrier": "shunfeng", "tracking_number": "SF1234567890"}).status_code == 403
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, "/console/packing")
+    page = platform_client.get("/console/packing").get_data(as_text=True)
+    assert "杭州仓" in page and "138****5678" in page and "13812345678" not in page
+    refused = platform_client.post(f"/console/packing/{packing_id}/ship", data={
+        "csrf_token": token, "carrier": "shunfeng", "tracking_number": "?"}, follow_redirects=True,
+        headers={"Accept-Language": "en"})
+    assert "is not a tracking number" in refused.get_data(as_text=True) and len(lists(demo)) == 1
+    platform_client.post(f"/console/packing/{packing_id}/ship", data={
+        "csrf_token": token, "carrier": "shunfeng", "tracking_number": "SF1234567890"})
+    assert lists(demo) == []
