@@ -28,8 +28,10 @@ from commerce.orders.service import (
     schedule_timeout,
 )
 from commerce.shipping.errors import NotDeliverable
+from commerce.shipping.parcels import order_parcels
 from commerce.shipping.regions import AREAS
 from commerce.shipping.service import shipping_fee_for
+from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
 from core.extensions import db
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
@@ -210,7 +212,8 @@ def order_detail(number):
     order = _my_order(number)
     return render_template("storefront/order.html", order=order, status_labels=status_labels(),
                            after_sales=order_requests(order), reasons=reasons(), can_ask=order.status in ELIGIBLE
-                           and not open_request(order), refunds=order_refunds(order))
+                           and not open_request(order), refunds=order_refunds(order), parcels=order_parcels(order),
+                           carriers=CARRIERS)
 
 
 @storefront_bp.route("/orders/<number>/cancel", methods=["POST"])

@@ -123,3 +123,28 @@ def test_the_console_sends_a_packing_list_and_refuses_viewers_and_other_stores(s
     platform_client.post(f"/console/packing/{packing_id}/ship", data={
         "csrf_token": token, "carrier": "shunfeng", "tracking_number": "SF1234567890"})
     assert lists(demo) == []
+
+
+def test_the_shopper_sees_the_parcel_and_its_track_on_the_order_page(shop, store_client):
+    from commerce.members.models import Member
+    from commerce.shipping.parcels import record_tracking
+    from commerce.shipping.tracking import Tracking
+
+    demo, _tea, _cup, leaf = shop
+    member = create_member(demo)
+    order_id = paid(demo, member, (leaf, 1))
+    with tenant_context(demo.id):
+        ship_fulfillment(open_fulfillments()[0], carrier="shunfeng", tracking_number="SF1234567890", actor=None)
+        parcel = db.session.scalar(select(Parcel))
+        record_tracking(parcel, Tracking(state="0", events=[
+            {"time": "2026-11-25 10:00:00", "context": "【杭州】快件已揽收", "location": "杭州"}]))
+        db.session.commit()
+        number = db.session.get(Order, order_id).number
+        assert db.session.get(Member, member[0]) is not None
+    shopper = store_client("demo")
+    with shopper.session_transaction(base_url="http://demo.duoshop.test") as session:
+        session["member_id"] = member[0]
+    response = shopper.get(f"/orders/{number}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[-600:]
+    assert "顺丰速运 SF1234567890" in page and "【杭州】快件已揽收" in page
