@@ -14,6 +14,8 @@ from builder.views import (  # noqa: E402,F401  (routes)
     catalog_csv,
     dashboard,
     design,
+    fulfillment,
+    orders,
     pages,
     settings,
     shipping,
