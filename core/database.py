@@ -14,6 +14,7 @@ def import_domain_modules():
     import commerce.catalog.service  # noqa: F401
     import commerce.members.models  # noqa: F401
     import commerce.orders.models  # noqa: F401
+    import commerce.payments.models  # noqa: F401
     import commerce.shipping.models  # noqa: F401
     import core.audit  # noqa: F401
     import tenants.models  # noqa: F401

@@ -36,7 +36,6 @@ class Tenant(Timestamped, db.Model):
     logo_url: Mapped[str | None] = mapped_column(String(500))
     # Unpaid orders are cancelled (and their stock returned) this long after they were placed.
     payment_timeout_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=30, server_default="30")
-    wechatpay_sub_mchid: Mapped[str | None] = mapped_column(String(32))  # the store's sub-merchant under the platform
     provisioned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def is_open(self):

@@ -1,18 +1,26 @@
 """Store settings: name, logo, contact, custom domains and mini-program AppIDs."""
-from flask import flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from builder.forms import DomainForm, MiniProgramForm, StoreSettingsForm
 from builder.views import console_bp
+from commerce.payments.settings import save_direct_account, save_service_provider_account, store_account
 from core.errors import DomainError
 from core.extensions import db
 from tenants.models import Domain, MiniProgram
 from tenants.service import add_custom_domain, add_mini_program, update_store_settings
 
 
-def _render(settings_form=None, domain_form=None, appid_form=None, status=200):
+def direct_fields():
+    return [("mchid", _("Merchant number (商户号)")), ("appid", _("AppID paid from")),
+            ("private_key", _("API private key (apiclient_key.pem)")), ("cert_serial_no", _("Certificate serial number")),
+            ("apiv3_key", _("APIv3 key")), ("public_key", _("WeChat Pay public key (pub_key.pem)")),
+            ("public_key_id", _("Public key ID"))]
+
+
+def _render(settings_form=None, domain_form=None, appid_form=None, status=200, pay_error=None):
     tenant = g.tenant
     settings_form = settings_form or StoreSettingsForm(
         name=tenant.name, contact_email=tenant.contact_email, contact_phone=tenant.contact_phone,
@@ -25,6 +33,8 @@ def _render(settings_form=None, domain_form=None, appid_form=None, status=200):
         appid_form=appid_form or MiniProgramForm(),
         domains=db.session.scalars(select(Domain).order_by(Domain.id)).all(),
         mini_programs=db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all(),
+        pay_account=store_account(), can_manage_payments=current_user.can_manage_staff(),
+        direct_fields=direct_fields(), pay_error=pay_error,
     ), status
 
 
@@ -69,3 +79,22 @@ def mini_program_add():
     return _submit(MiniProgramForm(), "appid_form", "appid",
                    lambda f: add_mini_program(actor=current_user, appid=f.appid.data, name=f.name.data),
                    _("Mini-program bound."))
+
+
+@console_bp.route("/settings/wechatpay", methods=["POST"])
+def wechatpay_save():
+    """Owners and admins only: these keys move the store's money."""
+    if not current_user.can_manage_staff():
+        abort(403)
+    form = request.form
+    try:
+        if form.get("mode") == "direct":
+            save_direct_account(actor=current_user, **{name: form.get(name) for name, _label in direct_fields()})
+        else:
+            save_service_provider_account(actor=current_user, sub_mchid=form.get("sub_mchid"))
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render(pay_error=refusal, status=refusal.status)
+    db.session.commit()
+    flash(_("WeChat Pay settings saved."), "success")
+    return redirect(url_for("console.store_settings") + "#wechatpay")

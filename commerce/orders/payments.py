@@ -29,15 +29,14 @@ from commerce.orders.models import Order, Payment, PaymentEvent
 from commerce.orders.service import count_as_sold
 from commerce.payments import (
     InvalidNotification,
-    PayAccount,
     PaymentError,
     create_h5_payment,
     create_jsapi_payment,
     create_native_payment,
     parse_notification,
-    platform_keys,
     query_payment,
 )
+from commerce.payments.settings import store_pay_account as _account_of
 from core.audit import record_audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
@@ -48,16 +47,8 @@ log = logging.getLogger(__name__)
 
 
 def store_pay_account(tenant):
-    """The account a store's shoppers pay into.
-
-    :raise PaymentError: the store has no WeChat Pay sub-merchant yet (production)
-    """
-    sub_mchid = tenant.wechatpay_sub_mchid
-    if not sub_mchid and current_app.config.get("WECHATPAY_SANDBOX"):
-        sub_mchid = f"19{tenant.id:08d}"  # the sandbox accepts any sub-merchant
-    if not sub_mchid:
-        raise PaymentError(_("This store cannot take WeChat Pay yet. Please contact the merchant."))
-    return PayAccount.service_provider(platform_keys(current_app.config), sub_mchid)
+    """The account a store's shoppers pay into (see ``commerce.payments.settings``)."""
+    return _account_of(tenant.id)
 
 
 def notify_url(tenant_id):

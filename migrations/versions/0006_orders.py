@@ -202,7 +202,6 @@ def upgrade():
 
     # Plain ADD COLUMN (no table rebuild on SQLite).
     op.add_column("tenants", sa.Column("payment_timeout_minutes", sa.Integer(), nullable=False, server_default="30"))
-    op.add_column("tenants", sa.Column("wechatpay_sub_mchid", sa.String(length=32), nullable=True))
     for table in NEW_TENANT_TABLES:
         enable_tenant_rls(op, table)
 
@@ -210,7 +209,6 @@ def upgrade():
 def downgrade():
     for table in NEW_TENANT_TABLES:
         disable_tenant_rls(op, table)
-    op.drop_column("tenants", "wechatpay_sub_mchid")
     op.drop_column("tenants", "payment_timeout_minutes")
     for table in ("order_lines", "cart_items", "refunds", "payments", "orders", "carts", "addresses",
                   "payment_events", "members"):
