@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: two stores with owners, categories and products."""
+"""Demo data for ``make run``: two stores with owners, categories and products, and a few
+orders in the first store so the console's order screens are not empty."""
 import colorsys
 import io
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from billing.models import PlatformAdmin
 from billing.platform import create_platform_admin
 from commerce.catalog.images import add_product_image
-from commerce.catalog.models import Category, Product
+from commerce.catalog.models import SKU, Category, Product
 from commerce.catalog.service import create_product
 from core.extensions import db
 from tenants.context import tenant_context
@@ -105,6 +106,9 @@ def seed_demo():
             owner = db.session.scalar(select(StaffUser).where(StaffUser.role == StaffUser.OWNER))
             _seed_pages(spec, owner)
             db.session.commit()
+            if spec is DEMO_STORES[0]:
+                _seed_orders()
+                db.session.commit()
         lines.append(f"store {spec['slug']:<5} owner login: store={spec['slug']} email={owner.email} "
                      f"password={spec['password']}")
     if db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == DEMO_ADMIN[0])) is None:
@@ -126,6 +130,31 @@ def _seed_pages(spec, owner):
         publish_page(campaign, actor=owner, note="demo")
     if spec["theme"] in themes() and store_theme().theme != spec["theme"] and store_theme().version == 1:
         change_theme(actor=owner, theme_name=spec["theme"], settings={})
+
+
+def _seed_orders():
+    """A shopper with two orders, one paid and waiting to be shipped, one waiting for payment,
+    placed through the order service (stock is reserved as for any order)."""
+    from commerce.members.models import Address, Member
+    from commerce.orders import states
+    from commerce.orders.models import Order
+    from commerce.orders.service import Wanted, count_as_sold, place_order
+
+    if db.session.scalar(select(Order.id).limit(1)) is not None:
+        return
+    member = Member(nickname="演示顾客")
+    db.session.add(member)
+    db.session.flush()
+    address = Address(member_id=member.id, name="李小龙", phone="13912345678", province_code="330000",
+                      city="杭州市", district="西湖区", detail="文三路 100 号 2 单元 301", is_default=True)
+    db.session.add(address)
+    db.session.flush()
+    skus = db.session.scalars(select(SKU).where(SKU.stock >= 5).order_by(SKU.id).limit(3)).all()
+    paid = place_order(member_id=member.id, address=address, note="请周末送货",
+                       wanted=[Wanted(skus[0].id, 2), Wanted(skus[-1].id, 1)])
+    states.transition(paid, "pay", transaction_id=f"4200000000{paid.number[-12:]}", paid_amount=paid.total)
+    count_as_sold(paid)
+    place_order(member_id=member.id, address=address, wanted=[Wanted(skus[1].id, 1)])
 
 
 def _seed_catalog(catalog):

@@ -129,6 +129,12 @@ def shots(server):
         page.locator("button[value=save]").click()
         page.wait_for_load_state("load")
 
+    def order_detail(page):
+        """The demo's paid order: timeline, masked phone, ship and refund forms."""
+        page.goto(server.url("/console/orders?status=paid"))
+        page.locator("main table a").first.click()
+        page.wait_for_load_state("load")
+
     return [
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
@@ -149,6 +155,8 @@ def shots(server):
         ("17-category", "visitor", category),
         ("18-console-shipping", "merchant", go("/console/shipping")),
         ("19-console-shipping-form", "merchant", shipping_form),
+        ("22-console-orders", "merchant", go("/console/orders")),
+        ("23-console-order-detail", "merchant", order_detail),
     ]
 
 
