@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``."""
+"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -52,6 +52,20 @@ def worker_command(burst):
     Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
 
 
+@click.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Catch up on due work in every store (run from cron every few minutes): unpaid orders
+    past their time, payments whose notification never came, parcels to track, orders to
+    complete. Each store's part is a job; running it twice is harmless."""
+    from commerce.orders.jobs import sweep_all_stores
+    from commerce.shipping.jobs import poll_all_stores
+
+    stores = sweep_all_stores()
+    tracking = poll_all_stores()
+    click.echo(f"sweep queued for {len(stores)} stores; parcel tracking for {len(tracking)}")
+
+
 def register_commands(app):
-    for command in (create_admin_command, seed_demo_command, worker_command):
+    for command in (create_admin_command, seed_demo_command, worker_command, sweep_command):
         app.cli.add_command(command)

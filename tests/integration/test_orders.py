@@ -182,3 +182,30 @@ def test_two_hundred_buyers_of_the_last_fifty_units_make_exactly_fifty_orders(ap
         assert db.session.scalar(select(func.count()).select_from(Order)) == 50
         assert db.session.get(SKU, sku_id).stock == 0
         assert db.session.get(Product, product).stock == 0
+
+
+def test_the_sweep_cancels_overdue_orders_and_completes_long_shipped_ones_in_every_store(shop, app, jobs):
+    from commerce.orders.jobs import sweep_store
+
+    demo, tea, _product, sku_id, member = shop
+    tea_sku = sku_of(tea, create_product(tea, "红茶", price=100, stock=5))
+    overdue = order_for(demo, member, sku_id, quantity=2)
+    shipped = order_for(demo, member, sku_id)
+    tea_order = order_for(tea, create_member(tea), tea_sku)
+    with tenant_context(demo.id):
+        db.session.execute(Order.__table__.update().where(Order.__table__.c.id == overdue.id)
+                           .values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.execute(Order.__table__.update().where(Order.__table__.c.id == shipped.id)
+                           .values(status=Order.SHIPPED, shipped_at=utcnow() - timedelta(days=11)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sweep"])
+    assert result.exit_code == 0 and "sweep queued for 2 stores" in result.output
+    jobs.drain()
+    with tenant_context(demo.id):
+        db.session.expire_all()
+        assert db.session.get(Order, overdue.id).status == Order.CANCELLED
+        assert db.session.get(Order, shipped.id).status == Order.COMPLETED
+        assert sweep_store() == {"cancelled": 0, "settled": 0, "completed": 0}  # nothing left to do
+    with tenant_context(tea.id):
+        assert db.session.get(Order, tea_order.id).status == Order.PENDING_PAYMENT
+    assert stock_of(demo, sku_id) == (4, 4)
