@@ -5,8 +5,14 @@ from flask import current_app, g
 
 BASE_CSP = (
     "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
-    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{form_targets}"
 )
+
+
+def allow_form_redirect_to(origin):
+    """Let this page's forms end on ``origin``: browsers apply ``form-action`` to where a
+    submitted form is redirected too (the pay button redirects to WeChat Pay's H5 page)."""
+    g.setdefault("form_targets", []).append(origin)
 
 
 def frameable_by_console(view):
@@ -22,12 +28,13 @@ def frameable_by_console(view):
 
 def _set_security_headers(response):
     headers = response.headers
+    csp = BASE_CSP.format(form_targets="".join(f" {origin}" for origin in g.get("form_targets", ())))
     if g.get("frameable_by_console"):
         scheme = current_app.config["PREFERRED_URL_SCHEME"]
         ancestors = f"{scheme}://{current_app.config['PLATFORM_DOMAIN']}"
-        headers["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors {ancestors}"
+        headers["Content-Security-Policy"] = f"{csp}; frame-ancestors {ancestors}"
     else:
-        headers["Content-Security-Policy"] = f"{BASE_CSP}; frame-ancestors 'none'"
+        headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
         headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

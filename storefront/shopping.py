@@ -5,9 +5,10 @@ flashes its message and writes nothing.
 """
 import io
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlparse
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -34,6 +35,7 @@ from commerce.shipping.service import shipping_fee_for
 from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
 from core.extensions import db
+from core.security import allow_form_redirect_to
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
 from storefront.views import storefront_bp
 
@@ -154,6 +156,9 @@ def order_pay(number):
         return redirect(url_for("storefront.order_detail", number=number))
     member = current_member()
     channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
+    if channel == Payment.H5:
+        allow_form_redirect_to(_origin(current_app.config["WECHATPAY_BASE_URL"]))
+        allow_form_redirect_to(H5_PAY_ORIGIN)
     if request.method == "GET":
         return render_template("storefront/pay.html", order=order, channel=channel, payment=None)
     try:
@@ -166,8 +171,10 @@ def order_pay(number):
     if payment.h5_url:
         return redirect(payment.h5_url)
     qr = Markup(_qr_svg(payment.code_url)) if payment.code_url else None
+    sandbox = (f"http://{current_app.config['PLATFORM_DOMAIN']}/sandbox/wechatpay/"
+               if current_app.config.get("WECHATPAY_SANDBOX") else None)
     return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, qr=qr,
-                           jsapi=getattr(payment, "jsapi", None))
+                           jsapi=getattr(payment, "jsapi", None), sandbox_url=sandbox)
 
 
 @storefront_bp.route("/orders/<number>/check", methods=["POST"])
@@ -186,6 +193,14 @@ def order_check(number):
             flash(_("WeChat Pay has not received this payment yet."), "error")
             return redirect(url_for("storefront.order_pay", number=number))
     return redirect(url_for("storefront.order_detail", number=number))
+
+
+H5_PAY_ORIGIN = "https://wx.tenpay.com"  # where WeChat's H5 payment page lives
+
+
+def _origin(url):
+    parts = urlparse(url or "")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _qr_svg(content):
@@ -290,7 +305,5 @@ def _int(value):
 
 
 def _same_host(url):
-    from urllib.parse import urlparse
-
     return bool(url) and urlparse(url).netloc == request.host
 

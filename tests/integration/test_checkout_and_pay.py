@@ -85,6 +85,7 @@ def test_cart_checkout_and_native_payment_end_to_end(shop, store_client, platfor
     token = csrf_from(shopper, f"/orders/{order.number}/pay")
     page = shopper.post(f"/orders/{order.number}/pay", data={"csrf_token": token}, headers=DESKTOP)
     assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)  # the Native QR code
+    assert "http://duoshop.test/sandbox/wechatpay/" in page.get_data(as_text=True)  # where a developer pays
 
     trade, _status = wechat.pay_transaction(order.number, send=False)
     headers, body = wechat.payment_notification(trade)
