@@ -1,7 +1,7 @@
 """Response security headers. Framing is denied except for views that opt in."""
 from functools import wraps
 
-from flask import current_app, g
+from flask import abort, current_app, g, request
 
 BASE_CSP = (
     "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
@@ -24,6 +24,24 @@ def frameable_by_console(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_same_origin():
+    """CSRF defence for a form that cached pages carry without a token (a cached page
+    cannot hold a per-session token): the browser's ``Origin`` — or, failing that, its
+    ``Referer`` — must be this host.
+
+    :raise 403: the request came from another site, or says nowhere where it came from
+    """
+    own = request.host_url.rstrip("/")
+    origin = request.headers.get("Origin")
+    if origin:
+        if origin.rstrip("/") != own:
+            abort(403)
+        return
+    referer = request.headers.get("Referer") or ""
+    if not (referer == own or referer.startswith(own + "/")):
+        abort(403)
 
 
 def _set_security_headers(response):

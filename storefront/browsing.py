@@ -43,6 +43,11 @@ class ListChoice:
     max_yuan: str = ""
     problems: list = field(default_factory=list)  # filters we ignored, and why
 
+    def cache_name(self):
+        """What tells this list's page from the others, for the page cache."""
+        f = self.filters
+        return f"{self.sort}:{f.min_price}:{f.max_price}:{int(f.in_stock)}:{self.cursor or ''}"
+
     def link_args(self, **changes):
         """Query arguments for a link that keeps the other choices (and starts from page 1)."""
         arguments = {"sort": self.sort, "min": self.min_yuan or None, "max": self.max_yuan or None,

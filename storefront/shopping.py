@@ -34,8 +34,8 @@ from commerce.shipping.regions import AREAS
 from commerce.shipping.service import shipping_fee_for
 from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
-from core.extensions import db
-from core.security import allow_form_redirect_to
+from core.extensions import csrf, db
+from core.security import allow_form_redirect_to, require_same_origin
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
 from storefront.views import storefront_bp
 
@@ -59,7 +59,9 @@ def status_labels():
 # --- cart ------------------------------------------------------------------------------
 
 @storefront_bp.route("/cart/items", methods=["POST"])
+@csrf.exempt  # product pages are cached whole, without a per-session token: checked by origin instead
 def cart_add():
+    require_same_origin()
     sku_id = _int(next((v for v in request.form.getlist("sku_id") if v), None))
     quantity = _int(request.form.get("quantity", "1"))
     cart = shopper_cart(create=True)

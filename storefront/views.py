@@ -80,22 +80,35 @@ def category(category_id):
 
 def _product_list(*, category, children=()):
     choice = read_list_choice(request.args, category_id=category.id if category else None)
+    # The name holds the normalized choice, not the raw query string: junk parameters
+    # cannot multiply the cached copies.
+    if choice.problems:  # names what the shopper typed: not for anyone else
+        return _render_list(category, children, choice)
+    name = f"list/{category.id if category else 'all'}/{choice.cache_name()}"
+    return cached_storefront_response(name, lambda: _render_list(category, children, choice))
+
+
+def _render_list(category, children, choice):
     try:
         page = browse_products(sort=choice.sort, filters=choice.filters, cursor=choice.cursor)
     except BadCursor:
         raise OutdatedLink() from None
-    return render_template("storefront/products.html", category=category, children=children, page=page,
-                           choice=choice, sort_labels=sort_labels())
+    return make_response(render_template("storefront/products.html", category=category, children=children,
+                                         page=page, choice=choice, sort_labels=sort_labels()))
 
 
 @storefront_bp.route("/products/<int:product_id>")
 def product_detail(product_id):
+    return cached_storefront_response(f"product/{product_id}", lambda: _render_product(product_id))
+
+
+def _render_product(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
     layout_html = render_published(layout, store=g.tenant) if layout else None
-    return render_template("storefront/product.html", product=product, layout_html=layout_html,
-                           description=Markup(sanitize_rich_text(product.description)),
-                           sku_data=sku_picker_data(product))
+    return make_response(render_template("storefront/product.html", product=product, layout_html=layout_html,
+                                         description=Markup(sanitize_rich_text(product.description)),
+                                         sku_data=sku_picker_data(product)))
 
 
 @storefront_bp.route("/search")

@@ -15,13 +15,11 @@ from core.storage import media_storage
 from tenants.context import tenant_context
 from tests.conftest import csrf_from
 from tests.factories import create_staff, login_staff
-from tests.integration.test_checkout_and_pay import (  # noqa: F401  (fixtures)
+from tests.integration.test_checkout_and_pay import (
     DESKTOP,
     paid_order,
     settle_at_wechat,
-    shop,
     the_order,
-    wechat,
 )
 
 

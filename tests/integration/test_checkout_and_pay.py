@@ -14,11 +14,9 @@ from commerce.orders.models import Cart, Order, PaymentEvent
 from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
-from sandbox.wechatpay.blueprint import EXTENSION, create_sandbox_app
-from sandbox.wechatpay.testing import serving
 from tenants.context import tenant_context
 from tests.conftest import csrf_from
-from tests.factories import create_product, create_store, sku_of
+from tests.factories import create_product
 
 DESKTOP = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130", "Accept-Language": "en"}
 PHONE = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Mobile/15E148", "Accept-Language": "en"}
@@ -26,28 +24,11 @@ ADDRESS = {"name": "张三", "phone": "138 1234 5678", "province_code": "330000"
            "detail": "文三路 100 号"}
 
 
-@pytest.fixture
-def wechat(app):
-    """The app's own sandbox, answering the SDK over HTTP on 127.0.0.1."""
-    sandbox = app.extensions[EXTENSION]
-    with serving(create_sandbox_app(sandbox)) as base_url:
-        previous = app.config["WECHATPAY_BASE_URL"]
-        app.config["WECHATPAY_BASE_URL"] = base_url
-        yield sandbox
-        app.config["WECHATPAY_BASE_URL"] = previous
-
-
-@pytest.fixture
-def shop(app_ctx):
-    demo, tea = create_store("demo"), create_store("tea")
-    product = create_product(demo, "龙井", price=5000, stock=5)
-    return demo, tea, product, sku_of(demo, product)
-
-
 def add_to_cart(client, product_id, sku_id, quantity=1, then="cart", headers=DESKTOP):
-    token = csrf_from(client, f"/products/{product_id}")
-    return client.post("/cart/items", data={"csrf_token": token, "sku_id": str(sku_id), "quantity": str(quantity),
-                                            "then": then}, headers=headers)
+    """The product page's form, posted as a browser does: from the store's own origin."""
+    assert client.get(f"/products/{product_id}", headers=headers).status_code == 200
+    return client.post("/cart/items", data={"sku_id": str(sku_id), "quantity": str(quantity), "then": then},
+                       headers={**headers, "Origin": f"http://{client.host}"})
 
 
 def check_out(client, headers=DESKTOP, **changes):
@@ -255,13 +236,37 @@ def test_a_cart_or_order_of_one_store_is_invisible_on_another(shop, store_client
     assert stranger.get(f"/orders/{order.number}", headers=DESKTOP).status_code == 404
     tea_shopper = store_client("tea")
     assert tea_shopper.get(f"/orders/{order.number}", headers=DESKTOP).status_code == 404
-    token = csrf_from(tea_shopper, f"/products/{create_product(tea, '红茶')}")
-    refused = tea_shopper.post("/cart/items", data={"csrf_token": token, "sku_id": str(sku_id), "quantity": "1"},
-                               headers=DESKTOP)
+    refused = tea_shopper.post("/cart/items", data={"sku_id": str(sku_id), "quantity": "1"},
+                               headers={**DESKTOP, "Origin": "http://tea.duoshop.test"})
     assert refused.status_code == 302
     with tenant_context(tea.id):
         assert db.session.scalar(select(func.count()).select_from(Cart)) <= 1
         assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Referer": "https://evil.example/x"},
+                                     {"Origin": "http://tea.duoshop.test"}, {}])
+def test_adding_to_the_cart_from_another_site_is_refused(shop, store_client, headers):
+    demo, _tea, _product_id, sku_id = shop
+    shopper = store_client("demo")
+    response = shopper.post("/cart/items", data={"sku_id": str(sku_id), "quantity": "1"}, headers={**DESKTOP, **headers})
+    assert response.status_code == 403
+    with tenant_context(demo.id):
+        assert db.session.scalar(select(func.count()).select_from(Cart)) == 0
+
+
+def test_product_pages_and_lists_are_served_whole_from_the_cache_to_anonymous_shoppers(shop, store_client, app):
+    from tests.integration.test_page_cache_invalidation import count_statements
+
+    demo, _tea, product_id, _sku_id = shop
+    shopper = store_client("demo")
+    for path in (f"/products/{product_id}", "/products?sort=price_asc", "/products"):
+        first = shopper.get(path, headers=DESKTOP)
+        assert first.status_code == 200 and "Set-Cookie" not in first.headers
+        again, statements = count_statements(app, lambda path=path: shopper.get(path, headers=DESKTOP))
+        assert again.data == first.data and statements == [], path
+    create_product(demo, "新上架的茶")  # the catalog changed: the list shows it at once
+    assert "新上架的茶" in shopper.get("/products", headers=DESKTOP).get_data(as_text=True)
 
 
 def test_the_guest_cart_is_merged_into_the_members_cart_at_sign_in(shop, store_client):

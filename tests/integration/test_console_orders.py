@@ -24,7 +24,6 @@ from tests.integration.test_checkout_and_pay import (
     paid_order,
     settle_at_wechat,
     the_order,
-    wechat,  # noqa: F401  (fixture)
 )
 
 EN = {"Accept-Language": "en"}

@@ -9,12 +9,9 @@ from sandbox.wechatpay.keys import MerchantKeyPair
 from tenants.context import tenant_context
 from tests.conftest import csrf_from
 from tests.factories import create_staff, login_staff
-from tests.integration.test_checkout_and_pay import (  # noqa: F401  (fixtures)
-    DESKTOP,
+from tests.integration.test_checkout_and_pay import (
     order_sent_to_wechat,
-    shop,
     the_order,
-    wechat,
 )
 
 
