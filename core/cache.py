@@ -6,6 +6,7 @@ build keys that change when what they depend on changes, instead of deleting ent
 ``bump_version_on_commit`` bumps one only once the change it stands for is committed.
 """
 import threading
+import time
 from collections import OrderedDict
 
 from flask import current_app
@@ -115,14 +116,30 @@ def current_version(tenant_id, name):
 
 
 def current_versions(tenant_id, *names):
-    """Several version counters in one round trip, in the order of ``names``."""
-    values = _backend().get_many([_key(tenant_id, f"version:{name}") for name in names])
-    return [int(value or 0) for value in values]
+    """Several version counters in one round trip, in the order of ``names``.
+
+    Storefront hot paths (the whole-page cache) read these on every request, so each
+    process remembers them for ``CACHE_VERSION_MEMO_SECONDS`` (1 s): a bump shows at once
+    in the process that made it and within that second in the others. 0 turns it off.
+    """
+    keys = [_key(tenant_id, f"version:{name}") for name in names]
+    memo, ttl = current_app.extensions["duoshop_version_memo"], current_app.config.get("CACHE_VERSION_MEMO_SECONDS", 1.0)
+    now = time.monotonic()
+    remembered = [memo.get(key) for key in keys]
+    if ttl and all(entry is not None and entry[1] > now for entry in remembered):
+        return [entry[0] for entry in remembered]
+    values = [int(value or 0) for value in _backend().get_many(keys)]
+    if ttl:
+        memo.update({key: (value, now + ttl) for key, value in zip(keys, values, strict=True)})
+    return values
 
 
 def bump_version(tenant_id, name):
     """Make every key built with ``current_version(tenant_id, name)`` stale."""
-    return _backend().incr(_key(tenant_id, f"version:{name}"))
+    key = _key(tenant_id, f"version:{name}")
+    value = _backend().incr(key)
+    current_app.extensions["duoshop_version_memo"].pop(key, None)
+    return value
 
 
 _PENDING_BUMPS = "duoshop_pending_version_bumps"
@@ -152,3 +169,4 @@ def init_app(app):
         backend = MemoryCache()
     app.extensions["duoshop_cache"] = backend
     app.extensions["duoshop_near_cache"] = MemoryCache(max_entries=NEAR_CACHE_ENTRIES)
+    app.extensions["duoshop_version_memo"] = {}  # key → (version, until): see current_versions

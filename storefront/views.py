@@ -68,27 +68,30 @@ def custom_page(slug):
 
 @storefront_bp.route("/products")
 def products():
-    return _product_list(category=None)
+    return _product_list()
 
 
 @storefront_bp.route("/c/<int:category_id>")
 def category(category_id):
-    categories = list_categories()
-    current = next((c for c in categories if c.id == category_id), None) or abort(404)
-    return _product_list(category=current, children=[c for c in categories if c.parent_id == current.id])
+    return _product_list(category_id=category_id)
 
 
-def _product_list(*, category, children=()):
-    choice = read_list_choice(request.args, category_id=category.id if category else None)
-    # The name holds the normalized choice, not the raw query string: junk parameters
-    # cannot multiply the cached copies.
+def _product_list(*, category_id=None):
+    choice = read_list_choice(request.args, category_id=category_id)
+    build = lambda: _render_list(category_id, choice)  # noqa: E731
     if choice.problems:  # names what the shopper typed: not for anyone else
-        return _render_list(category, children, choice)
-    name = f"list/{category.id if category else 'all'}/{choice.cache_name()}"
-    return cached_storefront_response(name, lambda: _render_list(category, children, choice))
+        return build()
+    # The name holds the normalized choice, not the raw query string: junk parameters
+    # cannot multiply the cached copies. An unknown category is a 404, never cached.
+    return cached_storefront_response(f"list/{category_id or 'all'}/{choice.cache_name()}", build)
 
 
-def _render_list(category, children, choice):
+def _render_list(category_id, choice):
+    category, children = None, ()
+    if category_id is not None:
+        categories = list_categories()
+        category = next((c for c in categories if c.id == category_id), None) or abort(404)
+        children = [c for c in categories if c.parent_id == category.id]
     try:
         page = browse_products(sort=choice.sort, filters=choice.filters, cursor=choice.cursor)
     except BadCursor:

@@ -16,15 +16,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from builder.views import console_bp
-from commerce.catalog.categories import category_tree, create_category, move_category, rename_category, shift_category
+from commerce.catalog.categories import (
+    category_tree,
+    create_category,
+    delete_category,
+    move_category,
+    rename_category,
+    shift_category,
+)
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.images import add_product_image, remove_product_image, request_thumbnail, shift_product_image
 from commerce.catalog.models import Category, Product, ProductImage
 from commerce.catalog.search import search_products
-from commerce.catalog.service import create_product, set_products_status, update_product
+from commerce.catalog.service import create_product, delete_product, set_products_status, update_product
 from commerce.catalog.skus import MAX_SKUS, MAX_SPECS, spec_combinations
 from core.errors import DomainError
 from core.extensions import db
+from core.storage import media_storage
 
 VALUE_SEPARATORS = re.compile(r"[,，、]")
 
@@ -238,6 +246,24 @@ def _yuan(fen):
     return "" if fen is None else f"{fen // 100}.{fen % 100:02d}"
 
 
+@console_bp.route("/products/<int:product_id>/delete", methods=["POST"])
+def product_delete(product_id):
+    require_editor()
+    product = get_product_or_404(product_id)
+    try:
+        files = delete_product(product, actor=_actor())
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "error")
+        return redirect(url_for("console.product_edit", product_id=product_id))
+    db.session.commit()
+    storage = media_storage()
+    for name in files:  # after the commit: a rolled-back delete keeps its pictures
+        storage.delete(product.tenant_id, name)
+    flash(_("Product deleted."), "success")
+    return redirect(url_for("console.products_list"))
+
+
 # --- product images -------------------------------------------------------------------
 
 def get_image_or_404(image_id):
@@ -304,6 +330,13 @@ def _category_parent():
 def category_create():
     require_editor()
     return _apply(lambda: create_category(actor=_actor(), name=request.form.get("name"), parent_id=_category_parent()))
+
+
+@console_bp.route("/categories/<int:category_id>/delete", methods=["POST"])
+def category_delete(category_id):
+    require_editor()
+    category = get_category_or_404(category_id)
+    return _apply(lambda: delete_category(category, actor=_actor()))
 
 
 @console_bp.route("/categories/<int:category_id>/rename", methods=["POST"])

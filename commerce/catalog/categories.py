@@ -49,6 +49,25 @@ def create_category(*, actor, name, parent_id=None):
     return category
 
 
+def delete_category(category, *, actor):
+    """Remove an empty branch; its products stay, without a category.
+
+    :raise InvalidCategory: it still has sub-categories (move or delete them first)
+    """
+    from sqlalchemy import update
+
+    from commerce.catalog.models import Product
+
+    if db.session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None:
+        raise InvalidCategory(_("%(name)s has sub-categories: move or delete them first.", name=category.name))
+    db.session.execute(update(Product).where(Product.category_id == category.id).values(category_id=None)
+                       .execution_options(synchronize_session=False))
+    record_audit("category.delete", actor=actor, tenant_id=category.tenant_id, target=category,
+                 details={"name": category.name})
+    db.session.delete(category)
+    db.session.flush()
+
+
 def rename_category(category, *, actor, name):
     category.name = _clean_name(name)
     record_audit("category.rename", actor=actor, tenant_id=category.tenant_id, target=category,

@@ -105,6 +105,27 @@ def set_products_status(product_ids, status, *, actor):
     return products
 
 
+def delete_product(product, *, actor):
+    """Delete a product that was never ordered, with its SKUs and pictures (gone from carts
+    too). Returns the media names to remove from storage once the deletion is committed.
+
+    :raise InvalidProduct: it has orders: take it off the shelf instead, so they keep it
+    """
+    from commerce.catalog.models import ProductImage
+    from commerce.orders.models import OrderLine
+
+    if db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)) is not None:
+        raise InvalidProduct(_("%(title)s has orders and cannot be deleted. Take it off the shelf instead.",
+                               title=product.title), field="status", status=409)
+    files = [name for image in db.session.scalars(select(ProductImage).where(ProductImage.product_id == product.id))
+             for name in (image.filename, image.thumbnail) if name]
+    record_audit("product.delete", actor=actor, tenant_id=product.tenant_id, target=product,
+                 details={"title": product.title})
+    db.session.delete(product)
+    db.session.flush()
+    return files
+
+
 def _fill_product(product, *, title, subtitle, category_id, status):
     title = (title or "").strip()
     if not title:

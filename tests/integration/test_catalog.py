@@ -437,3 +437,65 @@ def test_changing_only_a_sku_bumps_the_catalog_version(stores):
         product.skus[0].stock = 99
         db.session.commit()
         assert current_version(demo.id, CATALOG) != before
+
+
+# --- deleting ----------------------------------------------------------------------------
+
+def test_a_never_ordered_product_is_deleted_with_its_pictures(console, stores, media_root):
+    demo, tea = stores
+    product_id = create_factory_product(demo, "试用装")
+    with tenant_context(demo.id):
+        image = add_product_image(db.session.get(Product, product_id), png(), actor=None)
+        db.session.commit()
+        stored = media_root / str(demo.id) / image.filename
+    assert stored.exists()
+    theirs = create_factory_product(tea, "别家的")
+    token = csrf_from(console, "/console/products/new")
+    assert console.post(f"/console/products/{theirs}/delete", data={"csrf_token": token}).status_code == 404
+    assert console.post(f"/console/products/{product_id}/delete", data={"csrf_token": token}).status_code == 302
+    with tenant_context(demo.id):
+        assert db.session.get(Product, product_id) is None
+    with tenant_context(tea.id):
+        assert db.session.get(Product, theirs) is not None
+    assert not stored.exists()
+
+
+def test_an_ordered_product_cannot_be_deleted(console, stores):
+    from commerce.members.models import Address
+    from commerce.orders.service import Wanted, place_order
+    from tests.factories import create_member, sku_of
+
+    demo, _tea = stores
+    product_id = create_factory_product(demo, "畅销茶")
+    sku_id, (member_id, address_id) = sku_of(demo, product_id), create_member(demo)
+    with tenant_context(demo.id):
+        place_order(member_id=member_id, wanted=[Wanted(sku_id, 1)], address=db.session.get(Address, address_id))
+        db.session.commit()
+    token = csrf_from(console, "/console/products/new")
+    response = console.post(f"/console/products/{product_id}/delete", data={"csrf_token": token},
+                            headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "has orders and cannot be deleted" in response.get_data(as_text=True)
+    with tenant_context(demo.id):
+        assert db.session.get(Product, product_id) is not None
+
+
+def test_a_category_with_children_is_kept_and_an_empty_one_leaves_its_products(console, stores):
+    demo, _tea = stores
+    with tenant_context(demo.id):
+        parent = create_category(actor=None, name="茶")
+        child = create_category(actor=None, name="绿茶", parent_id=parent.id)
+        db.session.commit()
+        parent_id, child_id = parent.id, child.id
+    product_id = create_factory_product(demo, "龙井")
+    with tenant_context(demo.id):
+        db.session.get(Product, product_id).category_id = child_id
+        db.session.commit()
+    token = csrf_from(console, "/console/categories")
+    refused = console.post(f"/console/categories/{parent_id}/delete", data={"csrf_token": token},
+                           headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and "has sub-categories" in refused.get_data(as_text=True)
+    assert console.post(f"/console/categories/{child_id}/delete", data={"csrf_token": token}).status_code == 302
+    with tenant_context(demo.id):
+        db.session.expire_all()
+        assert db.session.get(Product, product_id).category_id is None
+        assert [c.name for c, _depth in category_tree()][-1] == "茶"
