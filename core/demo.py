@@ -136,9 +136,9 @@ def _seed_orders():
     """A shopper with two orders, one paid and waiting to be shipped, one waiting for payment,
     placed through the order service (stock is reserved as for any order)."""
     from commerce.members.models import Address, Member
-    from commerce.orders import states
     from commerce.orders.models import Order
-    from commerce.orders.service import Wanted, count_as_sold, place_order
+    from commerce.orders.payments import record_payment
+    from commerce.orders.service import Wanted, place_order
 
     if db.session.scalar(select(Order.id).limit(1)) is not None:
         return
@@ -152,8 +152,7 @@ def _seed_orders():
     skus = db.session.scalars(select(SKU).where(SKU.stock >= 5).order_by(SKU.id).limit(3)).all()
     paid = place_order(member_id=member.id, address=address, note="请周末送货",
                        wanted=[Wanted(skus[0].id, 2), Wanted(skus[-1].id, 1)])
-    states.transition(paid, "pay", transaction_id=f"4200000000{paid.number[-12:]}", paid_amount=paid.total)
-    count_as_sold(paid)
+    record_payment(paid, f"4200000000{paid.number[-12:]}", None, source="demo")
     place_order(member_id=member.id, address=address, wanted=[Wanted(skus[1].id, 1)])
 
 

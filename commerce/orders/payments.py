@@ -112,7 +112,7 @@ def apply_payment_notification(tenant_id, headers, body):
     if not _record_event(tenant_id, envelope, order):
         db.session.rollback()
         return "duplicate"
-    outcome = _apply_paid(order, resource.get("transaction_id"), resource.get("success_time"), source="notification")
+    outcome = record_payment(order, resource.get("transaction_id"), resource.get("success_time"), source="notification")
     db.session.commit()
     return outcome
 
@@ -146,11 +146,14 @@ def settle_from_query(order):
     if status.amount_fen != order.total:
         log.error("order %s: WeChat reports %s fen paid, total is %s", order.number, status.amount_fen, order.total)
         return False
-    _apply_paid(order, status.transaction_id, status.success_time, source="query")
+    record_payment(order, status.transaction_id, status.success_time, source="query")
     return True
 
 
-def _apply_paid(order, transaction_id, success_time, *, source):
+def record_payment(order, transaction_id, success_time, *, source):
+    """Apply a payment WeChat confirmed (by notification or query) to a pending order: the
+    conditional "pay" transition, sales counts, packing lists. Returns "applied",
+    "refunding" (the order had been cancelled: the money goes back) or "duplicate"."""
     paid_at = _parse_time(success_time)
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at):
         count_as_sold(order)

@@ -112,6 +112,32 @@ def shots(server):
         page.locator(".spec-value", has_text="M").click()
         page.evaluate("window.scrollTo(0, 0)")
 
+    def cart(page):
+        product_with_skus(page)
+        page.get_by_role("button", name="加入购物车").click()
+        page.wait_for_load_state("load")
+
+    def checkout(page):
+        cart(page)
+        page.goto(server.url("/checkout", store="demo"))
+
+    def pay(page):
+        checkout(page)
+        if page.locator("#name").count():  # a returning shopper picks a saved address instead
+            page.locator("#name").fill("张三")
+            page.locator("#phone").fill("13812345678")
+            page.locator("#province_code").select_option("330000")
+            page.locator("#city").fill("杭州市")
+            page.locator("#detail").fill("文三路 100 号")
+        page.get_by_role("button", name="提交订单").click()
+        page.wait_for_load_state("load")
+        page.get_by_role("button", name="微信支付").click()
+        page.wait_for_load_state("load")
+
+    def my_orders(page):
+        pay(page)
+        page.goto(server.url("/orders", store="demo"))
+
     def category(page):
         page.goto(server.url("/", store="tea"))
         page.goto(server.url("/products", store="tea"))
@@ -155,6 +181,12 @@ def shots(server):
         ("17-category", "visitor", category),
         ("18-console-shipping", "merchant", go("/console/shipping")),
         ("19-console-shipping-form", "merchant", shipping_form),
+        ("20-cart", "visitor", cart),
+        ("21-checkout", "visitor", checkout),
+        ("24-pay", "visitor", pay),
+        ("25-my-orders", "visitor", my_orders),
+        ("26-console-packing", "merchant", go("/console/packing")),
+        ("27-console-after-sales", "merchant", go("/console/after-sales")),
         ("22-console-orders", "merchant", go("/console/orders")),
         ("23-console-order-detail", "merchant", order_detail),
     ]

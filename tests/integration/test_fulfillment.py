@@ -8,7 +8,7 @@ from commerce.members.models import Address
 from commerce.orders.errors import OrderStateError
 from commerce.orders.fulfillment import fulfillment_orders, open_fulfillments, ship_fulfillment
 from commerce.orders.models import Order
-from commerce.orders.payments import _apply_paid
+from commerce.orders.payments import record_payment
 from commerce.orders.service import Wanted, place_order
 from commerce.shipping.models import Parcel
 from core.extensions import db
@@ -33,7 +33,7 @@ def paid(store, member, *lines, address_id=None):
     with tenant_context(store.id):
         order = place_order(member_id=member_id, wanted=[Wanted(sku, quantity) for sku, quantity in lines],
                             address=db.session.get(Address, address_id or default_address))
-        _apply_paid(order, f"T{order.id}", None, source="test")
+        record_payment(order, f"T{order.id}", None, source="test")
         db.session.commit()
         return order.id
 
