@@ -25,7 +25,7 @@ from builder.views.catalog import _actor, require_editor
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, OrderLine, Payment
 from commerce.orders.refunds import REFUNDABLE, InvalidRefund, order_refunds, refund_order, refundable_amount
-from commerce.orders.service import cancel_order
+from commerce.orders.service import cancel_order, set_merchant_remark
 from commerce.orders.states import allowed
 from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantities
 from commerce.shipping.tracking import CARRIERS
@@ -39,7 +39,6 @@ from tenants.models import StaffUser
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
 MAX_EXPORT_ORDERS = 20_000  # a bigger export is narrowed with the date range
-MAX_REMARK = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -220,18 +219,6 @@ def order_remark(number):
     remark = request.form.get("remark", "").strip()
     return _apply(order, lambda: set_merchant_remark(order, remark, actor=_actor()), {"remark": remark},
                   _("Remark saved."))
-
-
-def set_merchant_remark(order, remark, *, actor):
-    """The merchant's own note on an order (never shown to the shopper), audited.
-
-    :raise DomainError: longer than ``MAX_REMARK``
-    """
-    if len(remark) > MAX_REMARK:
-        raise DomainError(_("The remark can be at most %(n)d characters.", n=MAX_REMARK), field="remark")
-    record_audit("order.remark", actor=actor, tenant_id=order.tenant_id, target=order,
-                 details={"before": order.merchant_remark, "after": remark or None})
-    order.merchant_remark = remark or None
 
 
 @console_bp.route("/orders/<number>/cancel", methods=["POST"])

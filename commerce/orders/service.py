@@ -22,6 +22,7 @@ from commerce.shipping.errors import NotDeliverable
 from commerce.shipping.regions import region_name
 from commerce.shipping.service import shipping_fee_for
 from core.audit import record_audit
+from core.errors import DomainError
 from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
@@ -30,6 +31,7 @@ from tenants.models import Tenant
 
 MAX_LINES = 50
 MAX_NOTE = 200
+MAX_REMARK = 500
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,18 @@ def confirm_receipt(order, member_id):
     """
     if order.member_id != member_id or not states.transition(order, "complete"):
         raise OrderStateError(_("Only a shipped order can be confirmed as received."))
+
+
+def set_merchant_remark(order, remark, *, actor):
+    """The merchant's own note on an order (never shown to the shopper), audited.
+
+    :raise DomainError: longer than ``MAX_REMARK``
+    """
+    if len(remark) > MAX_REMARK:
+        raise DomainError(_("The remark can be at most %(n)d characters.", n=MAX_REMARK), field="remark")
+    record_audit("order.remark", actor=actor, tenant_id=order.tenant_id, target=order,
+                 details={"before": order.merchant_remark, "after": remark or None})
+    order.merchant_remark = remark or None
 
 
 def release_stock(order):
