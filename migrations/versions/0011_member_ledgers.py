@@ -123,9 +123,9 @@ def downgrade():
     op.drop_table("balance_entries")
     op.drop_table("points_entries")
     with op.batch_alter_table("members") as batch:
-        batch.drop_constraint("fk_members_tenant_id_level_id_member_levels", type_="foreignkey")
-        batch.drop_constraint("ck_members_balance_not_negative", type_="check")
-        batch.drop_constraint("ck_members_points_not_negative", type_="check")
+        batch.drop_constraint(op.f("fk_members_tenant_id_level_id_member_levels"), type_="foreignkey")
+        batch.drop_constraint(op.f("ck_members_balance_not_negative"), type_="check")
+        batch.drop_constraint(op.f("ck_members_points_not_negative"), type_="check")
         batch.drop_column("signed_in_on")
         batch.drop_column("level_id")
         batch.drop_column("growth")
