@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
+from commerce.marketing.coupons import return_coupons, use_coupons
 from commerce.members.models import Address
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
@@ -43,14 +44,16 @@ class Wanted:
     seen_price: int | None = None
 
 
-def place_order(*, member_id, wanted, address, note=None, now=None):
+def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=()):
     """Reserve stock and write a pending order for the current store; returns the ``Order``.
 
     :param wanted: ``Wanted`` lines (one per SKU)
     :param address: the member's ``Address`` to deliver to
+    :param coupon_ids: the member's ``MemberCoupon`` ids to spend on it (see ``commerce.marketing.coupons``)
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
+    :raise CouponUnavailable: a chosen coupon cannot be used on this order
     """
     now = now or utcnow()
     lines = _merged(wanted)
@@ -106,6 +109,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None):
                                  sku_label=sku.label(), image_url=_cover_url(product), price=sku.price,
                                  quantity=line.quantity, weight=sku.weight))
     db.session.flush()
+    if coupon_ids:
+        use_coupons(order, coupon_ids, now=now)
     return order
 
 
@@ -123,6 +128,7 @@ def cancel_order(order, *, reason, actor=None):
     if not states.transition(order, "cancel", cancel_reason=reason):
         return False
     release_stock(order)
+    return_coupons(order)
     record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
     return True
 

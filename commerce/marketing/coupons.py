@@ -1,0 +1,475 @@
+"""The coupon engine: a store's coupon templates, members claiming or being issued copies,
+which copies apply to a basket and how much they take off, and spending and returning
+them with orders.
+
+Rules, in one place:
+- 满减 (``amount_off``) takes its amount off once the items it covers reach the threshold
+  (reaching it exactly counts); 无门槛 (``no_threshold``) needs no threshold; 折扣
+  (``percent_off``) takes its percentage of the covered items, rounded down to the fen, at
+  most its cap. No coupon takes off more than the items it covers.
+- An order uses at most one coupon that is not stackable, plus any stackable ones (each
+  coupon once); their discounts add up, to at most the items' subtotal, and the order
+  still costs at least 1 fen (WeChat Pay cannot collect nothing).
+- Limits (total quantity, per member) hold under concurrent claims: the template's count
+  grows by a conditional UPDATE, a member's copies are numbered under a unique key.
+- A copy is spent by a conditional UPDATE in the order's transaction; cancelling the order
+  gives it back (``returned``, usable again) if still valid, else it is ``expired``.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from commerce.catalog.models import Category, Product
+from commerce.marketing.errors import CouponInvalid, CouponUnavailable
+from commerce.marketing.models import Coupon, MemberCoupon
+from commerce.members.models import Member
+from commerce.orders.models import Order, OrderLine
+from core.audit import record_audit
+from core.cache import bump_version_on_commit
+from core.extensions import db
+from core.models import utcnow
+
+MAX_NAME = 40
+MAX_MONEY = 10_000_000  # fen: ¥100,000
+MAX_DAYS = 365
+MAX_TARGETS = 100
+MAX_PER_MEMBER = 100
+EDITABLE = ("name", "kind", "amount_off", "threshold", "percent_off", "max_discount", "scope", "target_ids",
+            "valid_from", "valid_until", "valid_days", "total_quantity", "per_member_limit", "stackable")
+UNCOUNTED = ("pending_payment", "cancelled")  # orders whose money is not (yet, or ever) GMV
+
+
+@dataclass(frozen=True)
+class CouponLine:
+    """What a coupon looks at in one basket line: the product, its category and parent, fen."""
+
+    product_id: int
+    category_ids: tuple
+    amount: int
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A held coupon and what it would take off this basket (fen)."""
+
+    member_coupon: MemberCoupon
+    discount: int
+
+
+@dataclass(frozen=True)
+class StripCoupon:
+    """A claimable coupon as the storefront's coupon strip shows it."""
+
+    id: int
+    title: str
+    kind: str
+    value: int  # fen off (a percent coupon's cap, 0 if none)
+    percent_off: int | None
+    min_spend: int  # fen; 0: no threshold
+
+
+# --- templates ---------------------------------------------------------------------------
+
+def create_coupon(fields, *, actor):
+    """Write a new active coupon from parsed ``fields`` (see ``EDITABLE``); audited.
+
+    :raise CouponInvalid: a field breaks a rule (all such fields in ``extra["errors"]``)
+    """
+    values = _validated({name: fields.get(name) for name in EDITABLE})
+    coupon = Coupon(status=Coupon.ACTIVE, claimed_count=0, **values)
+    db.session.add(coupon)
+    db.session.flush()
+    record_audit("coupon.create", actor=actor, target=coupon, details={"name": coupon.name, "kind": coupon.kind})
+    bump_version_on_commit(db.session, coupon.tenant_id, "catalog")  # coupon strips on cached pages
+    return coupon
+
+
+def update_coupon(coupon, fields, *, actor):
+    """Change a coupon's settings; copies already held keep their validity window.
+
+    :raise CouponInvalid: a field breaks a rule, or the quantity is below what was claimed
+    """
+    values = _validated({name: fields.get(name) for name in EDITABLE})
+    if values["total_quantity"] is not None and values["total_quantity"] < coupon.claimed_count:
+        raise _invalid({"total_quantity": _("%(n)d have been claimed already: the quantity cannot be lower.",
+                                            n=coupon.claimed_count)})
+    for name, value in values.items():
+        setattr(coupon, name, value)
+    record_audit("coupon.update", actor=actor, tenant_id=coupon.tenant_id, target=coupon,
+                 details={"name": coupon.name})
+    bump_version_on_commit(db.session, coupon.tenant_id, "catalog")
+    return coupon
+
+
+def set_coupon_status(coupon, status, *, actor):
+    """Pause a coupon (no more claims or issues; copies held stay usable) or resume it."""
+    if status not in Coupon.STATUSES:
+        raise _invalid({"status": _("Unknown status.")})
+    if coupon.status != status:
+        record_audit(f"coupon.{'pause' if status == Coupon.PAUSED else 'resume'}", actor=actor,
+                     tenant_id=coupon.tenant_id, target=coupon)
+        coupon.status = status
+        bump_version_on_commit(db.session, coupon.tenant_id, "catalog")
+    return coupon
+
+
+def pause_coupon(coupon, *, actor):
+    return set_coupon_status(coupon, Coupon.PAUSED, actor=actor)
+
+
+def _validated(values):
+    errors = {}
+    name = (values["name"] or "").strip()
+    if not name:
+        errors["name"] = _("Give the coupon a name.")
+    elif len(name) > MAX_NAME:
+        errors["name"] = _("The name can be at most %(n)d characters.", n=MAX_NAME)
+    kind = values["kind"]
+    if kind not in Coupon.KINDS:
+        errors["kind"] = _("Choose what kind of coupon this is.")
+    amount_off, threshold = values["amount_off"], values["threshold"] or 0
+    percent_off, cap = values["percent_off"], values["max_discount"]
+    if kind in (Coupon.AMOUNT_OFF, Coupon.NO_THRESHOLD):
+        if not _is_money(amount_off) or amount_off < 1:
+            errors["amount_off"] = _("Enter the amount off, from ¥0.01.")
+        percent_off = cap = None
+    if kind in (Coupon.AMOUNT_OFF, Coupon.PERCENT_OFF):
+        if not _is_money(threshold):
+            errors["threshold"] = _("Enter the minimum spend in yuan, or 0 for none.")
+        elif kind == Coupon.AMOUNT_OFF and _is_money(amount_off) and threshold and amount_off > threshold:
+            errors["amount_off"] = _("The amount off cannot be more than the minimum spend.")
+    else:
+        threshold = 0
+    if kind == Coupon.PERCENT_OFF:
+        if not isinstance(percent_off, int) or not 1 <= percent_off <= 99:
+            errors["percent_off"] = _("Enter the percentage off, a whole number from 1 to 99.")
+        if cap is not None and (not _is_money(cap) or cap < 1):
+            errors["max_discount"] = _("Enter the most it can take off, from ¥0.01, or leave it empty.")
+        amount_off = None
+    scope, target_ids = values["scope"] or Coupon.ALL, list(values["target_ids"] or ())
+    if scope not in Coupon.SCOPES:
+        errors["scope"] = _("Choose what the coupon applies to.")
+    elif scope == Coupon.ALL:
+        target_ids = []
+    elif not target_ids or len(target_ids) > MAX_TARGETS or not all(isinstance(i, int) for i in target_ids):
+        errors["target_ids"] = _("Choose from 1 to %(n)d categories or products.", n=MAX_TARGETS)
+    else:
+        model = Category if scope == Coupon.CATEGORIES else Product
+        found = set(db.session.scalars(select(model.id).where(model.id.in_(target_ids))))
+        if found != set(target_ids):
+            errors["target_ids"] = _("Some of the chosen categories or products do not exist.")
+    valid_from, valid_until, valid_days = values["valid_from"], values["valid_until"], values["valid_days"]
+    if valid_days is not None:
+        if not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_DAYS:
+            errors["valid_days"] = _("Enter the days it stays valid after claiming, from 1 to %(n)d.", n=MAX_DAYS)
+        valid_from = valid_until = None
+    elif not isinstance(valid_from, datetime) or not isinstance(valid_until, datetime):
+        errors["valid_from"] = _("Give a start and an end date, or the days it stays valid after claiming.")
+    elif valid_until <= valid_from:
+        errors["valid_until"] = _("The end must be after the start.")
+    total = values["total_quantity"]
+    if total is not None and (not isinstance(total, int) or not 1 <= total <= 10_000_000):
+        errors["total_quantity"] = _("Enter how many can be claimed in all, or leave it empty for no limit.")
+    per_member = 1 if values["per_member_limit"] is None else values["per_member_limit"]
+    if not isinstance(per_member, int) or not 1 <= per_member <= MAX_PER_MEMBER:
+        errors["per_member_limit"] = _("Enter how many one member can hold, from 1 to %(n)d.", n=MAX_PER_MEMBER)
+    if errors:
+        raise _invalid(errors)
+    return {"name": name, "kind": kind, "amount_off": amount_off, "threshold": threshold, "percent_off": percent_off,
+            "max_discount": cap, "scope": scope, "target_ids": target_ids, "valid_from": valid_from,
+            "valid_until": valid_until, "valid_days": valid_days, "total_quantity": total,
+            "per_member_limit": per_member, "stackable": bool(values["stackable"])}
+
+
+def _is_money(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MONEY
+
+
+def _invalid(errors):
+    field, message = next(iter(errors.items()))
+    return CouponInvalid(message, field=field, extra={"errors": errors})
+
+
+# --- claiming and issuing ----------------------------------------------------------------
+
+def claim_coupon(member_id, coupon_id, *, now=None):
+    """The member takes a copy of an active coupon; returns the ``MemberCoupon``.
+
+    :raise CouponUnavailable: unknown or paused, ended, all claimed, or the member holds
+        as many as one member may
+    """
+    coupon = find_coupon(coupon_id)
+    if coupon is None or not coupon.is_active():
+        raise CouponUnavailable(_("This coupon is not available."), status=404)
+    return _grant(coupon, member_id, MemberCoupon.CLAIMED, now or utcnow())
+
+
+def issue_to_members(coupon, member_ids, *, actor, now=None):
+    """The store gives ``coupon`` to each member (``None``: every member); members at their
+    limit are skipped and issuing stops when none are left. Audited; returns
+    ``{"issued": n, "skipped": m}``.
+
+    :raise CouponUnavailable: the coupon is paused or has ended
+    """
+    now = now or utcnow()
+    _check_claimable(coupon, now)
+    statement = select(Member.id).order_by(Member.id)
+    if member_ids is not None:
+        statement = statement.where(Member.id.in_(list(member_ids)))
+    issued = skipped = 0
+    for member_id in db.session.scalars(statement).all():
+        try:
+            _grant(coupon, member_id, MemberCoupon.ISSUED, now)
+            issued += 1
+        except CouponUnavailable as refusal:
+            if refusal.extra.get("reason") == "all_claimed":
+                break
+            skipped += 1
+    record_audit("coupon.issue", actor=actor, tenant_id=coupon.tenant_id, target=coupon,
+                 details={"issued": issued, "skipped": skipped, "all": member_ids is None})
+    return {"issued": issued, "skipped": skipped}
+
+
+def _check_claimable(coupon, now):
+    if not coupon.is_active():
+        raise CouponUnavailable(_("This coupon is paused."), extra={"reason": "paused"})
+    if coupon.has_fixed_window() and coupon.valid_until <= now:
+        raise CouponUnavailable(_("This coupon has ended."), extra={"reason": "ended"})
+
+
+def _grant(coupon, member_id, source, now):
+    _check_claimable(coupon, now)
+    held = db.session.scalar(select(func.count(MemberCoupon.id)).where(
+        MemberCoupon.coupon_id == coupon.id, MemberCoupon.member_id == member_id))
+    if held >= coupon.per_member_limit:
+        raise _limit_reached(coupon)
+    if coupon.has_fixed_window():
+        valid_from, valid_until = coupon.valid_from, coupon.valid_until
+    else:
+        valid_from, valid_until = now, now + timedelta(days=coupon.valid_days)
+    savepoint = db.session.begin_nested()  # a lost race undoes this copy's count only
+    try:
+        counted = db.session.execute(
+            update(Coupon).where(Coupon.id == coupon.id, Coupon.status == Coupon.ACTIVE,
+                                 or_(Coupon.total_quantity.is_(None), Coupon.claimed_count < Coupon.total_quantity))
+            .values(claimed_count=Coupon.claimed_count + 1).execution_options(synchronize_session=False)
+        ).rowcount
+        if counted != 1:
+            savepoint.rollback()
+            raise CouponUnavailable(_("Sorry, this coupon has all been claimed."), extra={"reason": "all_claimed"})
+        copy = MemberCoupon(coupon_id=coupon.id, member_id=member_id, claim_number=held + 1, source=source,
+                            valid_from=valid_from, valid_until=valid_until, status=MemberCoupon.AVAILABLE)
+        db.session.add(copy)
+        db.session.flush()
+    except IntegrityError:
+        # The same member's other claim took this number first: they hold as many as allowed.
+        savepoint.rollback()
+        raise _limit_reached(coupon) from None
+    savepoint.commit()
+    return copy
+
+
+def _limit_reached(coupon):
+    if coupon.per_member_limit == 1:
+        return CouponUnavailable(_("You already have this coupon."), extra={"reason": "limit"})
+    return CouponUnavailable(_("You can hold this coupon at most %(n)d times.", n=coupon.per_member_limit),
+                             extra={"reason": "limit"})
+
+
+def claimable_coupons(*, limit, now=None):
+    """Active coupons still to be had, newest first, for the storefront's coupon strip."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Coupon).where(Coupon.status == Coupon.ACTIVE,
+                             or_(Coupon.valid_days.is_not(None), Coupon.valid_until > now),
+                             or_(Coupon.total_quantity.is_(None), Coupon.claimed_count < Coupon.total_quantity))
+        .order_by(Coupon.id.desc()).limit(limit)).all()
+    return [StripCoupon(id=c.id, title=c.name, kind=c.kind, value=c.value() or 0, percent_off=c.percent_off,
+                        min_spend=c.min_spend()) for c in rows]
+
+
+# --- what applies, and how much ----------------------------------------------------------
+
+def coupon_lines(items):
+    """``(product_id, category_id, amount)`` triples → ``CouponLine``s, with each category's
+    parent (one query), so a coupon for 茶叶 covers 绿茶 under it."""
+    items = list(items)
+    category_ids = sorted({category_id for _p, category_id, _a in items if category_id is not None})
+    parents = dict(db.session.execute(select(Category.id, Category.parent_id)
+                                      .where(Category.id.in_(category_ids))).all()) if category_ids else {}
+    return [CouponLine(product_id, tuple(c for c in (category_id, parents.get(category_id)) if c is not None), amount)
+            for product_id, category_id, amount in items]
+
+
+def covers(coupon, line):
+    if coupon.scope == Coupon.PRODUCTS:
+        return line.product_id in coupon.target_ids
+    if coupon.scope == Coupon.CATEGORIES:
+        return any(category_id in coupon.target_ids for category_id in line.category_ids)
+    return True
+
+
+def discount_for(member_coupon, lines):
+    """Fen this copy (or a ``Coupon``) takes off ``lines``; 0 if it does not apply."""
+    coupon = member_coupon.coupon if isinstance(member_coupon, MemberCoupon) else member_coupon
+    eligible = sum(line.amount for line in lines if covers(coupon, line))
+    if eligible <= 0 or (coupon.kind != Coupon.NO_THRESHOLD and eligible < coupon.threshold):
+        return 0
+    if coupon.kind == Coupon.PERCENT_OFF:
+        off = eligible * coupon.percent_off // 100  # rounded down to the fen
+        if coupon.max_discount is not None:
+            off = min(off, coupon.max_discount)
+    else:
+        off = coupon.amount_off
+    return min(off, eligible)
+
+
+def usable_coupons(member_id, *, now=None):
+    """The member's copies that can be used now, with their coupons loaded."""
+    now = now or utcnow()
+    return db.session.scalars(select(MemberCoupon).where(
+        MemberCoupon.member_id == member_id, MemberCoupon.status.in_(MemberCoupon.USABLE),
+        MemberCoupon.valid_from <= now, MemberCoupon.valid_until > now).order_by(MemberCoupon.valid_until)).all()
+
+
+def eligible_coupons(member_id, lines, subtotal, *, now=None):
+    """``Offer``s of the member's copies that take something off this basket, largest first."""
+    offers = []
+    for copy in usable_coupons(member_id, now=now):
+        off = min(discount_for(copy, lines), subtotal)
+        if off > 0:
+            offers.append(Offer(copy, off))
+    offers.sort(key=lambda offer: (-offer.discount, offer.member_coupon.valid_until, offer.member_coupon.id))
+    return offers
+
+
+def best_coupon(member_id, lines, subtotal, *, now=None):
+    """The one ``Offer`` that takes off most (the one ending soonest on a tie), or None."""
+    offers = eligible_coupons(member_id, lines, subtotal, now=now)
+    return offers[0] if offers else None
+
+
+def best_selection(offers):
+    """From ``offers`` (largest first): the best non-stackable one and every stackable coupon
+    once — the combination that takes off most, since stackable discounts add."""
+    chosen, coupons, non_stackable = [], set(), False
+    for offer in offers:
+        coupon = offer.member_coupon.coupon
+        if coupon.id in coupons or (not coupon.stackable and non_stackable):
+            continue
+        chosen.append(offer)
+        coupons.add(coupon.id)
+        non_stackable = non_stackable or not coupon.stackable
+    return chosen
+
+
+def check_combination(copies):
+    """:raise CouponUnavailable: two non-stackable coupons, or one coupon twice"""
+    if sum(1 for copy in copies if not copy.coupon.stackable) > 1:
+        raise CouponUnavailable(_("Only one coupon that cannot be combined can be used per order."))
+    if len({copy.coupon_id for copy in copies}) != len(copies):
+        raise CouponUnavailable(_("Each coupon can be used once per order."))
+
+
+def combined_discount(amounts, subtotal, shipping_fee):
+    """Discounts add up to at most the items' subtotal, leaving at least 1 fen to pay."""
+    return max(0, min(sum(amounts), subtotal, subtotal + shipping_fee - 1))
+
+
+# --- spending with orders ----------------------------------------------------------------
+
+def use_coupons(order, member_coupon_ids, *, now=None):
+    """Spend the member's chosen copies on ``order`` (just written, in the same transaction)
+    and lower its total; returns the discount in fen.
+
+    :raise CouponUnavailable: a copy is not the member's, not usable now, does not apply to
+        these items, was spent meanwhile, or the combination breaks the stacking rule
+    """
+    now = now or utcnow()
+    ids = sorted({i for i in member_coupon_ids if isinstance(i, int)})
+    if not ids:
+        return 0
+    copies = db.session.scalars(select(MemberCoupon).where(MemberCoupon.id.in_(ids),
+                                                           MemberCoupon.member_id == order.member_id)).all()
+    if len(copies) != len(ids) or not all(copy.is_usable_at(now) for copy in copies):
+        raise CouponUnavailable(_("A chosen coupon can no longer be used."), field="coupon_ids")
+    check_combination(copies)
+    lines = order_coupon_lines(order)
+    amounts = []
+    for copy in copies:
+        off = discount_for(copy, lines)
+        if off <= 0:
+            raise CouponUnavailable(_("The coupon %(name)s does not apply to these items.", name=copy.coupon.name),
+                                    field="coupon_ids")
+        amounts.append(off)
+    for copy in copies:  # in id order, like stock: two checkouts never wait on each other crosswise
+        spent = db.session.execute(
+            update(MemberCoupon).where(MemberCoupon.id == copy.id, MemberCoupon.status.in_(MemberCoupon.USABLE),
+                                       MemberCoupon.valid_until > now)
+            .values(status=MemberCoupon.USED, order_id=order.id, used_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if spent != 1:
+            raise CouponUnavailable(_("A chosen coupon was used on another order meanwhile."), field="coupon_ids")
+    discount = combined_discount(amounts, order.subtotal, order.shipping_fee)
+    order.discount = discount
+    order.total = order.subtotal + order.shipping_fee - discount
+    db.session.flush()
+    return discount
+
+
+def return_coupons(order, *, now=None):
+    """After ``order`` is cancelled: its copies come back if still valid, else expire.
+    Returns how many came back."""
+    now = now or utcnow()
+    back = db.session.execute(
+        update(MemberCoupon).where(MemberCoupon.order_id == order.id, MemberCoupon.status == MemberCoupon.USED,
+                                   MemberCoupon.valid_until > now)
+        .values(status=MemberCoupon.RETURNED, order_id=None, used_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(
+        update(MemberCoupon).where(MemberCoupon.order_id == order.id, MemberCoupon.status == MemberCoupon.USED)
+        .values(status=MemberCoupon.EXPIRED).execution_options(synchronize_session=False))
+    return back
+
+
+def order_coupon_lines(order):
+    rows = db.session.execute(select(OrderLine.product_id, Product.category_id, OrderLine.price * OrderLine.quantity)
+                              .join(Product, Product.id == OrderLine.product_id)
+                              .where(OrderLine.order_id == order.id)).all()
+    return coupon_lines(rows)
+
+
+# --- the console's figures ---------------------------------------------------------------
+
+def coupon_results(coupon_ids):
+    """``{coupon id: (claimed, used, gmv fen)}``: copies held, copies spent, and the totals of
+    the orders that used them and were paid (an order counts once per coupon)."""
+    ids = list(coupon_ids)
+    if not ids:
+        return {}
+    claimed = dict(db.session.execute(select(MemberCoupon.coupon_id, func.count(MemberCoupon.id))
+                                      .where(MemberCoupon.coupon_id.in_(ids)).group_by(MemberCoupon.coupon_id)).all())
+    used = dict(db.session.execute(select(MemberCoupon.coupon_id, func.count(MemberCoupon.id))
+                                   .where(MemberCoupon.coupon_id.in_(ids), MemberCoupon.status == MemberCoupon.USED)
+                                   .group_by(MemberCoupon.coupon_id)).all())
+    orders = (select(MemberCoupon.coupon_id, Order.id, Order.total).distinct()
+              .join(Order, Order.id == MemberCoupon.order_id)
+              .where(MemberCoupon.coupon_id.in_(ids), MemberCoupon.status == MemberCoupon.USED,
+                     Order.status.not_in(UNCOUNTED))).subquery()
+    gmv = dict(db.session.execute(select(orders.c.coupon_id, func.sum(orders.c.total))
+                                  .group_by(orders.c.coupon_id)).all())
+    return {i: (claimed.get(i, 0), used.get(i, 0), int(gmv.get(i) or 0)) for i in ids}
+
+
+def store_coupons():
+    return db.session.scalars(select(Coupon).order_by(Coupon.id.desc())).all()
+
+
+def find_coupon(coupon_id):
+    """The current store's coupon, or None (another store's id finds nothing)."""
+    if not isinstance(coupon_id, int):
+        return None
+    return db.session.scalar(select(Coupon).where(Coupon.id == coupon_id))
