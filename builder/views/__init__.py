@@ -15,6 +15,7 @@ from builder.views import (  # noqa: E402,F401  (routes)
     dashboard,
     design,
     fulfillment,
+    members,
     orders,
     pages,
     settings,

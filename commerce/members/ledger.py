@@ -109,3 +109,12 @@ def _not_enough_message(entry_class):
     if entry_class is PointsEntry:
         return _("Not enough points.")
     return _("Not enough balance.")
+
+
+def reason_labels():
+    """What each ledger reason is called on screens."""
+    from flask_babel import gettext as _
+
+    return {PointsEntry.EARN_ORDER: _("Order paid"), PointsEntry.SIGN_IN: _("Daily sign-in"),
+            PointsEntry.REDEEM: _("Spent"), PointsEntry.REFUND: _("Given back"), PointsEntry.EXPIRE: _("Expired"),
+            PointsEntry.TOP_UP: _("Top-up"), PointsEntry.ADJUST: _("Adjusted by the store")}
