@@ -71,7 +71,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
-    from storefront import member_center, shopping  # noqa: F401  (/me; cart, checkout and order pages on storefront_bp)
+    from storefront import coupons, member_center, shopping  # noqa: F401  (/me; cart, checkout and order pages on storefront_bp)
     from storefront.api import api_bp
     from storefront.media import media_bp
     from storefront.payment_notify import notify_bp

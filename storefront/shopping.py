@@ -36,6 +36,7 @@ from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
 from core.extensions import csrf, db
 from core.security import allow_form_redirect_to, require_same_origin
+from storefront.coupons import checkout_coupons, chosen_coupon_ids
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
 from storefront.views import storefront_bp
 
@@ -118,6 +119,7 @@ def checkout():
         address = (member_address(member.id, _int(request.form.get("address_id")))
                    if request.form.get("address_id") else save_address(member.id, **_address_form()))
         order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
+                            coupon_ids=chosen_coupon_ids(request.form),
                             wanted=[Wanted(line.sku.id, line.item.quantity, line.item.seen_price) for line in lines])
         for line in lines:
             db.session.delete(line.item)
@@ -139,9 +141,11 @@ def _render_checkout(lines, addresses, *, error=None, status=200):
                                         subtotal)
         except NotDeliverable as refusal:
             shipping_problem = refusal.message
+    offers, chosen, discount = checkout_coupons(
+        current_member(), lines, shipping, chosen_coupon_ids(request.form) if request.method == "POST" else None)
     return render_template("storefront/checkout.html", lines=lines, addresses=addresses, subtotal=subtotal,
                            shipping=shipping, shipping_problem=shipping_problem, error=error, areas=AREAS,
-                           entered=request.form), status
+                           entered=request.form, offers=offers, chosen=chosen, discount=discount), status
 
 
 def _address_form():

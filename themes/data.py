@@ -6,9 +6,10 @@ kind and answers each kind with one query, however many blocks asked:
 - ``products`` by category: one query, ranked per category with a window function;
 - ``products`` newest / best-selling: one query each, as long as the longest list asked;
 - ``categories``: one query for the tree;
-- the pictures of every product listed: one query for all lists.
-Kinds whose module does not exist yet (coupons, campaigns) resolve to an empty list and
-their blocks show an honest empty state.
+- the pictures of every product listed: one query for all lists;
+- ``coupons`` still to be claimed: one query, as long as the longest list asked.
+Kinds whose module does not exist yet (campaigns) resolve to an empty list and their
+blocks show an honest empty state.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from commerce.catalog.models import Category, Product, ProductImage
+from commerce.marketing.coupons import claimable_coupons
 from core.extensions import db
 
 PRODUCT_SOURCES = ("category", "picked", "newest", "best_selling")
@@ -54,13 +56,17 @@ def _answer(needs):
     for need in needs:
         if need.kind == "products":
             product_needs[need.source].append(need)
-        elif need.kind == "categories":
+        elif need.kind in ("categories", "coupons"):
             answers[need] = None
         else:
             answers[need] = []  # the module that owns this kind has not landed yet
     if any(need.kind == "categories" for need in needs):
         tree = _category_tree()
         answers.update({need: tree for need in needs if need.kind == "categories"})
+    coupon_needs = [need for need in needs if need.kind == "coupons"]
+    if coupon_needs:
+        coupons = claimable_coupons(limit=max(need.count for need in coupon_needs))
+        answers.update({need: coupons[: need.count] for need in coupon_needs})
     answers.update(_picked(product_needs["picked"]))
     answers.update(_by_category(product_needs["category"]))
     for source, order in (("newest", Product.id.desc()), ("best_selling", Product.sold_count.desc())):
