@@ -71,7 +71,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
-    from storefront import coupons, member_center, shopping  # noqa: F401  (/me; cart, checkout and order pages on storefront_bp)
+    from storefront import coupons, member_auth, member_center, shopping  # noqa: F401  (login, /me; cart, checkout, orders)
     from storefront.api import api_bp
     from storefront.media import media_bp
     from storefront.payment_notify import notify_bp
@@ -93,6 +93,9 @@ def _register_blueprints(app):
     from sandbox import kuaidi100
 
     kuaidi100.init_app(app)  # /sandbox/kuaidi100, only when KUAIDI100_SANDBOX is true
+    from sandbox import wechat
+
+    wechat.init_app(app)  # /sandbox/wechat (login), only when WECHAT_SANDBOX is true; after wechatpay (its AppID)
 
 
 def _register_template_helpers(app):

@@ -51,6 +51,10 @@ ENVIRONMENT_KEYS.update({name: name for name in (
     "WECHATPAY_SANDBOX", "WECHATPAY_BASE_URL", "WECHATPAY_TIMEOUT", "WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID",
     "WECHATPAY_SP_PRIVATE_KEY", "WECHATPAY_SP_CERT_SERIAL_NO", "WECHATPAY_SP_APIV3_KEY",
     "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID", "PAYMENT_NOTIFY_BASE_URL")})
+# WeChat login: sandbox switch, where WeChat's pages and APIs live, the platform's official account.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "WECHAT_SANDBOX", "WECHAT_API_BASE_URL", "WECHAT_OPEN_BASE_URL", "WECHAT_TIMEOUT", "WECHAT_OA_APPID",
+    "WECHAT_OA_SECRET")})
 # 快递100 parcel tracking: sandbox switch, where the query API lives, the account.
 ENVIRONMENT_KEYS.update({name: name for name in (
     "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER")})
@@ -62,7 +66,9 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
-    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX"):
+    if "WECHAT_TIMEOUT" in values:
+        values["WECHAT_TIMEOUT"] = float(values["WECHAT_TIMEOUT"])
+    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
     return values
@@ -113,6 +119,12 @@ class BaseConfig:
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
     WECHATPAY_BASE_URL = None  # default: the sandbox when enabled, else https://api.mch.weixin.qq.com
     WECHATPAY_TIMEOUT = 10  # seconds to wait for WeChat Pay's answer
+    WECHAT_SANDBOX = False  # serve sandbox/wechat at /sandbox/wechat and log shoppers in against it
+    WECHAT_API_BASE_URL = None  # default: the sandbox when enabled, else https://api.weixin.qq.com
+    WECHAT_OPEN_BASE_URL = None  # the OAuth page; default: the sandbox when enabled, else https://open.weixin.qq.com
+    WECHAT_TIMEOUT = 5  # seconds to wait for WeChat's login APIs
+    WECHAT_OA_APPID = None  # the platform's official account (公众号) for shoppers' web login
+    WECHAT_OA_SECRET = None
     KUAIDI100_SANDBOX = False  # serve sandbox/kuaidi100 at /sandbox/kuaidi100 and track parcels against it
     KUAIDI100_URL = None  # default: the sandbox when enabled, else https://poll.kuaidi100.com/poll/query.do
     KUAIDI100_KEY = None  # 快递100 授权key
@@ -134,6 +146,9 @@ class BaseConfig:
         if not cfg.get("WECHATPAY_BASE_URL"):
             sandbox = f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay"
             cfg["WECHATPAY_BASE_URL"] = sandbox if cfg.get("WECHATPAY_SANDBOX") else "https://api.mch.weixin.qq.com"
+        if not cfg.get("WECHAT_SANDBOX"):  # when enabled, sandbox.wechat.init_app points these at itself
+            cfg["WECHAT_API_BASE_URL"] = cfg.get("WECHAT_API_BASE_URL") or "https://api.weixin.qq.com"
+            cfg["WECHAT_OPEN_BASE_URL"] = cfg.get("WECHAT_OPEN_BASE_URL") or "https://open.weixin.qq.com"
 
 
 class DevelopmentConfig(BaseConfig):
@@ -141,6 +156,7 @@ class DevelopmentConfig(BaseConfig):
     DEBUG = False  # the Werkzeug debugger is never on by default: it executes code
     WECHATPAY_SANDBOX = True
     KUAIDI100_SANDBOX = True
+    WECHAT_SANDBOX = True
 
 
 class TestConfig(BaseConfig):
@@ -150,6 +166,7 @@ class TestConfig(BaseConfig):
     LOGIN_RATE_LIMIT = "5 per minute"
     WECHATPAY_SANDBOX = True
     KUAIDI100_SANDBOX = True
+    WECHAT_SANDBOX = True
 
 
 class ProductionConfig(BaseConfig):
@@ -171,6 +188,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("production needs PostgreSQL, not SQLite")
         if cfg.get("WECHATPAY_SANDBOX"):
             raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
+        if cfg.get("WECHAT_SANDBOX"):
+            raise ConfigError("WECHAT_SANDBOX must be off in production: it hands out WeChat identities")
         if cfg.get("KUAIDI100_SANDBOX"):
             raise ConfigError("KUAIDI100_SANDBOX must be off in production: it makes up parcel journeys")
         missing = [name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")

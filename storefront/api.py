@@ -19,11 +19,20 @@ from sqlalchemy.orm import selectinload
 from commerce.catalog.events import CATALOG
 from commerce.catalog.models import Product
 from commerce.catalog.service import get_product_on_sale, list_categories, search_products
+from commerce.members.wechat_auth import code2session
+from commerce.members.wechat_login import (
+    API_TOKEN_MAX_AGE,
+    NotAuthenticated,
+    issue_api_token,
+    member_for_openid,
+    member_from_api_token,
+    mini_program_credentials,
+)
 from core.cache import cache_get, cache_get_versioned, cache_set, cache_set_versioned, current_versions
 from core.errors import DomainError
 from core.extensions import csrf, db
 from storefront.openapi import MAX_LIMIT, openapi_document
-from tenants.resolve import StoreNotFound
+from tenants.resolve import StoreNotFound, appid_from_request
 from themes.blocks.registry import load_blocks
 from themes.data import load_page_data
 from themes.models import Page
@@ -363,3 +372,52 @@ def product(product_id):
     if found is None:
         abort(404)
     return jsonify(product_json(found, detail=True))
+
+
+# --- shoppers --------------------------------------------------------------------------------
+
+MAX_CODE_LENGTH = 128
+
+
+def _private(response):
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.cache_control.max_age = 0  # never cached as published content
+    return response
+
+
+def current_api_member():
+    """The member named by the ``Authorization: Bearer`` token, in this store.
+
+    :raise NotAuthenticated: no token, or a forged, expired or other store's one
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(_l("Send the token from POST /api/v1/session as Authorization: Bearer <token>."))
+    return member_from_api_token(token.strip(), g.tenant.id)
+
+
+@api_bp.route("/session", methods=["POST"])
+def create_session():
+    """wx.login()'s code → code2session → the store's member → a bearer token."""
+    body = request.get_json(silent=True)
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH \
+            or CONTROL_CHARACTERS.search(code):
+        raise BadParameter("code", _l("code must be the code from wx.login()."))
+    appid, secret = mini_program_credentials(appid_from_request(request.headers.get("X-Duoshop-AppID"),
+                                                                request.headers.get("Referer")))
+    wechat_session = code2session(appid, secret, code.strip())
+    member = member_for_openid(wechat_session.openid)
+    db.session.commit()
+    return _private(jsonify({"token": issue_api_token(member), "token_type": "Bearer",
+                             "expires_in": API_TOKEN_MAX_AGE, "member": member_json(member)}))
+
+
+def member_json(member):
+    return {"id": member.id, "nickname": member.nickname, "has_phone": bool(member.phone)}
+
+
+@api_bp.route("/me")
+def me():
+    return _private(jsonify(member_json(current_api_member())))

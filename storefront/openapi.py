@@ -168,6 +168,30 @@ SCHEMAS = {
         },
         "additionalProperties": False,
     },
+    "Member": {
+        "type": "object",
+        "required": ["id", "nickname", "has_phone"],
+        "properties": {"id": {"type": "integer"}, "nickname": NULLABLE_STRING, "has_phone": {"type": "boolean"}},
+        "additionalProperties": False,
+    },
+    "SessionRequest": {
+        "type": "object",
+        "required": ["code"],
+        "properties": {"code": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\x00-\\x1f\\x7f]*$",
+                                "description": "The code from `wx.login()`, valid once for five minutes."}},
+    },
+    "Session": {
+        "type": "object",
+        "required": ["token", "token_type", "expires_in", "member"],
+        "properties": {
+            "token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`; valid in this "
+                                                       "store only."},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "description": "Seconds the token stays valid."},
+            "member": _ref("Member"),
+        },
+        "additionalProperties": False,
+    },
 }
 
 PARAMETERS = {
@@ -209,6 +233,7 @@ PARAMETERS = {
 RESPONSES = {
     "BadRequest": _problem("A parameter is invalid; `invalid_params` names it."),
     "NotFound": _problem("No such store (unknown host or AppID), or nothing here in this store."),
+    "Unauthorized": _problem("No member token, or a forged, expired or other store's one: log in again."),
 }
 
 
@@ -236,8 +261,9 @@ DOCUMENT = {
     "info": {
         "title": "Duoshop mini-program API",
         "version": "1.0.0",
-        "description": "Read-only storefront data for WeChat mini-programs. The store is chosen by the "
-                       "host or the mini-program AppID. Errors are RFC 9457 problem details.",
+        "description": "Storefront data for WeChat mini-programs and the shopper's login. The store is chosen "
+                       "by the host or the mini-program AppID; the shopper by the bearer token from POST "
+                       "/session. Errors are RFC 9457 problem details.",
     },
     "servers": [{"url": "/api/v1"}],
     "paths": {
@@ -257,8 +283,35 @@ DOCUMENT = {
                         _json(_ref("ProductPage"), "A page of matching products."),
                         parameters=(*LIST_PARAMETERS, "q"), bad_request=True),
     },
-    "components": {"schemas": SCHEMAS, "parameters": PARAMETERS, "responses": RESPONSES},
+    "components": {"schemas": SCHEMAS, "parameters": PARAMETERS, "responses": RESPONSES,
+                   "securitySchemes": {"memberToken": {"type": "http", "scheme": "bearer",
+                                                      "description": "The token from POST /session."}}},
 }
+DOCUMENT["paths"]["/session"] = {"post": {
+    "operationId": "createSession",
+    "summary": "Log a mini-program user in: wx.login()'s code for a member token",
+    "parameters": [_param("AppID")],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SessionRequest")}}},
+    "responses": {
+        "200": _json(_ref("Session"), "The member (made on first login) and a bearer token."),
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "422": _problem("WeChat refused the code, or the store's mini-program has no login set up."),
+        "502": _problem("WeChat could not be reached or answered nonsense."),
+        "503": _problem("WeChat login is not configured on this platform."),
+    },
+}}
+DOCUMENT["paths"]["/me"] = {"get": {
+    "operationId": "getMe",
+    "summary": "The signed-in member",
+    "parameters": [_param("AppID")],
+    "security": [{"memberToken": []}],
+    "responses": {
+        "200": _json(_ref("Member"), "The member the token names."),
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+    },
+}}
 # /search needs its q.
 DOCUMENT["paths"]["/search"]["get"]["parameters"][-1] = {**PARAMETERS["q"], "required": True,
                                                         "schema": {**PARAMETERS["q"]["schema"], "minLength": 1}}

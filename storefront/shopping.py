@@ -161,6 +161,9 @@ def order_pay(number):
     if order.status != Order.PENDING_PAYMENT:
         return redirect(url_for("storefront.order_detail", number=number))
     member = current_member()
+    if in_wechat() and not member.openid:  # JSAPI needs the openid: a silent WeChat login first
+        return redirect(url_for("storefront.login_wechat", scope="base",
+                                next=url_for("storefront.order_pay", number=number)))
     channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
     if channel == Payment.H5:
         allow_form_redirect_to(_origin(current_app.config["WECHATPAY_BASE_URL"]))

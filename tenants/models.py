@@ -64,6 +64,7 @@ class MiniProgram(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     appid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(80))
+    secret: Mapped[str | None] = mapped_column(EncryptedText)  # AppSecret for code2session; None: no WeChat login
 
 
 class StaffUser(UserMixin, TenantScoped, Timestamped, db.Model):

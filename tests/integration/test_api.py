@@ -332,7 +332,7 @@ def test_openapi_document_is_served_on_the_platform_host_without_appid(platform_
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/openapi.json", "/store", "/home", "/categories", "/products",
-                                      "/products/{product_id}", "/search"}
+                                      "/products/{product_id}", "/search", "/session", "/me"}
     params = document["components"]["parameters"]
     assert params["AppID"]["name"] == "X-Duoshop-AppID"
     assert document["components"]["responses"]["BadRequest"]["content"].keys() == {"application/problem+json"}

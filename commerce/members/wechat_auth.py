@@ -1,0 +1,122 @@
+"""WeChat login, as plain calls to WeChat's servers: web OAuth for the in-app browser
+(公众号网页授权) and code2session for mini-programs.
+
+Base URLs come from config (``WECHAT_OPEN_BASE_URL`` for the authorize page,
+``WECHAT_API_BASE_URL`` for the APIs) so the sandbox can stand in for WeChat. Every
+refusal (an ``errcode`` in the answer, a network failure) becomes ``WeChatLoginError``.
+A mini-program's ``session_key`` decrypts the user's data: it is returned to the caller,
+never logged and never stored in clear.
+"""
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import requests
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+SILENT = "snsapi_base"  # openid only, no consent page
+WITH_PROFILE = "snsapi_userinfo"  # nickname and avatar, after the user allows it
+SCOPES = (SILENT, WITH_PROFILE)
+
+
+class WeChatLoginError(DomainError):
+    """WeChat refused a login call or could not be reached; ``errcode`` is WeChat's own."""
+
+    status = 422
+
+    def __init__(self, message=None, *, errcode=None, status=None):
+        super().__init__(message or _l("WeChat login failed. Please try again."), status=status)
+        self.errcode = errcode
+
+
+@dataclass(frozen=True)
+class OAuthGrant:
+    openid: str
+    access_token: str
+    scope: str
+    unionid: str | None = None
+
+
+@dataclass(frozen=True)
+class WeChatProfile:
+    openid: str
+    nickname: str | None
+    avatar_url: str | None
+    unionid: str | None = None
+
+
+@dataclass(frozen=True)
+class MiniProgramSession:
+    openid: str
+    session_key: str = field(repr=False)  # decrypts the user's data: never print it
+    unionid: str | None = None
+
+
+def oauth_authorize_url(appid, redirect_uri, scope, state):
+    """Where to send the browser so WeChat asks (or, for snsapi_base, silently gives) a code."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}")
+    query = urlencode({"appid": appid, "redirect_uri": redirect_uri, "response_type": "code", "scope": scope,
+                       "state": state})
+    return f"{current_app.config['WECHAT_OPEN_BASE_URL']}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+
+def exchange_oauth_code(appid, secret, code):
+    """The openid (and unionid, when the app is bound to an open-platform account) behind an
+    OAuth ``code``. Codes are single-use and live five minutes.
+
+    :raise WeChatLoginError: WeChat refused the code or the credentials
+    """
+    body = _get("/sns/oauth2/access_token",
+                {"appid": appid, "secret": secret, "code": code, "grant_type": "authorization_code"})
+    return OAuthGrant(openid=_required(body, "openid"), access_token=_required(body, "access_token"),
+                      scope=body.get("scope") or SILENT, unionid=body.get("unionid"))
+
+
+def fetch_userinfo(access_token, openid):
+    """Nickname and avatar of a user who allowed snsapi_userinfo.
+
+    :raise WeChatLoginError: the token is not valid for that scope
+    """
+    body = _get("/sns/userinfo", {"access_token": access_token, "openid": openid, "lang": "zh_CN"})
+    return WeChatProfile(openid=_required(body, "openid"), nickname=body.get("nickname") or None,
+                         avatar_url=body.get("headimgurl") or None, unionid=body.get("unionid"))
+
+
+def code2session(appid, secret, js_code):
+    """The mini-program user behind ``wx.login()``'s ``code``.
+
+    :raise WeChatLoginError: WeChat refused the code or the credentials
+    """
+    body = _get("/sns/jscode2session",
+                {"appid": appid, "secret": secret, "js_code": js_code, "grant_type": "authorization_code"})
+    return MiniProgramSession(openid=_required(body, "openid"), session_key=_required(body, "session_key"),
+                              unionid=body.get("unionid"))
+
+
+def _get(path, params):
+    url = current_app.config["WECHAT_API_BASE_URL"] + path
+    try:
+        response = requests.get(url, params=params, timeout=current_app.config["WECHAT_TIMEOUT"])
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        log.warning("WeChat %s unreachable: %s", path, type(exc).__name__)  # the URL carries the secret: not logged
+        raise WeChatLoginError(_l("WeChat could not be reached. Please try again in a moment."), status=502) from None
+    if not isinstance(body, dict):
+        raise WeChatLoginError(status=502)
+    if body.get("errcode"):
+        log.info("WeChat %s refused: errcode=%s", path, body.get("errcode"))
+        raise WeChatLoginError(errcode=body["errcode"])
+    return body
+
+
+def _required(body, name):
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise WeChatLoginError(status=502)
+    return value

@@ -1,0 +1,126 @@
+"""Shoppers signing in with WeChat on store hosts: /login (OAuth in WeChat's browser, the
+sandbox elsewhere in development), /login/callback, /logout, and binding a mobile number.
+
+The OAuth ``state`` is a random value kept in this store's session and compared on the way
+back, so a callback that did not start here (login CSRF) is refused.
+"""
+import hmac
+import secrets
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from commerce.members.wechat_auth import (
+    SILENT,
+    WITH_PROFILE,
+    WeChatLoginError,
+    exchange_oauth_code,
+    fetch_userinfo,
+    oauth_authorize_url,
+)
+from commerce.members.wechat_login import bind_phone, member_for_openid, official_account_credentials
+from core.crypto import mask_phone
+from core.errors import DomainError
+from core.extensions import db
+from storefront.shopper import MEMBER_KEY, current_member, in_wechat, sign_in_member
+from storefront.views import storefront_bp
+
+LOGIN_KEY = "wechat_login"  # session: state, next page and scope of the login under way
+
+
+class LoginStateMismatch(DomainError):
+    """The callback's state is not the one this browser's login started with."""
+
+    status = 400
+
+    def __init__(self):
+        super().__init__(_l("This sign-in link did not start in this browser, or it was used already. "
+                            "Sign in again."))
+
+
+def _next_page(raw):
+    """Only a path on this host: never an open redirect."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return url_for("storefront.orders")
+
+
+def _start_oauth(scope, next_page):
+    appid, _secret = official_account_credentials()
+    state = secrets.token_urlsafe(16)
+    session[LOGIN_KEY] = {"state": state, "next": next_page, "scope": scope}
+    return redirect(oauth_authorize_url(appid, url_for("storefront.login_callback", _external=True), scope, state))
+
+
+@storefront_bp.route("/login")
+def login():
+    next_page = _next_page(request.args.get("next"))
+    member = current_member()
+    if member is not None and member.openid:
+        return redirect(next_page)
+    if in_wechat():
+        return _start_oauth(WITH_PROFILE, next_page)
+    return render_template("storefront/login.html", next_page=next_page,
+                           sandbox=current_app.config.get("WECHAT_SANDBOX"))
+
+
+@storefront_bp.route("/login/wechat")
+def login_wechat():
+    """Straight to WeChat: ``scope=base`` asks for the openid only (silent, for payments)."""
+    scope = SILENT if request.args.get("scope") == "base" else WITH_PROFILE
+    return _start_oauth(scope, _next_page(request.args.get("next")))
+
+
+@storefront_bp.route("/login/callback")
+def login_callback():
+    """:raise LoginStateMismatch: no login under way here, or another state came back"""
+    started = session.pop(LOGIN_KEY, None) or {}
+    state = request.args.get("state", "")
+    if not started.get("state") or not hmac.compare_digest(started["state"], state):
+        raise LoginStateMismatch()
+    code = request.args.get("code")
+    if not code:  # the shopper pressed "deny"
+        flash(_("WeChat login was cancelled."), "error")
+        return redirect(url_for("storefront.login", next=started.get("next")))
+    try:
+        appid, secret = official_account_credentials()
+        grant = exchange_oauth_code(appid, secret, code)
+        nickname = fetch_userinfo(grant.access_token, grant.openid).nickname if grant.scope == WITH_PROFILE else None
+        member = member_for_openid(grant.openid, nickname=nickname, guest=current_member())
+        sign_in_member(member)
+    except WeChatLoginError as refusal:
+        db.session.rollback()
+        return render_template("storefront/login.html", next_page=started.get("next"), error=refusal,
+                               sandbox=current_app.config.get("WECHAT_SANDBOX")), refusal.status
+    db.session.commit()
+    return redirect(_next_page(started.get("next")))
+
+
+@storefront_bp.route("/logout", methods=["POST"])
+def logout():
+    session.pop(MEMBER_KEY, None)
+    session.pop(LOGIN_KEY, None)
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("storefront.login"))
+
+
+@storefront_bp.route("/account/phone", methods=["GET", "POST"])
+def account_phone():
+    member = current_member()
+    if member is None:
+        return redirect(url_for("storefront.login", next=url_for("storefront.account_phone")))
+    error, entered = None, ""
+    if request.method == "POST":
+        entered = request.form.get("phone", "")
+        try:
+            bind_phone(member, entered)
+        except DomainError as refusal:
+            db.session.rollback()
+            error = refusal
+        else:
+            db.session.commit()
+            flash(_("Your mobile number is saved."), "info")
+            return redirect(url_for("storefront.account_phone"))
+    return render_template("storefront/phone.html", member=member, error=error, entered=entered,
+                           current_phone=mask_phone(member.phone) if member.phone else None), 422 if error else 200
