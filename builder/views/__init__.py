@@ -12,6 +12,7 @@ from builder.views import (  # noqa: E402,F401  (routes)
     auth,
     catalog,
     catalog_csv,
+    coupons,
     dashboard,
     design,
     fulfillment,

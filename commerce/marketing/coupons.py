@@ -16,7 +16,7 @@ Rules, in one place:
   gives it back (``returned``, usable again) if still valid, else it is ``expired``.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -170,6 +170,8 @@ def _validated(values):
         errors["valid_from"] = _("Give a start and an end date, or the days it stays valid after claiming.")
     elif valid_until <= valid_from:
         errors["valid_until"] = _("The end must be after the start.")
+    else:  # kept in UTC: SQLite would drop another offset without converting
+        valid_from, valid_until = valid_from.astimezone(UTC), valid_until.astimezone(UTC)
     total = values["total_quantity"]
     if total is not None and (not isinstance(total, int) or not 1 <= total <= 10_000_000):
         errors["total_quantity"] = _("Enter how many can be claimed in all, or leave it empty for no limit.")
