@@ -98,9 +98,11 @@ def _sent_to_wechat(order):
 def sweep_store():
     """For the current store, re-derive what is due from the database (rq may lose a
     scheduled job): cancel unpaid orders past their time, ask WeChat about orders whose
-    notification never came, and complete orders shipped long ago. Safe to run any time."""
+    notification never came, complete orders shipped long ago, expire old points. Safe to
+    run any time."""
     from datetime import timedelta
 
+    from commerce.members.points import expire_points
     from commerce.orders import states
 
     overdue = db.session.scalars(select(Order.id).where(Order.status == Order.PENDING_PAYMENT,
@@ -113,6 +115,8 @@ def sweep_store():
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):
             outcome["completed"] += 1
+    db.session.commit()
+    outcome["points_expired"] = expire_points()
     db.session.commit()
     return outcome
 
