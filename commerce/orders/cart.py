@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
+from commerce.marketing.flash_sales import live_item_for_sku
 from commerce.orders.errors import CartProblem
 from commerce.orders.models import Cart, CartItem
 from core.extensions import db
@@ -52,10 +53,10 @@ def add_to_cart(cart, sku_id, quantity):
     if item is None:
         if db.session.query(CartItem).filter(CartItem.cart_id == cart.id).count() >= MAX_LINES:
             raise CartProblem(_("Your cart is full (%(n)d lines). Check out or remove something first.", n=MAX_LINES))
-        item = CartItem(cart_id=cart.id, sku_id=sku.id, quantity=wanted, seen_price=sku.price)
+        item = CartItem(cart_id=cart.id, sku_id=sku.id, quantity=wanted, seen_price=current_price(sku))
         db.session.add(item)
     else:
-        item.quantity, item.seen_price = wanted, sku.price
+        item.quantity, item.seen_price = wanted, current_price(sku)
     db.session.flush()
     return item
 
@@ -75,7 +76,7 @@ def set_quantity(cart, sku_id, quantity):
     sku, product = _sellable_sku(sku_id)
     item.quantity = _checked_quantity(quantity)
     _check_stock(product, sku, item.quantity)
-    item.seen_price = sku.price
+    item.seen_price = current_price(sku)
     db.session.flush()
     return item
 
@@ -136,8 +137,14 @@ def cart_lines(cart):
     lines = []
     for item in items:
         sku, product = found[item.sku_id]
-        lines.append(CartLine(item, sku, product, sku.price, line_problem(product, sku, item.quantity)))
+        lines.append(CartLine(item, sku, product, current_price(sku), line_problem(product, sku, item.quantity)))
     return lines
+
+
+def current_price(sku):
+    """What the SKU sells for now: its flash-sale price while one is on, else its price."""
+    item = live_item_for_sku(sku.id)
+    return item.price if item is not None else sku.price
 
 
 def line_problem(product, sku, quantity):

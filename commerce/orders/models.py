@@ -125,6 +125,7 @@ class OrderLine(TenantScoped, db.Model):
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     weight: Mapped[int | None] = mapped_column(Integer)  # grams per unit
     refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    flash_sale_item_id: Mapped[int | None] = mapped_column(Integer)  # bought at a flash sale's price and stock
 
     def amount(self):
         return self.price * self.quantity

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
 from commerce.marketing.coupons import return_coupons, use_coupons
+from commerce.marketing.flash_sales import live_item_for_sku, release_flash_units, reserve_flash_units
 from commerce.members.models import Address
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
@@ -69,22 +70,26 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
 
     rows = {sku.id: (sku, product) for sku, product in db.session.execute(
         select(SKU, Product).join(Product, Product.id == SKU.product_id).where(SKU.id.in_(list(lines)))).all()}
+    flash = {sku_id: item for sku_id in rows if (item := live_item_for_sku(sku_id, now)) is not None}
+    prices = {sku_id: flash[sku_id].price if sku_id in flash else sku.price for sku_id, (sku, _p) in rows.items()}
     problems = []
     for sku_id, line in lines.items():
         found = rows.get(sku_id)
         if found is None or not found[1].is_on_sale():
             problems.append(_("An item in your cart is no longer on sale."))
-        elif line.seen_price is not None and found[0].price != line.seen_price:
+        elif line.seen_price is not None and prices[sku_id] != line.seen_price:
             problems.append(_("The price of %(title)s changed from %(old)s to %(new)s.", title=_label(*found[::-1]),
-                              old=_yuan(line.seen_price), new=_yuan(found[0].price)))
+                              old=_yuan(line.seen_price), new=_yuan(prices[sku_id])))
     if problems:
         raise CheckoutProblem(" ".join(problems), extra={"problems": problems})
 
     for sku_id in sorted(lines):  # a fixed order: concurrent orders never deadlock crosswise
         sku, product = rows[sku_id]
+        if sku_id in flash:  # the flash sale's own units first, then the SKU's stock they come from
+            reserve_flash_units(flash[sku_id], member_id, lines[sku_id].quantity)
         _reserve(sku, product, lines[sku_id].quantity)
 
-    subtotal = sum(rows[sku_id][0].price * line.quantity for sku_id, line in lines.items())
+    subtotal = sum(prices[sku_id] * line.quantity for sku_id, line in lines.items())
     weights = [(rows[sku_id][0].weight, line.quantity) for sku_id, line in lines.items()]
     try:
         shipping = shipping_fee_for(address.province_code, weights, subtotal)
@@ -106,8 +111,9 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     for sku_id, line in lines.items():
         sku, product = rows[sku_id]
         db.session.add(OrderLine(order_id=order.id, product_id=product.id, sku_id=sku.id, title=product.title,
-                                 sku_label=sku.label(), image_url=_cover_url(product), price=sku.price,
-                                 quantity=line.quantity, weight=sku.weight))
+                                 sku_label=sku.label(), image_url=_cover_url(product), price=prices[sku_id],
+                                 quantity=line.quantity, weight=sku.weight,
+                                 flash_sale_item_id=flash[sku_id].id if sku_id in flash else None))
     db.session.flush()
     if coupon_ids:
         use_coupons(order, coupon_ids, now=now)
@@ -161,8 +167,11 @@ def set_merchant_remark(order, remark, *, actor):
 
 
 def release_stock(order):
-    """Give a cancelled order's units back to its SKUs (and their products' totals)."""
+    """Give a cancelled order's units back to its SKUs (and their products' totals), and
+    flash-sale units back to their campaign and the member's quota."""
     for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+        if line.flash_sale_item_id is not None:
+            release_flash_units(line.flash_sale_item_id, order.member_id, line.quantity)
         db.session.execute(update(SKU).where(SKU.id == line.sku_id).values(stock=SKU.stock + line.quantity)
                            .execution_options(synchronize_session=False))
         db.session.execute(update(Product).where(Product.id == line.product_id)
