@@ -244,34 +244,38 @@ def _check_claimable(coupon, now):
 
 def _grant(coupon, member_id, source, now):
     _check_claimable(coupon, now)
-    held = db.session.scalar(select(func.count(MemberCoupon.id)).where(
-        MemberCoupon.coupon_id == coupon.id, MemberCoupon.member_id == member_id))
-    if held >= coupon.per_member_limit:
-        raise _limit_reached(coupon)
     if coupon.has_fixed_window():
         valid_from, valid_until = coupon.valid_from, coupon.valid_until
     else:
         valid_from, valid_until = now, now + timedelta(days=coupon.valid_days)
-    savepoint = db.session.begin_nested()  # a lost race undoes this copy's count only
-    try:
-        counted = db.session.execute(
-            update(Coupon).where(Coupon.id == coupon.id, Coupon.status == Coupon.ACTIVE,
-                                 or_(Coupon.total_quantity.is_(None), Coupon.claimed_count < Coupon.total_quantity))
-            .values(claimed_count=Coupon.claimed_count + 1).execution_options(synchronize_session=False)
-        ).rowcount
-        if counted != 1:
+    for _attempt in range(coupon.per_member_limit):
+        held = db.session.scalar(select(func.count(MemberCoupon.id)).where(
+            MemberCoupon.coupon_id == coupon.id, MemberCoupon.member_id == member_id))
+        if held >= coupon.per_member_limit:
+            break
+        savepoint = db.session.begin_nested()  # a lost race undoes this copy's count only
+        try:
+            counted = db.session.execute(
+                update(Coupon).where(Coupon.id == coupon.id, Coupon.status == Coupon.ACTIVE,
+                                     or_(Coupon.total_quantity.is_(None),
+                                         Coupon.claimed_count < Coupon.total_quantity))
+                .values(claimed_count=Coupon.claimed_count + 1).execution_options(synchronize_session=False)
+            ).rowcount
+            if counted != 1:
+                savepoint.rollback()
+                raise CouponUnavailable(_("Sorry, this coupon has all been claimed."),
+                                        extra={"reason": "all_claimed"})
+            copy = MemberCoupon(coupon_id=coupon.id, member_id=member_id, claim_number=held + 1, source=source,
+                                valid_from=valid_from, valid_until=valid_until, status=MemberCoupon.AVAILABLE)
+            db.session.add(copy)
+            db.session.flush()
+        except IntegrityError:
+            # The same member's other claim took this number first: count again.
             savepoint.rollback()
-            raise CouponUnavailable(_("Sorry, this coupon has all been claimed."), extra={"reason": "all_claimed"})
-        copy = MemberCoupon(coupon_id=coupon.id, member_id=member_id, claim_number=held + 1, source=source,
-                            valid_from=valid_from, valid_until=valid_until, status=MemberCoupon.AVAILABLE)
-        db.session.add(copy)
-        db.session.flush()
-    except IntegrityError:
-        # The same member's other claim took this number first: they hold as many as allowed.
-        savepoint.rollback()
-        raise _limit_reached(coupon) from None
-    savepoint.commit()
-    return copy
+            continue
+        savepoint.commit()
+        return copy
+    raise _limit_reached(coupon)
 
 
 def _limit_reached(coupon):
