@@ -15,6 +15,7 @@ from builder.views import (  # noqa: E402,F401  (routes)
     coupons,
     dashboard,
     design,
+    flash_sales,
     fulfillment,
     members,
     orders,

@@ -131,3 +131,32 @@ def test_five_hundred_buyers_of_twenty_flash_units_make_exactly_twenty_orders(ap
         assert db.session.scalar(select(func.count()).select_from(Order)) == 20
         assert db.session.get(FlashSaleItem, item_id).stock == 0
         assert db.session.get(SKU, sku_id).stock == 80
+
+
+def test_the_console_schedules_pauses_and_refuses_bad_flash_sales(shop, platform_client):
+    from tests.conftest import csrf_from
+    from tests.factories import create_staff, login_staff
+
+    demo, tea, sku_id = shop
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, "/console/flash-sales")
+    form = {"csrf_token": token, "title": "周末秒杀", "starts_at": "2026-12-12T20:00", "ends_at": "2026-12-12T22:00",
+            "sku_0": str(sku_id), "price_0": "9.9", "units_0": "10", "limit_0": "2"}
+    refused = platform_client.post("/console/flash-sales", data={**form, "units_0": "51"},
+                                   headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and "Campaign units must be between 1 and the SKU" in refused.get_data(as_text=True)
+    assert platform_client.post("/console/flash-sales", data=form).status_code == 302
+    with tenant_context(demo.id):
+        item = db.session.scalar(select(FlashSaleItem))
+        assert (item.price, item.stock, item.per_member_limit) == (990, 10, 2)
+        sale_id = item.flash_sale_id
+    assert "周末秒杀" in platform_client.get("/console/flash-sales").get_data(as_text=True)
+    assert platform_client.post(f"/console/flash-sales/{sale_id}/pause", data={"csrf_token": token}).status_code == 302
+    login_staff(platform_client, tea)
+    token = csrf_from(platform_client, "/console/flash-sales")
+    assert "周末秒杀" not in platform_client.get("/console/flash-sales").get_data(as_text=True)
+    assert platform_client.post(f"/console/flash-sales/{sale_id}/resume", data={"csrf_token": token}).status_code == 404
+    create_staff(demo, "viewer@demo.example.com", "viewer")
+    login_staff(platform_client, demo, email="viewer@demo.example.com")
+    token = csrf_from(platform_client, "/console/flash-sales")
+    assert platform_client.post("/console/flash-sales", data={**form, "csrf_token": token}).status_code == 403
