@@ -84,12 +84,20 @@ def _yuan_argument(raw, problems, name):
     return raw, int(Decimal(raw) * 100)
 
 
-def sku_picker_data(product):
-    """What ``product.js`` needs to pick a SKU: the specs and every SKU's values, price and stock."""
+def sku_picker_data(product, flash=None):
+    """What ``product.js`` needs to pick a SKU: the specs and every SKU's values, price
+    (the flash price while a flash sale is on — then the usual price is the struck one) and stock."""
+    flash = flash or {}
+
+    def prices(sku):
+        if sku.id in flash:
+            return flash[sku.id][0].price, sku.price
+        return sku.price, sku.market_price
+
     return {
         "specs": [{"name": spec.name, "values": list(spec.values)} for spec in product.specs],
-        "skus": [{"id": sku.id, "values": list(sku.spec_values), "price": sku.price,
-                  "market_price": sku.market_price, "stock": sku.stock} for sku in product.skus],
+        "skus": [{"id": sku.id, "values": list(sku.spec_values), "price": prices(sku)[0],
+                  "market_price": prices(sku)[1], "stock": sku.stock} for sku in product.skus],
     }
 
 

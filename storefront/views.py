@@ -1,9 +1,12 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.api``."""
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, abort, g, make_response, render_template, request
 from markupsafe import Markup
 
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from commerce.marketing.flash_sales import live_items_for_skus
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
 from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
@@ -11,6 +14,8 @@ from tenants.middleware import STORE, serve_on
 from themes.models import Page
 from themes.pages import store_theme
 from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 storefront_bp = serve_on(STORE, Blueprint("storefront", __name__, template_folder="templates",
                                                 static_folder="static", static_url_path="/assets/store"))
@@ -109,9 +114,13 @@ def _render_product(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
     layout_html = render_published(layout, store=g.tenant) if layout else None
-    return make_response(render_template("storefront/product.html", product=product, layout_html=layout_html,
-                                         description=Markup(sanitize_rich_text(product.description)),
-                                         sku_data=sku_picker_data(product)))
+    flash = live_items_for_skus([sku.id for sku in product.skus])
+    flash_ends = min((sale.ends_at for _item, sale in flash.values()), default=None)
+    return make_response(render_template(
+        "storefront/product.html", product=product, layout_html=layout_html,
+        description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
+        flash_price=min((item.price for item, _sale in flash.values()), default=None),
+        flash_ends=flash_ends.astimezone(CHINA).isoformat(timespec="seconds") if flash_ends else None))
 
 
 @storefront_bp.route("/search")

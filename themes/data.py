@@ -7,7 +7,8 @@ kind and answers each kind with one query, however many blocks asked:
 - ``products`` newest / best-selling: one query each, as long as the longest list asked;
 - ``categories``: one query for the tree;
 - the pictures of every product listed: one query for all lists;
-- ``coupons`` still to be claimed: one query, as long as the longest list asked.
+- ``coupons`` still to be claimed: one query, as long as the longest list asked;
+- ``flash_sales`` on now: three queries (items, SKUs, products with pictures).
 Kinds whose module does not exist yet (campaigns) resolve to an empty list and their
 blocks show an honest empty state.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from commerce.catalog.models import Category, Product, ProductImage
 from commerce.marketing.coupons import claimable_coupons
+from commerce.marketing.flash_sales import flash_deals
 from core.extensions import db
 
 PRODUCT_SOURCES = ("category", "picked", "newest", "best_selling")
@@ -63,6 +65,10 @@ def _answer(needs):
     if any(need.kind == "categories" for need in needs):
         tree = _category_tree()
         answers.update({need: tree for need in needs if need.kind == "categories"})
+    flash_needs = [need for need in needs if need.kind == "flash_sales"]
+    if flash_needs:
+        deals = flash_deals(limit=max(need.count for need in flash_needs))
+        answers.update({need: deals[: need.count] for need in flash_needs})
     coupon_needs = [need for need in needs if need.kind == "coupons"]
     if coupon_needs:
         coupons = claimable_coupons(limit=max(need.count for need in coupon_needs))

@@ -6,13 +6,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from builder.views import console_bp
 from builder.views.catalog import _fen, require_editor
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.flash_sales import FlashSale, FlashSaleProblem, create_flash_sale
-from core.audit import record_audit
+from commerce.marketing.flash_sales import FlashSale, FlashSaleProblem, create_flash_sale, set_flash_sale_status
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
@@ -64,11 +63,8 @@ def flash_sale_create():
 def flash_sale_toggle(sale_id, action):
     require_editor()
     sale = db.session.scalar(select(FlashSale).where(FlashSale.id == sale_id)) or abort(404)
-    status = FlashSale.PAUSED if action == "pause" else FlashSale.ACTIVE
-    db.session.execute(update(FlashSale).where(FlashSale.id == sale.id).values(status=status)
-                       .execution_options(synchronize_session=False))
-    record_audit(f"flash_sale.{action}", actor=current_user._get_current_object(), tenant_id=sale.tenant_id,
-                 target=sale)
+    set_flash_sale_status(sale, FlashSale.PAUSED if action == "pause" else FlashSale.ACTIVE,
+                          actor=current_user._get_current_object())
     db.session.commit()
     return redirect(url_for("console.flash_sales_list"))
 

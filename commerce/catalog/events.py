@@ -28,6 +28,12 @@ def _remember_bulk_changes(update_context):
         update_context.session.info.setdefault(_PENDING, set()).add(current_tenant_id())
 
 
+def catalog_changed(session, tenant_id):
+    """Something shoppers see with the catalog changed outside the catalog's own tables (a
+    flash sale starts, ends or is paused): bump the store's catalog version on commit."""
+    session.info.setdefault(_PENDING, set()).add(tenant_id)
+
+
 @event.listens_for(Session, "after_commit")
 def _bump_catalog_versions(session):
     for tenant_id in session.info.pop(_PENDING, set()):

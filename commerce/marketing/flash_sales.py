@@ -13,6 +13,7 @@ compensation step when the database transaction fails, and on this machine the
 conditional UPDATE already holds 500 concurrent buyers (measured in the tests' timing and
 in the note of issue 6). One mechanism, one source of truth.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -125,7 +126,63 @@ def create_flash_sale(*, actor, title, starts_at, ends_at, items):
                                      initial_stock=stock, per_member_limit=limit))
     db.session.flush()
     record_audit("flash_sale.create", actor=actor, tenant_id=sale.tenant_id, target=sale, details={"title": title})
+    announce_window(sale)
     return sale
+
+
+def set_flash_sale_status(sale, status, *, actor):
+    db.session.execute(update(FlashSale).where(FlashSale.id == sale.id).values(status=status)
+                       .execution_options(synchronize_session=False))
+    sale.status = status
+    record_audit(f"flash_sale.{status}", actor=actor, tenant_id=sale.tenant_id, target=sale)
+    announce_window(sale)
+
+
+def announce_window(sale):
+    """Cached pages show flash prices: rebuild them now, when the sale starts and when it ends."""
+    from commerce.catalog.events import catalog_changed
+    from core.jobs import enqueue_after_commit
+
+    catalog_changed(db.session(), sale.tenant_id)
+    now = utcnow()
+    for moment in (sale.starts_at, sale.ends_at):
+        if moment > now:
+            enqueue_after_commit(refresh_flash_pages, tenant_id=sale.tenant_id, queue="default",
+                                 delay=(moment - now).total_seconds() + 1)
+
+
+def refresh_flash_pages():
+    """Job at a flash sale's start or end: the store's pages change price."""
+    from commerce.catalog.events import catalog_changed
+    from tenants.context import current_tenant_id
+
+    catalog_changed(db.session(), current_tenant_id())
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class FlashDeal:
+    """A flash sale item as the storefront shows it."""
+
+    product: object
+    sku: object
+    price: int
+    ends_at: datetime
+
+
+def flash_deals(limit=20, now=None):
+    """The deals on now, with their products (pictures loaded), soonest-ending first."""
+    from sqlalchemy.orm import selectinload
+
+    from commerce.catalog.models import SKU, Product
+
+    rows = live_flash_items(limit=limit, now=now)
+    skus = {sku.id: sku for sku in db.session.scalars(select(SKU).where(SKU.id.in_([i.sku_id for i, _s in rows])))}
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_([sku.product_id for sku in skus.values()]),
+                              Product.status == Product.ON_SALE).options(selectinload(Product.images)))}
+    return [FlashDeal(products[skus[item.sku_id].product_id], skus[item.sku_id], item.price, sale.ends_at)
+            for item, sale in rows if skus[item.sku_id].product_id in products]
 
 
 def live_item_for_sku(sku_id, now=None):
@@ -136,6 +193,18 @@ def live_item_for_sku(sku_id, now=None):
         .where(FlashSaleItem.sku_id == sku_id, FlashSale.status == FlashSale.ACTIVE,
                FlashSale.starts_at <= now, FlashSale.ends_at > now)
         .order_by(FlashSaleItem.id).limit(1))
+
+
+def live_items_for_skus(sku_ids, now=None):
+    """``{sku id: (item, sale)}`` for the SKUs selling at a flash price right now."""
+    now = now or utcnow()
+    if not sku_ids:
+        return {}
+    rows = db.session.execute(
+        select(FlashSaleItem, FlashSale).join(FlashSale, FlashSale.id == FlashSaleItem.flash_sale_id)
+        .where(FlashSaleItem.sku_id.in_(list(sku_ids)), FlashSale.status == FlashSale.ACTIVE,
+               FlashSale.starts_at <= now, FlashSale.ends_at > now).order_by(FlashSaleItem.id.desc())).all()
+    return {item.sku_id: (item, sale) for item, sale in rows}
 
 
 def live_flash_items(limit=20, now=None):

@@ -160,3 +160,36 @@ def test_the_console_schedules_pauses_and_refuses_bad_flash_sales(shop, platform
     login_staff(platform_client, demo, email="viewer@demo.example.com")
     token = csrf_from(platform_client, "/console/flash-sales")
     assert platform_client.post("/console/flash-sales", data={**form, "csrf_token": token}).status_code == 403
+
+
+def test_product_pages_show_the_flash_price_as_soon_as_a_sale_starts(shop, store_client, app):
+    from commerce.marketing.flash_sales import FlashSale, refresh_flash_pages
+
+    demo, _tea, sku_id = shop
+    with tenant_context(demo.id):
+        product_id = db.session.get(SKU, sku_id).product_id
+    shopper = store_client("demo")
+    assert "¥50.00" in shopper.get(f"/products/{product_id}").get_data(as_text=True)  # cached from now on
+    flash_sale(demo, sku_id, starts=5, ends=60)  # scheduled, not started
+    page = shopper.get(f"/products/{product_id}").get_data(as_text=True)
+    assert "⚡" not in page
+    with tenant_context(demo.id):  # the start time comes; the job scheduled for it runs
+        db.session.execute(FlashSale.__table__.update().values(starts_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        refresh_flash_pages()
+    page = shopper.get(f"/products/{product_id}").get_data(as_text=True)
+    assert "⚡" in page and "¥9.90" in page and 'data-ends-at="' in page
+    tea_page = store_client("tea").get("/").get_data(as_text=True)
+    assert "¥9.90" not in tea_page
+
+
+def test_the_flash_sale_block_lists_the_deals_on_now(shop):
+    from themes.data import Need, load_page_data
+
+    demo, tea, sku_id = shop
+    flash_sale(demo, sku_id)
+    with tenant_context(demo.id):
+        deals = load_page_data({"b1": [Need("flash_sales", count=4)]})["b1"]["flash_sales"]
+        assert [(deal.product.title, deal.price, deal.sku.price) for deal in deals] == [("秒杀茶礼", 990, 5000)]
+    with tenant_context(tea.id):
+        assert load_page_data({"b1": [Need("flash_sales", count=4)]})["b1"]["flash_sales"] == []
