@@ -14,6 +14,8 @@ from markupsafe import Markup
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
 from commerce.members.addresses import member_addresses, save_address
+from commerce.members.ledger import member_settings
+from commerce.members.points import redemption_for
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
 from commerce.orders.models import Order, Payment
 from commerce.orders.payments import settle_from_query, start_payment
@@ -119,7 +121,7 @@ def checkout():
         address = (member_address(member.id, _int(request.form.get("address_id")))
                    if request.form.get("address_id") else save_address(member.id, **_address_form()))
         order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
-                            coupon_ids=chosen_coupon_ids(request.form),
+                            coupon_ids=chosen_coupon_ids(request.form), use_points=request.form.get("points") == "1",
                             wanted=[Wanted(line.sku.id, line.item.quantity, line.item.seen_price) for line in lines])
         for line in lines:
             db.session.delete(line.item)
@@ -143,9 +145,22 @@ def _render_checkout(lines, addresses, *, error=None, status=200):
             shipping_problem = refusal.message
     offers, chosen, discount = checkout_coupons(
         current_member(), lines, shipping, chosen_coupon_ids(request.form) if request.method == "POST" else None)
+    member = current_member()
+    points = _points_offer(member, subtotal - discount)
     return render_template("storefront/checkout.html", lines=lines, addresses=addresses, subtotal=subtotal,
                            shipping=shipping, shipping_problem=shipping_problem, error=error, areas=AREAS,
-                           entered=request.form, offers=offers, chosen=chosen, discount=discount), status
+                           entered=request.form, offers=offers, chosen=chosen, discount=discount,
+                           points=points), status
+
+
+def _points_offer(member, goods_fen):
+    """What the member's points could take off these goods now, or None."""
+    if member is None or not member.points:
+        return None
+    rules = member_settings()
+    offer = redemption_for(member.points, goods_fen, points_per_yuan_off=rules.points_per_yuan_off,
+                           cap_percent=rules.redeem_cap_percent)
+    return offer if offer.fen_off > 0 else None
 
 
 def _address_form():

@@ -17,6 +17,7 @@ from commerce.catalog.models import SKU, Product
 from commerce.marketing.coupons import return_coupons, use_coupons
 from commerce.marketing.flash_sales import live_item_for_sku, release_flash_units, reserve_flash_units
 from commerce.members.models import Address
+from commerce.members.points import return_redeemed_points
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
 from commerce.orders.models import Order, OrderLine
@@ -45,12 +46,14 @@ class Wanted:
     seen_price: int | None = None
 
 
-def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=()):
+def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False):
     """Reserve stock and write a pending order for the current store; returns the ``Order``.
 
     :param wanted: ``Wanted`` lines (one per SKU)
     :param address: the member's ``Address`` to deliver to
     :param coupon_ids: the member's ``MemberCoupon`` ids to spend on it (see ``commerce.marketing.coupons``)
+    :param use_points: redeem as many of the member's points as the store allows on the
+        goods left after coupons (``commerce.members.points.redemption_for``)
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
@@ -117,7 +120,29 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     db.session.flush()
     if coupon_ids:
         use_coupons(order, coupon_ids, now=now)
+    if use_points:
+        redeem_points_on(order)
     return order
+
+
+def redeem_points_on(order):
+    """Take the member's points off the order's goods (after coupons), within the store's
+    cap; the points are spent in the same transaction. Returns the fen taken off."""
+    from commerce.members.ledger import member_settings
+    from commerce.members.models import Member
+    from commerce.members.points import redeem_points, redemption_for
+
+    member = db.session.get(Member, order.member_id)
+    rules = member_settings()
+    redemption = redemption_for(member.points, order.subtotal - order.discount,
+                                points_per_yuan_off=rules.points_per_yuan_off, cap_percent=rules.redeem_cap_percent)
+    if redemption.fen_off <= 0:
+        return 0
+    redeem_points(member, redemption.points, order_id=order.id)
+    order.discount += redemption.fen_off
+    order.total = order.subtotal + order.shipping_fee - order.discount
+    db.session.flush()
+    return redemption.fen_off
 
 
 def schedule_timeout(order):
@@ -135,6 +160,7 @@ def cancel_order(order, *, reason, actor=None):
         return False
     release_stock(order)
     return_coupons(order)
+    return_redeemed_points(order.id)
     record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
     return True
 

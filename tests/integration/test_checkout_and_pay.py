@@ -285,3 +285,40 @@ def expire(store, order):
                            .values(expires_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
         db.session.expire_all()
+
+
+def test_points_come_off_at_checkout_within_the_cap_and_come_back_on_cancel(shop, store_client):
+    from commerce.members.models import Member
+    from commerce.members.points import adjust_points
+    from commerce.orders.service import cancel_order
+
+    demo, _tea, product_id, sku_id = shop
+    shopper = store_client("demo")
+    add_to_cart(shopper, product_id, sku_id)
+    check_out(shopper)  # the first order makes the guest a member
+    first = the_order(demo)
+    with tenant_context(demo.id):
+        member = db.session.get(Member, first.member_id)
+        adjust_points(member, 8000, actor=None, note="活动赠送", ref="test:gift")
+        db.session.commit()
+    add_to_cart(shopper, product_id, sku_id)
+    page = shopper.get("/checkout", headers=DESKTOP).get_data(as_text=True)
+    assert "Use 2500 points: ¥25.00 off" in page  # at most 50 % of ¥50 goods; 100 points = ¥1
+    token = csrf_from(shopper, "/checkout")
+    response = shopper.post("/checkout", data={"csrf_token": token, "address_id": _address_of(demo, member.id),
+                                               "points": "1"}, headers=DESKTOP)
+    assert response.status_code == 302
+    with tenant_context(demo.id):
+        second = db.session.scalar(select(Order).where(Order.id != first.id))
+        assert (second.subtotal, second.discount, second.total) == (5000, 2500, 2500)
+        assert db.session.get(Member, member.id, populate_existing=True).points == 5500
+        cancel_order(second, reason="shopper")
+        db.session.commit()
+        assert db.session.get(Member, member.id, populate_existing=True).points == 8000
+
+
+def _address_of(store, member_id):
+    from commerce.members.models import Address
+
+    with tenant_context(store.id):
+        return str(db.session.scalar(select(Address.id).where(Address.member_id == member_id)))
