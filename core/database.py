@@ -13,6 +13,7 @@ def import_domain_modules():
     import commerce.catalog.models  # noqa: F401
     import commerce.catalog.service  # noqa: F401
     import commerce.marketing.flash_sales  # noqa: F401
+    import commerce.marketing.group_buys  # noqa: F401
     import commerce.marketing.models  # noqa: F401
     import commerce.members.models  # noqa: F401
     import commerce.orders.models  # noqa: F401

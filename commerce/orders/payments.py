@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from commerce.marketing.group_buys import order_paid as group_order_paid
 from commerce.members.points import credit_points_for_paid_order
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
@@ -158,7 +159,8 @@ def record_payment(order, transaction_id, success_time, *, source):
     paid_at = _parse_time(success_time)
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at):
         count_as_sold(order)
-        assign_to_fulfillments(order)
+        if group_order_paid(order) is None:  # a team order ships once its team has succeeded
+            assign_to_fulfillments(order)
         enqueue_after_commit(credit_points_for_paid_order, order.id, tenant_id=order.tenant_id)
         record_audit("order.paid", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id, "source": source})

@@ -16,6 +16,8 @@ from sqlalchemy import select, update
 from commerce.catalog.models import SKU, Product
 from commerce.marketing.coupons import return_coupons, use_coupons
 from commerce.marketing.flash_sales import live_item_for_sku, release_flash_units, reserve_flash_units
+from commerce.marketing.group_buys import join_team_with_order, take_seat
+from commerce.marketing.group_buys import order_cancelled as group_order_cancelled
 from commerce.members.models import Address
 from commerce.members.points import return_redeemed_points
 from commerce.orders import states
@@ -46,7 +48,8 @@ class Wanted:
     seen_price: int | None = None
 
 
-def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False):
+def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False,
+                group_buy=None, team=None):
     """Reserve stock and write a pending order for the current store; returns the ``Order``.
 
     :param wanted: ``Wanted`` lines (one per SKU)
@@ -54,6 +57,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     :param coupon_ids: the member's ``MemberCoupon`` ids to spend on it (see ``commerce.marketing.coupons``)
     :param use_points: redeem as many of the member's points as the store allows on the
         goods left after coupons (``commerce.members.points.redemption_for``)
+    :param group_buy: buy one unit of its SKU at the group price, opening a team, or joining
+        ``team`` (``commerce.marketing.group_buys``)
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
@@ -75,6 +80,11 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         select(SKU, Product).join(Product, Product.id == SKU.product_id).where(SKU.id.in_(list(lines)))).all()}
     flash = {sku_id: item for sku_id in rows if (item := live_item_for_sku(sku_id, now)) is not None}
     prices = {sku_id: flash[sku_id].price if sku_id in flash else sku.price for sku_id, (sku, _p) in rows.items()}
+    if group_buy is not None:
+        if list(lines) != [group_buy.sku_id] or lines[group_buy.sku_id].quantity != 1:
+            raise CheckoutProblem(_("A group buy order is one unit of its product."))
+        flash = {}
+        prices[group_buy.sku_id] = group_buy.group_price
     problems = []
     for sku_id, line in lines.items():
         found = rows.get(sku_id)
@@ -118,6 +128,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
                                  quantity=line.quantity, weight=sku.weight,
                                  flash_sale_item_id=flash[sku_id].id if sku_id in flash else None))
     db.session.flush()
+    if group_buy is not None:
+        join_team_with_order(take_seat(group_buy, member_id, team=team, now=now), member_id, order)
     if coupon_ids:
         use_coupons(order, coupon_ids, now=now)
     if use_points:
@@ -159,6 +171,7 @@ def cancel_order(order, *, reason, actor=None):
     if not states.transition(order, "cancel", cancel_reason=reason):
         return False
     release_stock(order)
+    group_order_cancelled(order)
     return_coupons(order)
     return_redeemed_points(order.id)
     record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
