@@ -71,7 +71,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
-    from storefront import coupons, member_auth, member_center, shopping  # noqa: F401  (login, /me; cart, checkout, orders)
+    from storefront import coupons, group_buys, member_auth, member_center, shopping  # noqa: F401  (login, /me; cart, checkout, orders)
     from storefront.api import api_bp
     from storefront.media import media_bp
     from storefront.payment_notify import notify_bp

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
+from commerce.marketing.group_buys import team_of_order
 from commerce.members.addresses import member_addresses, save_address
 from commerce.members.ledger import member_settings
 from commerce.members.points import redemption_for
@@ -252,6 +253,7 @@ def order_detail(number):
     return render_template("storefront/order.html", order=order, status_labels=status_labels(),
                            after_sales=order_requests(order), reasons=reasons(), can_ask=order.status in ELIGIBLE
                            and not open_request(order), refunds=order_refunds(order), parcels=order_parcels(order),
+                           team=team_of_order(order),
                            carriers=CARRIERS)
 
 

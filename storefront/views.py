@@ -7,6 +7,7 @@ from markupsafe import Markup
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
 from commerce.marketing.flash_sales import live_items_for_skus
+from commerce.marketing.group_buys import live_campaigns_for_skus
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
 from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
@@ -115,11 +116,12 @@ def _render_product(product_id):
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
     layout_html = render_published(layout, store=g.tenant) if layout else None
     flash = live_items_for_skus([sku.id for sku in product.skus])
+    group_buys = live_campaigns_for_skus([sku.id for sku in product.skus])
     flash_ends = min((sale.ends_at for _item, sale in flash.values()), default=None)
     return make_response(render_template(
         "storefront/product.html", product=product, layout_html=layout_html,
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
-        flash_price=min((item.price for item, _sale in flash.values()), default=None),
+        flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
         flash_ends=flash_ends.astimezone(CHINA).isoformat(timespec="seconds") if flash_ends else None))
 
 

@@ -102,7 +102,33 @@ def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at,
     db.session.flush()
     record_audit("group_buy.create", actor=actor, tenant_id=campaign.tenant_id, target=campaign,
                  details={"size": size, "price": group_price})
+    from commerce.catalog.events import catalog_changed
+
+    catalog_changed(db.session(), campaign.tenant_id)  # product pages show the group price
     return campaign
+
+
+def live_campaigns_for_skus(sku_ids, now=None):
+    """The group buys a shopper can start now on these SKUs."""
+    now = now or utcnow()
+    if not sku_ids:
+        return []
+    return db.session.scalars(select(GroupBuy).where(GroupBuy.sku_id.in_(list(sku_ids)),
+                                                     GroupBuy.status == GroupBuy.ACTIVE, GroupBuy.ends_at > now)
+                              .order_by(GroupBuy.group_price)).all()
+
+
+def team_of_order(order):
+    """The team an order holds a seat in, or None."""
+    return db.session.scalar(select(GroupTeam).join(GroupTeamMember, GroupTeamMember.team_id == GroupTeam.id)
+                             .where(GroupTeamMember.order_id == order.id))
+
+
+def team_places(team):
+    """Who holds a seat (reserved or paid), in joining order."""
+    return db.session.scalars(select(GroupTeamMember).where(
+        GroupTeamMember.team_id == team.id,
+        GroupTeamMember.status.in_((GroupTeamMember.RESERVED, GroupTeamMember.PAID))).order_by(GroupTeamMember.id)).all()
 
 
 def take_seat(campaign, member_id, *, team=None, now=None):

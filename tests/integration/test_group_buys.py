@@ -21,6 +21,7 @@ from commerce.orders.service import Wanted, cancel_order, place_order
 from core.extensions import db
 from core.models import utcnow
 from tenants.context import tenant_context
+from tests.conftest import csrf_from
 from tests.factories import create_member
 from tests.integration.test_checkout_and_pay import settle_at_wechat
 
@@ -147,3 +148,33 @@ def test_another_store_cannot_use_or_see_the_campaign(shop, campaign):
         with pytest.raises(GroupBuyProblem, match="No such SKU"):
             create_group_buy(actor=None, title="x", sku_id=sku_id, group_price=1, size=2, hours=1,
                              ends_at=utcnow() + timedelta(days=1))
+
+
+def test_shoppers_start_and_join_a_team_from_the_storefront(shop, campaign, store_client):
+    from tests.integration.test_checkout_and_pay import ADDRESS, DESKTOP
+
+    demo, tea, product_id, _sku = shop
+    leader = store_client("demo")
+    page = leader.get(f"/products/{product_id}", headers=DESKTOP).get_data(as_text=True)
+    assert "3-person group buy" in page and f"/group-buys/{campaign}/start" in page
+    started = leader.post(f"/group-buys/{campaign}/start", headers={**DESKTOP, "Origin": "http://demo.duoshop.test"})
+    assert started.status_code == 302 and started.location.endswith("/checkout/group")
+    token = csrf_from(leader, "/checkout/group")
+    placed = leader.post("/checkout/group", data={"csrf_token": token, **ADDRESS}, headers=DESKTOP)
+    assert placed.status_code == 302 and "/pay" in placed.location
+    with tenant_context(demo.id):
+        order = db.session.scalar(select(Order))
+        team_id = db.session.scalar(select(GroupTeamMember.team_id))
+        assert (order.subtotal, order.total) == (3000, 3000)
+    team_page = store_client("demo").get(f"/teams/{team_id}", headers=DESKTOP).get_data(as_text=True)
+    assert "1 of 3 joined" in team_page
+    friend = store_client("demo")
+    token = csrf_from(friend, f"/teams/{team_id}")
+    assert friend.post(f"/teams/{team_id}/join", data={"csrf_token": token}, headers=DESKTOP).status_code == 302
+    token = csrf_from(friend, "/checkout/group")
+    assert friend.post("/checkout/group", data={"csrf_token": token, **ADDRESS}, headers=DESKTOP).status_code == 302
+    assert "2 of 3 joined" in store_client("demo").get(f"/teams/{team_id}", headers=DESKTOP).get_data(as_text=True)
+    assert store_client("tea").get(f"/teams/{team_id}", headers=DESKTOP).status_code == 404
+    cross_site = leader.post(f"/group-buys/{campaign}/start", headers={**DESKTOP, "Origin": "https://evil.example"})
+    assert cross_site.status_code == 403
+    assert tea
