@@ -69,7 +69,10 @@ def _postgres_urls(admin_url):
 
 
 def _test_overrides(tmp_path_factory):
-    overrides = {"PLATFORM_DOMAIN": PLATFORM_HOST, "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}"}
+    # Keys of this run only: another test run on the same Redis (a developer's, CI's) never
+    # shares rate-limit counters or cache versions with this one.
+    overrides = {"PLATFORM_DOMAIN": PLATFORM_HOST, "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
+                 "CACHE_KEY_PREFIX": f"duoshop:test-{RUN_ID}:cache:"}
     drop = None
     database_url = os.environ.get("DATABASE_URL")
     if database_url:
@@ -84,6 +87,21 @@ def _test_overrides(tmp_path_factory):
     else:
         overrides.update(JOB_MODE="eager", REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
     return overrides, drop
+
+
+def _reset_rate_limits(app):
+    """Forget this run's rate-limit counters. ``limiter.reset()`` on Redis would wipe every
+    run's counters, breaking a rate-limit test running elsewhere at the same moment."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if not uri.startswith("redis"):
+        limiter.reset()
+        return
+    from redis import Redis
+
+    connection = Redis.from_url(uri)
+    for key in connection.scan_iter(f"*test-{RUN_ID}*"):
+        connection.delete(key)
+    connection.close()
 
 
 def _migrate(app):
@@ -132,7 +150,7 @@ def _clean_database(app, owner_engine):
     yield
     with app.app_context():
         db.session.remove()
-        limiter.reset()
+        _reset_rate_limits(app)
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
