@@ -166,3 +166,12 @@ def test_sitemap_lists_this_stores_pages_categories_and_products_only(stores, st
 def test_robots_points_at_the_stores_own_sitemap(stores, store_client):
     body = store_client("tea").get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://tea.duoshop.test/sitemap.xml" in body
+
+
+def test_every_store_page_links_to_the_cart_orders_and_member_center_and_a_guest_can_sign_in(stores, store_client):
+    shopper = store_client("demo")
+    home = shopper.get("/").get_data(as_text=True)
+    assert all(f'href="{path}"' in home for path in ("/cart", "/orders", "/me"))
+    me = shopper.get("/me").get_data(as_text=True)
+    assert 'href="/login?next=/me"' in me
+    assert shopper.get("/login?next=/me").status_code == 200
