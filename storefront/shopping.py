@@ -4,7 +4,6 @@ Views parse the form, call one service, commit, and redirect; a refusal re-rende
 flashes its message and writes nothing.
 """
 import io
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
 import segno
@@ -38,6 +37,7 @@ from commerce.shipping.service import shipping_fee_for
 from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
 from core.extensions import csrf, db
+from core.money import parse_yuan
 from core.security import allow_form_redirect_to, require_same_origin
 from storefront.coupons import checkout_coupons, chosen_coupon_ids
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
@@ -277,7 +277,7 @@ def order_after_sale(number):
     lines = {line.id: _int(form.get(f"line_{line.id}", "0")) or 0 for line in order.lines}
     try:
         request_after_sale(order, current_member().id, kind=form.get("kind"), reason=form.get("reason"),
-                           description=form.get("description"), amount=_fen(form.get("amount")), lines=lines,
+                           description=form.get("description"), amount=parse_yuan(form.get("amount")), lines=lines,
                            photos=[upload.stream for upload in request.files.getlist("photos") if upload.filename])
     except DomainError as refusal:
         db.session.rollback()
@@ -290,17 +290,6 @@ def order_after_sale(number):
 def _render_after_sale(order, *, error=None, status=200):
     return render_template("storefront/after_sale.html", order=order, error=error, reasons=reasons(),
                            left=refundable_amount(order), entered=request.form), status
-
-
-def _fen(text):
-    """``"29.9"`` yuan → 2990 fen; None for anything that is not an amount."""
-    try:
-        amount = Decimal((text or "").strip())
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        return None
-    return int(amount * 100)
 
 
 def _order_action(number, action, done):

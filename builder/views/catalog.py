@@ -8,7 +8,6 @@ with one row per combination of the specs entered, keeping prices already typed.
 """
 import json
 import re
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,6 +31,7 @@ from commerce.catalog.service import create_product, delete_product, set_product
 from commerce.catalog.skus import MAX_SKUS, MAX_SPECS, spec_combinations
 from core.errors import DomainError
 from core.extensions import db
+from core.money import parse_yuan
 from core.storage import media_storage
 
 VALUE_SEPARATORS = re.compile(r"[,，、]")
@@ -223,13 +223,10 @@ def _fen(text, label, field, required=False):
         if required:
             raise InvalidProduct(_("Enter a price for %(sku)s.", sku=label), field=field)
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    fen = parse_yuan(text)
+    if fen is None:
         raise InvalidProduct(_("%(value)s is not an amount in yuan (%(sku)s).", value=text, sku=label), field=field)
-    return int(amount * 100)
+    return fen
 
 
 def _whole(text, label, field, required=False):

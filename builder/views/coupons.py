@@ -8,7 +8,6 @@ fen; dates are days in China time (a window ends at the end of its last day).
 """
 import re
 from datetime import datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from commerce.marketing.errors import CouponInvalid
 from commerce.marketing.models import Coupon
 from core.errors import DomainError
 from core.extensions import db
+from core.money import parse_yuan
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving: a fixed offset is exact
 MAX_ISSUE_IDS = 1000
@@ -200,13 +200,10 @@ def _fen(text, field):
     """``"12.5"`` yuan → ``1250`` fen; empty is None."""
     if not text:
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    fen = parse_yuan(text)
+    if fen is None or fen < 0:
         raise CouponInvalid(_("%(value)s is not an amount in yuan.", value=text), field=field)
-    return int(amount * 100)
+    return fen
 
 
 def _whole(text, field):

@@ -10,7 +10,6 @@ full addresses, and each time it is written to the audit log.
 import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -33,7 +32,7 @@ from core.audit import record_audit
 from core.crypto import mask_phone
 from core.errors import DomainError
 from core.extensions import db
-from core.money import format_money
+from core.money import format_money, parse_yuan
 from tenants.models import StaffUser
 
 PAGE_SIZE = 50
@@ -284,13 +283,10 @@ def _count(text, *, field):
 
 def _fen(text):
     """``"29.9"`` yuan → ``2990`` fen."""
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount > 10**7:
+    fen = parse_yuan(text)
+    if fen is None or fen > 10**9:
         raise InvalidRefund(_("%(value)s is not an amount in yuan.", value=text or "—"), field="amount")
-    return int(amount * 100)
+    return fen
 
 
 def _render_detail(order, *, error=None, entered=None, full_address=False, status=200):

@@ -7,7 +7,6 @@ and the message, and writes nothing. Fees are typed in yuan and kept in fen; wei
 whole grams. "Add a rule" re-renders the form with one more empty rule (no JavaScript).
 """
 import re
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,6 +28,7 @@ from commerce.shipping.service import (
 )
 from core.errors import DomainError
 from core.extensions import db
+from core.money import parse_yuan
 
 RULE_INPUTS = ("first_weight_g", "first_fee", "extra_weight_g", "extra_fee")
 
@@ -174,15 +174,12 @@ def _fen(text, rule_number, field):
     """``"12.5"`` yuan → ``1250`` fen; empty is 0 for a rule's fee."""
     if not text:
         return 0
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    fen = parse_yuan(text)
+    if fen is None:
         message = (_("Rule %(n)d: %(value)s is not an amount in yuan.", n=rule_number, value=text) if rule_number
                    else _("%(value)s is not an amount in yuan.", value=text))
         raise InvalidShippingTemplate(message, field=field)
-    return int(amount * 100)
+    return fen
 
 
 def _grams(text, rule_number, field):

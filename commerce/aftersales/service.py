@@ -21,6 +21,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from core.money import format_money
 from core.storage import media_storage, prepare_image
 
 MAX_PHOTOS = 3
@@ -56,7 +57,7 @@ def request_after_sale(order, member_id, *, kind, reason, description, amount, l
         raise InvalidAfterSale(_("The description can be at most 500 characters."), field="description")
     left = refundable_amount(order)
     if not isinstance(amount, int) or not 1 <= amount <= left:
-        raise InvalidAfterSale(_("The amount must be between ¥0.01 and %(left)s.", left=_yuan(left)), field="amount")
+        raise InvalidAfterSale(_("The amount must be between ¥0.01 and %(left)s.", left=format_money(left)), field="amount")
     lines = _checked_lines(order, lines if kind == AfterSale.RETURN_AND_REFUND else {})
     if kind == AfterSale.RETURN_AND_REFUND and not lines:
         raise InvalidAfterSale(_("Choose the items you send back."), field="lines")
@@ -146,6 +147,3 @@ def _checked_lines(order, lines):
             checked[line_id] = quantity
     return checked
 
-
-def _yuan(fen):
-    return f"¥{fen // 100}.{fen % 100:02d}"

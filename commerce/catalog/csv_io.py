@@ -40,7 +40,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -52,6 +51,7 @@ from commerce.catalog.models import Category, Product
 from commerce.catalog.service import create_product, update_product
 from core.errors import DomainError
 from core.extensions import db
+from core.money import parse_yuan
 
 COLUMNS = ("product_ref", "title", "subtitle", "category", "status", "tags", "description", "video_url",
            "spec_names", "spec_values", "price", "market_price", "stock", "weight_g", "sku_code")
@@ -342,15 +342,12 @@ def _fen(line, column, text, problems, required=False):
         if required:
             problems.append(Problem(line, _("%(column)s is required.", column=column)))
         return None
-    try:
-        amount = Decimal(text.replace(",", "").lstrip("¥￥"))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    fen = parse_yuan(text.replace(",", "").lstrip("¥￥"))
+    if fen is None or fen < 0:
         problems.append(Problem(line, _("%(column)s %(value)s is not an amount in yuan (like 29.90).",
                                         column=column, value=text)))
         return None
-    return int(amount * 100)
+    return fen
 
 
 def _whole(line, column, text, problems, required=False):

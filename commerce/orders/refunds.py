@@ -18,6 +18,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from core.money import format_money
 
 REFUNDABLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED, Order.REFUNDING)
 
@@ -52,7 +53,7 @@ def refund_order(order, *, amount, reason, actor, restock=None):
         raise InvalidRefund(_("Enter an amount to refund."), field="amount")
     left = refundable_amount(order)
     if amount > left:
-        raise InvalidRefund(_("At most %(left)s can still be refunded.", left=_yuan(left)), field="amount")
+        raise InvalidRefund(_("At most %(left)s can still be refunded.", left=format_money(left)), field="amount")
     refund = Refund(order_id=order.id, number=f"R{order.number[-16:]}{secrets.token_hex(4)}", amount=amount,
                     reason=(reason or "").strip()[:80] or None, restock=bool(restock))
     db.session.add(refund)
@@ -131,6 +132,3 @@ def _return_goods(order, restock):
                            .values(stock=Product.stock + quantity, sold_count=Product.sold_count - quantity)
                            .execution_options(synchronize_session=False))
 
-
-def _yuan(fen):
-    return f"¥{fen // 100}.{fen % 100:02d}"

@@ -31,6 +31,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
+from core.money import format_money
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
 
@@ -92,7 +93,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
             problems.append(_("An item in your cart is no longer on sale."))
         elif line.seen_price is not None and prices[sku_id] != line.seen_price:
             problems.append(_("The price of %(title)s changed from %(old)s to %(new)s.", title=_label(*found[::-1]),
-                              old=_yuan(line.seen_price), new=_yuan(prices[sku_id])))
+                              old=format_money(line.seen_price), new=format_money(prices[sku_id])))
     if problems:
         raise CheckoutProblem(" ".join(problems), extra={"problems": problems})
 
@@ -277,6 +278,3 @@ def _cover_url(product):
 def _label(product, sku):
     return f"{product.title}（{sku.label()}）" if sku.spec_values else product.title
 
-
-def _yuan(fen):
-    return f"¥{fen // 100}.{fen % 100:02d}"

@@ -39,3 +39,11 @@ def test_phone_masking(phone, masked):
                                        (-505, "-¥5.05"), (None, "")])
 def test_money_is_formatted_from_integer_fen(fen, text):
     assert format_money(fen) == text
+
+
+@pytest.mark.parametrize("text, fen", [("29.9", 2990), ("0.01", 1), (" 12 ", 1200), ("-5", -500), ("1e3", 100000),
+                                        ("1.234", None), ("abc", None), ("", None), (None, None), ("NaN", None)])
+def test_parse_yuan_reads_amounts_of_at_most_two_decimals(text, fen):
+    from core.money import parse_yuan
+
+    assert parse_yuan(text) == fen
