@@ -25,6 +25,13 @@ def import_domain_modules():
     import themes.pages  # noqa: F401
 
 
+def savepoint_only(session):
+    """True inside ``after_commit`` / ``after_rollback`` listeners when only a savepoint
+    (``begin_nested``) was released or rolled back: SQLAlchemy fires both events for
+    savepoints too, and work meant for "after the transaction" must wait for the real one."""
+    return session.in_nested_transaction()
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
     # SQLite ignores foreign keys unless asked, and composite FKs are our tenant wall.

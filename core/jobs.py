@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 
+from core.database import savepoint_only
 from tenants.context import tenant_context
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,15 @@ _AFTER_COMMIT = "duoshop_jobs_after_commit"
 
 
 def _enqueue_committed(session):
+    if savepoint_only(session):
+        return
     for func, args, options in session.info.pop(_AFTER_COMMIT, []):
         enqueue(func, *args, **options)
 
 
-def _forget_rolled_back(session, previous_transaction=None):
-    session.info.pop(_AFTER_COMMIT, None)
+def _forget_rolled_back(session, previous_transaction):
+    if not previous_transaction.nested:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def run_job(func, tenant_id, args):

@@ -11,11 +11,17 @@ def utcnow():
 
 
 class UtcDateTime(TypeDecorator):
-    """A moment in UTC that comes back timezone-aware on every database (SQLite returns
+    """A moment stored in UTC that comes back timezone-aware on every database (SQLite returns
     naive datetimes even for ``timezone=True``, and comparing those with ``utcnow()`` fails)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        # SQLite keeps the wall time and drops the offset: 20:00 in China must go in as 12:00 UTC.
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:

@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.database import savepoint_only
 from core.extensions import db
 from tenants.context import unscoped
 from tenants.models import RESERVED_SLUGS, Domain, MiniProgram, Tenant
@@ -180,10 +181,11 @@ def _remember_bulk_routing_change(context):
 
 @event.listens_for(Session, "after_commit")
 def _forget_routes_after_change(session):
-    if session.info.pop(_ROUTING_CHANGED, False):
+    if not savepoint_only(session) and session.info.pop(_ROUTING_CHANGED, False):
         forget_routes()
 
 
 @event.listens_for(Session, "after_rollback")
 def _keep_routes_after_rollback(session):
-    session.info.pop(_ROUTING_CHANGED, None)
+    if not savepoint_only(session):
+        session.info.pop(_ROUTING_CHANGED, None)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
 from core.cache import bump_version
+from core.database import savepoint_only
 
 CATALOG = "catalog"
 CATALOG_MODELS = (Product, Category, SKU, ProductSpec, ProductImage)
@@ -36,10 +37,13 @@ def catalog_changed(session, tenant_id):
 
 @event.listens_for(Session, "after_commit")
 def _bump_catalog_versions(session):
+    if savepoint_only(session):
+        return
     for tenant_id in session.info.pop(_PENDING, set()):
         bump_version(tenant_id, CATALOG)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session):
-    session.info.pop(_PENDING, None)
+    if not savepoint_only(session):
+        session.info.pop(_PENDING, None)

@@ -5,6 +5,7 @@ from urllib.parse import urlencode, urlparse
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request
 
+from core.security import allow_form_redirect_to
 from sandbox.wechat.state import Refusal, WeChatSandbox
 
 URL_PREFIX = "/sandbox/wechat"
@@ -43,6 +44,8 @@ def authorize():
         return render_template("wechat_sandbox/authorize.html", error="10003 redirect_uri, appid or scope is invalid",
                                users=[], args=args), 400
     if request.method == "GET":
+        target = urlparse(redirect_uri)
+        allow_form_redirect_to(f"{target.scheme}://{target.netloc}")  # the consent form ends on the store's host
         return render_template("wechat_sandbox/authorize.html", users=list(sandbox.users.values()), args=args,
                                sandbox=sandbox)
     if request.form.get("decision") == "deny":

@@ -99,3 +99,27 @@ def test_rq_job_runs_in_the_tenant_it_was_enqueued_for(app_ctx, jobs):
     enqueue(remember_tenant, "rq", tenant_id=42)
     jobs.drain()
     assert CALLS == [("rq", 42)]
+
+
+def test_a_job_after_commit_waits_for_the_real_commit_not_a_savepoint(app_ctx, monkeypatch):
+    from sqlalchemy import text
+
+    from core.extensions import db
+    from core.jobs import enqueue_after_commit
+
+    sent = []
+    monkeypatch.setattr(jobs_module, "enqueue", lambda func, *args, **options: sent.append(args))
+    db.session.execute(text("SELECT 1"))
+    enqueue_after_commit(remember_tenant, "rolled back")
+    with db.session.begin_nested():  # a savepoint released (a ledger entry, a quota row …)
+        db.session.execute(text("SELECT 1"))
+    assert sent == []
+    db.session.rollback()
+    assert sent == []  # the work never happened: no job
+
+    db.session.execute(text("SELECT 1"))
+    enqueue_after_commit(remember_tenant, "committed")
+    with pytest.raises(ValueError), db.session.begin_nested():  # a savepoint rolled back: the transaction goes on
+        raise ValueError
+    db.session.commit()
+    assert sent == [("committed",)]
