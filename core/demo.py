@@ -40,6 +40,10 @@ def _home_document(spec):
         _block("search_bar", placeholder="搜索商品", hot_keywords=spec["keywords"]),
         _block("category_grid", title="商品分类", columns=4, count=8, icon_style="circle"),
         _block("product_grid", title="本周新品", source="newest", columns=2, count=6),
+        _block("coupon_strip", title="领券中心", count=4),
+        _block("flash_sale", title="限时秒杀", count=4),
+        _block("group_buy_list", title="拼团", count=4),
+        _block("bargain_list", title="砍价", count=4),
         _block("rich_text", html=spec["story"]),
         _block("member_card", title="会员专享", benefits="注册会员立享 95 折，积分可抵现。", link="/"),
         _block("footer", links, text=f"© {spec['name']}", icp_number=""),
@@ -109,6 +113,8 @@ def seed_demo():
             if spec is DEMO_STORES[0]:
                 _seed_orders()
                 db.session.commit()
+                _seed_campaigns(owner)
+                db.session.commit()
         lines.append(f"store {spec['slug']:<5} owner login: store={spec['slug']} email={owner.email} "
                      f"password={spec['password']}")
     if db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == DEMO_ADMIN[0])) is None:
@@ -154,6 +160,47 @@ def _seed_orders():
                        wanted=[Wanted(skus[0].id, 2), Wanted(skus[-1].id, 1)])
     record_payment(paid, f"4200000000{paid.number[-12:]}", None, source="demo")
     place_order(member_id=member.id, address=address, wanted=[Wanted(skus[1].id, 1)])
+
+
+def _seed_campaigns(owner):
+    """One running campaign of each kind, so every marketing block and screen has something
+    to show and two shoppers can try each one end to end (see README)."""
+    from datetime import timedelta
+
+    from commerce.marketing.bargains import BargainCampaign, create_bargain_campaign
+    from commerce.marketing.coupons import create_coupon
+    from commerce.marketing.distribution import DistributionSettings, save_distribution_settings
+    from commerce.marketing.flash_sales import FlashSale, create_flash_sale
+    from commerce.marketing.group_buys import GroupBuy, create_group_buy
+    from commerce.marketing.invites import InviteSettings, save_invite_settings
+    from commerce.marketing.models import Coupon
+    from core.models import utcnow
+
+    now = utcnow()
+    skus = {title: sku for sku, title in db.session.execute(
+        select(SKU, Product.title).join(Product, Product.id == SKU.product_id).order_by(SKU.id)).all()}
+    if db.session.scalar(select(Coupon.id).limit(1)) is None:
+        for name, amount, threshold in (("满199减20", 2000, 19900), ("新人无门槛5元", 500, 0)):
+            create_coupon({"name": name, "kind": Coupon.AMOUNT_OFF if threshold else Coupon.NO_THRESHOLD,
+                           "amount_off": amount, "threshold": threshold, "percent_off": None, "max_discount": None,
+                           "scope": Coupon.ALL, "target_ids": [], "valid_from": None, "valid_until": None,
+                           "valid_days": 7, "total_quantity": 1000, "per_member_limit": 1, "stackable": False},
+                          actor=owner)
+    if db.session.scalar(select(FlashSale.id).limit(1)) is None:
+        create_flash_sale(actor=owner, title="限时秒杀", starts_at=now - timedelta(minutes=1),
+                          ends_at=now + timedelta(days=7), items=[(skus["北欧陶瓷马克杯"].id, 1990, 20, 1)])
+    if db.session.scalar(select(GroupBuy.id).limit(1)) is None:
+        create_group_buy(actor=owner, title="两人拼团", sku_id=skus["亚麻抱枕套"].id, group_price=3900, size=2, hours=24,
+                         ends_at=now + timedelta(days=30))
+    if db.session.scalar(select(DistributionSettings.id)) is None:
+        save_distribution_settings(enabled=True, level1_percent=10, level2_percent=5, settle_days=7, actor=owner)
+    if db.session.scalar(select(InviteSettings.id)) is None:
+        welcome = db.session.scalar(select(Coupon).where(Coupon.name == "新人无门槛5元"))
+        save_invite_settings(enabled=True, actor=owner, tiers=[(1, welcome.id, 0), (5, None, 500)])
+    if db.session.scalar(select(BargainCampaign.id).limit(1)) is None:
+        create_bargain_campaign(actor=owner, title="耳机砍到99元", sku_id=skus["无线蓝牙耳机"].id, floor_price=9900,
+                                max_helps=5, hours=24, starts_at=now - timedelta(minutes=1),
+                                ends_at=now + timedelta(days=30))
 
 
 def _seed_catalog(catalog):

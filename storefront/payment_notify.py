@@ -1,5 +1,6 @@
-"""WeChat Pay's notifications about store orders: ``POST /payments/wechatpay/notify/<tenant>``
-on the platform host (the ``notify_url`` of every prepay).
+"""WeChat Pay's notifications about store orders and top-ups of stored value:
+``POST /payments/wechatpay/notify/<tenant>`` on the platform host (the ``notify_url`` of
+every prepay). A payment whose ``out_trade_no`` starts with "T" is a top-up.
 
 Answered within WeChat's few seconds: 204 when applied, a duplicate, or an event we do
 not act on; 401 for a notification that does not verify (logged, nothing changed); 500
@@ -10,7 +11,8 @@ import logging
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
-from commerce.orders.payments import apply_payment_notification
+from commerce.members.top_ups import apply_top_up_notification, is_top_up_number
+from commerce.orders.payments import apply_order_notification, read_notification
 from commerce.payments import InvalidNotification
 from core.extensions import csrf, db
 from tenants.context import tenant_context, unscoped
@@ -31,7 +33,11 @@ def wechatpay_notification(tenant_id):
         abort(404)
     with tenant_context(tenant_id):
         try:
-            outcome = apply_payment_notification(tenant_id, dict(request.headers), request.get_data())
+            envelope, resource = read_notification(tenant_id, dict(request.headers), request.get_data())
+            if envelope.get("event_type") == "TRANSACTION.SUCCESS" and is_top_up_number(resource.get("out_trade_no")):
+                outcome = apply_top_up_notification(envelope, resource)
+            else:
+                outcome = apply_order_notification(envelope, resource)
         except InvalidNotification as refusal:
             db.session.rollback()
             log.warning("refused a WeChat Pay notification for store %s from %s: %s", tenant_id,

@@ -15,10 +15,11 @@ from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, 
 from commerce.marketing.group_buys import team_of_order
 from commerce.members.addresses import member_addresses, save_address
 from commerce.members.ledger import member_settings
+from commerce.members.levels import level_discount
 from commerce.members.points import redemption_for
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
 from commerce.orders.models import Order, Payment
-from commerce.orders.payments import settle_from_query, start_payment
+from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
 from commerce.orders.refunds import order_refunds, refundable_amount
 from commerce.orders.service import (
     Wanted,
@@ -136,22 +137,24 @@ def checkout():
 
 def _render_checkout(lines, addresses, *, error=None, status=200):
     subtotal = sum(line.amount for line in lines)
+    member = current_member()
+    member_discount = level_discount(member.id, sum(line.amount for line in lines if line.price == line.sku.price)
+                                     ) if member else 0  # regular prices only, not flash-sale ones
     default = addresses[0] if addresses else None
     shipping, shipping_problem = None, None
     if default is not None:
         try:
             shipping = shipping_fee_for(default.province_code, [(line.sku.weight, line.item.quantity) for line in lines],
-                                        subtotal)
+                                        subtotal - member_discount)
         except NotDeliverable as refusal:
             shipping_problem = refusal.message
     offers, chosen, discount = checkout_coupons(
-        current_member(), lines, shipping, chosen_coupon_ids(request.form) if request.method == "POST" else None)
-    member = current_member()
-    points = _points_offer(member, subtotal - discount)
+        member, lines, shipping, chosen_coupon_ids(request.form) if request.method == "POST" else None)
+    points = _points_offer(member, subtotal - member_discount - discount)
     return render_template("storefront/checkout.html", lines=lines, addresses=addresses, subtotal=subtotal,
                            shipping=shipping, shipping_problem=shipping_problem, error=error, areas=AREAS,
                            entered=request.form, offers=offers, chosen=chosen, discount=discount,
-                           points=points), status
+                           points=points, member_discount=member_discount), status
 
 
 def _points_offer(member, goods_fen):
@@ -180,26 +183,37 @@ def order_pay(number):
     if in_wechat() and not member.openid:  # JSAPI needs the openid: a silent WeChat login first
         return redirect(url_for("storefront.login_wechat", scope="base",
                                 next=url_for("storefront.order_pay", number=number)))
-    channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
-    if channel == Payment.H5:
-        allow_form_redirect_to(_origin(current_app.config["WECHATPAY_BASE_URL"]))
-        allow_form_redirect_to(H5_PAY_ORIGIN)
+    channel = wechat_pay_channel(member)
     if request.method == "GET":
-        return render_template("storefront/pay.html", order=order, channel=channel, payment=None)
+        return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member)
     try:
         payment = start_payment(order, channel, client_ip=request.remote_addr, openid=member.openid)
     except DomainError as refusal:
         db.session.rollback()
-        return render_template("storefront/pay.html", order=order, channel=channel, payment=None,
+        return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member,
                                error=refusal), refusal.status
     db.session.commit()
     if payment.h5_url:
         return redirect(payment.h5_url)
-    qr = Markup(_qr_svg(payment.code_url)) if payment.code_url else None
-    sandbox = (f"http://{current_app.config['PLATFORM_DOMAIN']}/sandbox/wechatpay/"
-               if current_app.config.get("WECHATPAY_SANDBOX") else None)
-    return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, qr=qr,
-                           jsapi=getattr(payment, "jsapi", None), sandbox_url=sandbox)
+    return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, member=member,
+                           **wechat_pay_view(payment))
+
+
+@storefront_bp.route("/orders/<number>/pay-with-balance", methods=["POST"])
+def order_pay_with_balance(number):
+    order = _my_order(number)
+    member = current_member()
+    try:
+        pay_with_balance(order, member)
+    except DomainError as refusal:
+        db.session.rollback()
+        if order.status != Order.PENDING_PAYMENT:
+            return redirect(url_for("storefront.order_detail", number=number))
+        return render_template("storefront/pay.html", order=order, channel=wechat_pay_channel(member), payment=None,
+                               member=member, error=refusal), refusal.status
+    db.session.commit()
+    flash(_("Paid with your balance."), "success")
+    return redirect(url_for("storefront.order_detail", number=number))
 
 
 @storefront_bp.route("/orders/<number>/check", methods=["POST"])
@@ -221,6 +235,25 @@ def order_check(number):
 
 
 H5_PAY_ORIGIN = "https://wx.tenpay.com"  # where WeChat's H5 payment page lives
+
+
+def wechat_pay_channel(member):
+    """WeChat Pay's channel for this browser: JSAPI inside WeChat (with the member's openid),
+    H5 in other phone browsers (whose redirect to WeChat's page is allowed), else a Native QR."""
+    channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
+    if channel == Payment.H5:
+        allow_form_redirect_to(_origin(current_app.config["WECHATPAY_BASE_URL"]))
+        allow_form_redirect_to(H5_PAY_ORIGIN)
+    return channel
+
+
+def wechat_pay_view(prepay):
+    """What a pay page shows for a Native or JSAPI prepay: the QR code, the signed JSAPI
+    parameters, and in development the sandbox page where the payment can be made."""
+    sandbox = (f"http://{current_app.config['PLATFORM_DOMAIN']}/sandbox/wechatpay/"
+               if current_app.config.get("WECHATPAY_SANDBOX") else None)
+    return {"qr": Markup(_qr_svg(prepay.code_url)) if prepay.code_url else None,
+            "jsapi": getattr(prepay, "jsapi", None), "sandbox_url": sandbox}
 
 
 def _origin(url):

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from commerce.marketing.bargains import live_bargain_campaigns_for_skus
 from commerce.marketing.flash_sales import live_items_for_skus
 from commerce.marketing.group_buys import live_campaigns_for_skus
 from core.richtext import sanitize_rich_text
@@ -122,6 +123,7 @@ def _render_product(product_id):
         "storefront/product.html", product=product, layout_html=layout_html,
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
         flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
+        bargains=live_bargain_campaigns_for_skus([sku.id for sku in product.skus]),
         flash_ends=flash_ends.astimezone(CHINA).isoformat(timespec="seconds") if flash_ends else None))
 
 

@@ -151,6 +151,7 @@ def _clean_database(app, owner_engine):
     with app.app_context():
         db.session.remove()
         _reset_rate_limits(app)
+        app.extensions["duoshop_cache"].clear()  # ids start again at 1: no counter may outlive its rows
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -8,7 +8,8 @@ kind and answers each kind with one query, however many blocks asked:
 - ``categories``: one query for the tree;
 - the pictures of every product listed: one query for all lists;
 - ``coupons`` still to be claimed: one query, as long as the longest list asked;
-- ``flash_sales`` on now: three queries (items, SKUs, products with pictures).
+- ``flash_sales`` on now: three queries (items, SKUs, products with pictures);
+- ``bargains`` on now: two queries (campaigns with SKUs and products, then pictures).
 Kinds whose module does not exist yet (campaigns) resolve to an empty list and their
 blocks show an honest empty state.
 """
@@ -20,8 +21,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from commerce.catalog.models import Category, Product, ProductImage
+from commerce.marketing.bargains import bargain_deals
 from commerce.marketing.coupons import claimable_coupons
 from commerce.marketing.flash_sales import flash_deals
+from commerce.marketing.group_buys import group_buy_deals
 from core.extensions import db
 
 PRODUCT_SOURCES = ("category", "picked", "newest", "best_selling")
@@ -69,6 +72,14 @@ def _answer(needs):
     if flash_needs:
         deals = flash_deals(limit=max(need.count for need in flash_needs))
         answers.update({need: deals[: need.count] for need in flash_needs})
+    group_needs = [need for need in needs if need.kind == "group_buys"]
+    if group_needs:
+        deals = group_buy_deals(limit=max(need.count for need in group_needs))
+        answers.update({need: deals[: need.count] for need in group_needs})
+    bargain_needs = [need for need in needs if need.kind == "bargains"]
+    if bargain_needs:
+        deals = bargain_deals(limit=max(need.count for need in bargain_needs))
+        answers.update({need: deals[: need.count] for need in bargain_needs})
     coupon_needs = [need for need in needs if need.kind == "coupons"]
     if coupon_needs:
         coupons = claimable_coupons(limit=max(need.count for need in coupon_needs))

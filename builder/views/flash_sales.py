@@ -12,6 +12,7 @@ from builder.views import console_bp
 from builder.views.catalog import _fen, require_editor
 from commerce.catalog.models import SKU, Product
 from commerce.marketing.flash_sales import FlashSale, FlashSaleProblem, create_flash_sale, set_flash_sale_status
+from commerce.marketing.results import campaign_results, flash_sale_orders
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
@@ -30,7 +31,9 @@ def _render(error=None, status=200):
     skus = db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
                               .where(Product.status == Product.ON_SALE).order_by(Product.id, SKU.id).limit(500)).all()
     sku_labels = {sku.id: f"{product.title} {sku.label()}".strip() for sku, product in skus}
+    results = campaign_results(flash_sale_orders([sale.id for sale in sales]))
     return render_template("builder/flash_sales/list.html", sales=sales, skus=skus, sku_labels=sku_labels,
+                           results=results,
                            error=error, entered=request.form, rows=range(ITEM_ROWS), now=utcnow(),
                            can_edit=current_user.can_edit()), status
 

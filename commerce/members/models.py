@@ -121,7 +121,9 @@ class _LedgerEntry(TenantScoped):
     EXPIRE = "expire"  # points too old, taken by the expiry job
     TOP_UP = "top_up"  # stored value paid in, bonus included
     ADJUST = "adjust"  # staff correction, audited, with a note
-    REASONS = (EARN_ORDER, SIGN_IN, REDEEM, REFUND, EXPIRE, TOP_UP, ADJUST)
+    COMMISSION = "commission"  # distribution commission settled (or reversed by a refund)
+    INVITE = "invite"  # points for reaching an invite-reward tier
+    REASONS = (EARN_ORDER, SIGN_IN, REDEEM, REFUND, EXPIRE, TOP_UP, ADJUST, COMMISSION, INVITE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)

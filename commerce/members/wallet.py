@@ -5,7 +5,8 @@ posted through ``commerce.members.ledger.post_entry``.
 A top-up is paid with WeChat Pay like an order: ``start_top_up`` makes a pending ``TopUp``
 whose number is the ``out_trade_no``; ``apply_top_up`` applies WeChat's confirmation once
 (a conditional ``UPDATE … WHERE status = 'pending'``, then the ledger entry keyed by the
-top-up).
+top-up). The WeChat side of a top-up is ``commerce.members.top_ups``; paying an order from
+the balance is ``commerce.orders.payments.pay_with_balance``.
 """
 import secrets
 

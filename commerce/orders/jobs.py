@@ -102,7 +102,9 @@ def sweep_store():
     run any time."""
     from datetime import timedelta
 
+    from commerce.marketing.distribution import order_completed, settle_due_commissions
     from commerce.members.points import expire_points
+    from commerce.members.top_ups import reconcile_pending_top_ups
     from commerce.orders import states
 
     overdue = db.session.scalars(select(Order.id).where(Order.status == Order.PENDING_PAYMENT,
@@ -114,9 +116,12 @@ def sweep_store():
     cutoff = utcnow() - timedelta(days=AUTO_COMPLETE_DAYS)
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):
+            order_completed(order)
             outcome["completed"] += 1
     db.session.commit()
     outcome["points_expired"] = expire_points()
+    reconcile_pending_top_ups()  # a top-up whose notification was lost is credited all the same
+    settle_due_commissions()  # commissions past their after-sales window go to the balance
     db.session.commit()
     return outcome
 

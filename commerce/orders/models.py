@@ -69,6 +69,9 @@ class Order(TenantScoped, Timestamped, db.Model):
     REFUNDING = "refunding"
     REFUNDED = "refunded"
     STATUSES = (PENDING_PAYMENT, PAID, PARTIALLY_SHIPPED, SHIPPED, COMPLETED, CANCELLED, REFUNDING, REFUNDED)
+    # How it was paid (``paid_with``), written by the "pay" transition; refunds go back the same way.
+    PAID_WITH_WECHAT = "wechat"  # WeChat Pay; ``transaction_id`` is WeChat's
+    PAID_WITH_BALANCE = "balance"  # the member's stored value; ``transaction_id`` is "balance:<order number>"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)  # shown to people and sent as out_trade_no
@@ -77,10 +80,14 @@ class Order(TenantScoped, Timestamped, db.Model):
     subtotal: Mapped[int] = mapped_column(Integer, nullable=False)
     shipping_fee: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     discount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The member level's discount on regular-priced goods, already taken off ``subtotal`` (the
+    # lines add up to subtotal + member_discount), so coupons and points see the discounted goods.
+    member_discount: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Integer, nullable=False)
     paid_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     transaction_id: Mapped[str | None] = mapped_column(String(64))  # WeChat Pay's id of the payment
+    paid_with: Mapped[str | None] = mapped_column(String(8))  # PAID_WITH_*; None: unpaid, or paid before 0018 (WeChat)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)  # unpaid → cancelled
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

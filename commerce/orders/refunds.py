@@ -5,6 +5,8 @@ what was paid, and the stock they return.
 WeChat refuses, nothing is written. WeChat settles refunds later: its REFUND.SUCCESS
 notification (or an active query) marks the refund succeeded exactly once — a conditional
 UPDATE on the refund's status — and only then adds it to the order's refunded amount.
+An order paid from the stored value gets its refunds back on the balance at once, with no
+WeChat call.
 """
 import secrets
 
@@ -12,6 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from commerce.catalog.models import SKU, Product
+from commerce.marketing.distribution import order_refunded as commissions_refunded
+from commerce.members.models import Member
+from commerce.members.wallet import refund_to_balance
 from commerce.orders import states
 from commerce.orders.models import Order, OrderLine, Refund
 from core.audit import record_audit
@@ -35,7 +40,8 @@ def refundable_amount(order):
 
 
 def refund_order(order, *, amount, reason, actor, restock=None):
-    """Refund ``amount`` fen of a paid order through WeChat Pay.
+    """Refund ``amount`` fen of a paid order through WeChat Pay (or, for an order paid with
+    the balance, back to the balance, settled at once).
 
     :param restock: ``{order_line_id: quantity}`` of goods coming back to stock (a return),
         or None when only money goes back (e.g. a price adjustment, goods never shipped
@@ -61,6 +67,8 @@ def refund_order(order, *, amount, reason, actor, restock=None):
     if order.status != Order.REFUNDING:
         states.transition(order, "request_refund")
     db.session.flush()
+    if order.paid_with == Order.PAID_WITH_BALANCE:
+        return _refund_to_balance(order, refund, actor=actor, restock=restock)
     tenant = db.session.get(Tenant, order.tenant_id)
     status = refund_payment(store_pay_account(tenant), out_refund_no=refund.number, refund_fen=amount,
                             total_fen=order.paid_amount, transaction_id=order.transaction_id,
@@ -89,6 +97,7 @@ def settle_refund(refund, *, succeeded=True):
                            .values(refunded_amount=Order.refunded_amount + refund.amount)
                            .execution_options(synchronize_session=False))
         db.session.refresh(order)
+        commissions_refunded(order)
     still_processing = db.session.scalar(select(func.count()).select_from(Refund).where(
         Refund.order_id == order.id, Refund.status == Refund.PROCESSING))
     if not still_processing and order.status == Order.REFUNDING:
@@ -97,6 +106,14 @@ def settle_refund(refund, *, succeeded=True):
         else:
             states.transition(order, _resume_event(order))
     return True
+
+
+def _refund_to_balance(order, refund, *, actor, restock):
+    refund_to_balance(db.session.get(Member, order.member_id), refund.amount, order_id=order.id, ref=refund.number)
+    record_audit("order.refund", actor=actor, tenant_id=order.tenant_id, target=order,
+                 details={"amount": refund.amount, "refund": refund.number, "restock": restock or {}, "to": "balance"})
+    settle_refund(refund)
+    return refund
 
 
 def find_refund(number):

@@ -14,10 +14,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
+from commerce.marketing.bargains import claim_for_order
+from commerce.marketing.bargains import order_cancelled as bargain_order_cancelled
 from commerce.marketing.coupons import return_coupons, use_coupons
+from commerce.marketing.distribution import order_completed
 from commerce.marketing.flash_sales import live_item_for_sku, release_flash_units, reserve_flash_units
 from commerce.marketing.group_buys import join_team_with_order, take_seat
 from commerce.marketing.group_buys import order_cancelled as group_order_cancelled
+from commerce.members.levels import level_discount
 from commerce.members.models import Address
 from commerce.members.points import return_redeemed_points
 from commerce.orders import states
@@ -50,7 +54,7 @@ class Wanted:
 
 
 def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False,
-                group_buy=None, team=None):
+                group_buy=None, team=None, bargain=None):
     """Reserve stock and write a pending order for the current store; returns the ``Order``.
 
     :param wanted: ``Wanted`` lines (one per SKU)
@@ -60,6 +64,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         goods left after coupons (``commerce.members.points.redemption_for``)
     :param group_buy: buy one unit of its SKU at the group price, opening a team, or joining
         ``team`` (``commerce.marketing.group_buys``)
+    :param bargain: buy one unit of its SKU at its current price, once (``commerce.marketing.bargains``)
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
@@ -86,6 +91,11 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
             raise CheckoutProblem(_("A group buy order is one unit of its product."))
         flash = {}
         prices[group_buy.sku_id] = group_buy.group_price
+    if bargain is not None:
+        if list(lines) != [bargain.sku_id] or lines[bargain.sku_id].quantity != 1:
+            raise CheckoutProblem(_("A bargain order is one unit of its product."))
+        flash = {}
+        prices[bargain.sku_id] = bargain.current_price
     problems = []
     for sku_id, line in lines.items():
         found = rows.get(sku_id)
@@ -104,6 +114,9 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         _reserve(sku, product, lines[sku_id].quantity)
 
     subtotal = sum(prices[sku_id] * line.quantity for sku_id, line in lines.items())
+    member_discount = level_discount(member_id, 0 if group_buy or bargain else sum(
+        prices[sku_id] * line.quantity for sku_id, line in lines.items() if sku_id not in flash))
+    subtotal -= member_discount  # the level's discount comes first: coupons and points see the discounted goods
     weights = [(rows[sku_id][0].weight, line.quantity) for sku_id, line in lines.items()]
     try:
         shipping = shipping_fee_for(address.province_code, weights, subtotal)
@@ -113,7 +126,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     tenant = db.session.get(Tenant, current_tenant_id())
     order = Order(
         number=_order_number(now), member_id=member_id, status=Order.PENDING_PAYMENT, subtotal=subtotal,
-        shipping_fee=shipping, discount=0, total=subtotal + shipping,
+        shipping_fee=shipping, discount=0, member_discount=member_discount, total=subtotal + shipping,
         expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
         ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
         ship_region=" ".join(part for part in (region_name(address.province_code), address.city, address.district)
@@ -131,6 +144,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     db.session.flush()
     if group_buy is not None:
         join_team_with_order(take_seat(group_buy, member_id, team=team, now=now), member_id, order)
+    if bargain is not None:
+        claim_for_order(bargain, order, member_id, prices[bargain.sku_id], now=now)
     if coupon_ids:
         use_coupons(order, coupon_ids, now=now)
     if use_points:
@@ -173,6 +188,7 @@ def cancel_order(order, *, reason, actor=None):
         return False
     release_stock(order)
     group_order_cancelled(order)
+    bargain_order_cancelled(order)
     return_coupons(order)
     return_redeemed_points(order.id)
     record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
@@ -192,6 +208,7 @@ def confirm_receipt(order, member_id):
     """
     if order.member_id != member_id or not states.transition(order, "complete"):
         raise OrderStateError(_("Only a shipped order can be confirmed as received."))
+    order_completed(order)
 
 
 def set_merchant_remark(order, remark, *, actor):

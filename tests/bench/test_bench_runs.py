@@ -65,3 +65,22 @@ def test_flag_reads_environment_strings(value, expected):
         config = {"BENCH_ROUTES": value}
 
     assert enabled(FakeApp) is expected
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_tiny_flash_sale_benchmark_measures_both_ways_and_both_are_exact(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.flash_sale", "--tiny", "--out-dir", str(tmp_path),
+         "--database-url", os.environ["DATABASE_URL"], "--redis-url", os.environ["REDIS_URL"]],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    [result_file] = tmp_path.glob("*-flash.json")
+    report = json.loads(result_file.read_text())
+    assert {row["strategy"] for row in report["summary"]} == {"conditional_update", "redis_gate"}
+    for result in report["results"]:
+        assert (result["ordered"], result["orders"], result["units_left"]) == (5, 5, 0), result
+    gate = next(row for row in report["summary"] if row["strategy"] == "redis_gate")
+    assert gate["database_transactions"] == 5  # the gate turned the 35 others away before the database
+    assert "| redis_gate |" in result_file.with_suffix(".md").read_text()

@@ -23,3 +23,19 @@ def test_seed_creates_two_open_stores_and_running_it_again_changes_nothing(app_c
     assert "人气热卖" in store_client("demo").get("/p/new-season").get_data(as_text=True)
     assert "特级绿茶礼盒" not in store_client("demo").get("/").get_data(as_text=True)
     assert any("store=demo" in line for line in first) and any("store=tea" in line for line in first)
+
+
+def test_the_demo_home_shows_a_running_coupon_flash_sale_group_buy_and_bargain(app_ctx, store_client):
+    seed_demo()
+    seed_demo()  # once each, however often `make run` seeds
+    home = store_client("demo").get("/").get_data(as_text=True)
+    assert "满199减20" in home  # the coupon strip offers it
+    assert "¥19.90" in home and "data-ends-at=" in home  # the mug at its flash price, with a countdown
+    assert "¥39.00" in home  # the pillow case at its group price
+    assert "¥99.00" in home  # the earphones' bargain floor
+    with unscoped():
+        from commerce.marketing.flash_sales import FlashSale
+        from commerce.marketing.group_buys import GroupBuy
+        from commerce.marketing.models import Coupon
+
+        assert [db.session.scalar(select(func.count(model.id))) for model in (Coupon, FlashSale, GroupBuy)] == [2, 1, 1]

@@ -106,7 +106,9 @@ def test_another_stores_sku_cannot_be_put_on_sale(shop):
 
 
 @pytest.mark.postgres
-def test_five_hundred_buyers_of_twenty_flash_units_make_exactly_twenty_orders(app):
+@pytest.mark.parametrize("gate", [True, False], ids=["cache gate", "conditional update alone"])
+def test_five_hundred_buyers_of_twenty_flash_units_make_exactly_twenty_orders(app, gate, monkeypatch):
+    monkeypatch.setitem(app.config, "FLASH_SALE_GATE", gate)
     with app.app_context():
         store = create_store("rush")
         sku_id = sku_of(store, create_product(store, "一元秒杀", price=9900, stock=100))
@@ -131,6 +133,32 @@ def test_five_hundred_buyers_of_twenty_flash_units_make_exactly_twenty_orders(ap
         assert db.session.scalar(select(func.count()).select_from(Order)) == 20
         assert db.session.get(FlashSaleItem, item_id).stock == 0
         assert db.session.get(SKU, sku_id).stock == 80
+
+
+def test_a_lost_gate_counter_is_set_again_from_the_units_left(shop, app):
+    demo, _tea, sku_id = shop
+    flash_sale(demo, sku_id, units=3, limit=3)
+    buy(demo, create_member(demo), sku_id, quantity=2)
+    app.extensions["duoshop_cache"].clear()  # Redis restarted, or the key was evicted
+    with pytest.raises(FlashSaleProblem, match="sold out"):
+        buy(demo, create_member(demo, nickname="乙"), sku_id, quantity=2)
+    buy(demo, create_member(demo, nickname="丙"), sku_id)  # the last unit is still there
+    with pytest.raises(FlashSaleProblem, match="sold out"):
+        buy(demo, create_member(demo, nickname="丁"), sku_id)
+
+
+def test_an_order_refused_after_the_gate_gives_its_units_back(shop):
+    demo, _tea, sku_id = shop
+    flash_sale(demo, sku_id, units=1, limit=1)
+    with tenant_context(demo.id):  # the SKU itself runs out: the flash unit was taken, then the order fails
+        db.session.get(SKU, sku_id).stock = 0
+        db.session.commit()
+    with pytest.raises(SoldOut):
+        buy(demo, create_member(demo), sku_id)
+    with tenant_context(demo.id):
+        db.session.get(SKU, sku_id).stock = 5
+        db.session.commit()
+    assert buy(demo, create_member(demo, nickname="乙"), sku_id).subtotal == 990
 
 
 def test_the_console_schedules_pauses_and_refuses_bad_flash_sales(shop, platform_client):

@@ -178,3 +178,19 @@ def test_shoppers_start_and_join_a_team_from_the_storefront(shop, campaign, stor
     cross_site = leader.post(f"/group-buys/{campaign}/start", headers={**DESKTOP, "Origin": "https://evil.example"})
     assert cross_site.status_code == 403
     assert tea
+
+
+def test_the_group_buy_block_lists_running_campaigns_of_this_store_only(shop, campaign):
+    from commerce.marketing.group_buys import set_group_buy_status
+    from themes.data import Need, load_page_data
+
+    demo, tea, _product, _sku = shop
+    with tenant_context(demo.id):
+        deals = load_page_data({"b1": [Need("group_buys", count=4)]})["b1"]["group_buys"]
+        assert [(deal.product.title, deal.price, deal.group_size, deal.sku.price) for deal in deals] == [
+            ("龙井", 3000, 3, 5000)]
+        set_group_buy_status(db.session.get(GroupBuy, campaign), GroupBuy.PAUSED, actor=None)
+        db.session.commit()
+        assert load_page_data({"b1": [Need("group_buys", count=4)]})["b1"]["group_buys"] == []
+    with tenant_context(tea.id):
+        assert load_page_data({"b1": [Need("group_buys", count=4)]})["b1"]["group_buys"] == []

@@ -64,8 +64,30 @@
     });
   }
 
+  function showMemberCards(root) {
+    var slots = root.querySelectorAll("[data-member-card]");
+    if (!slots.length || !window.fetch) return;
+    fetch(slots[0].getAttribute("data-member-card"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (card) {
+        if (!card || !card.signed_in) return;
+        slots.forEach(function (slot) {
+          var parts = [card.name];
+          if (card.level) parts.push(card.level);
+          parts.push(slot.getAttribute("data-points-text").replace("%(points)s", card.points));
+          parts.push(slot.getAttribute("data-balance-text").replace("%(balance)s", card.balance));
+          slot.textContent = parts.join(" · ");
+          slot.hidden = false;
+          var join = slot.parentNode.querySelector(".blk-member__join");
+          if (join) { join.textContent = slot.getAttribute("data-center-text"); join.setAttribute("href", card.url); }
+        });
+      })
+      .catch(function () { /* the card stays as the merchant wrote it */ });
+  }
+
   function init() {
     applyColours(document);
+    showMemberCards(document);
     startCountdowns(document);
     enableDismiss(document);
     autoplayBanners(document);

@@ -1,0 +1,486 @@
+"""Bargains (砍价): a shopper starts a bargain on a SKU, WeChat friends each cut a random
+amount off its price, and the starter buys one unit at the price reached, before time runs out.
+
+The cut rule (``next_cut``): whole fen, each cut at least 1 fen, and the cuts add up to
+exactly ``price − floor`` by the bargain's last help (K): until then a cut leaves at least
+1 fen for every help still to come, and the K-th takes all that is left. The price never
+goes below the floor.
+
+Helps race for one bargain row: each help reads ``helps_count`` and applies its cut with
+``UPDATE … WHERE helps_count = :seen AND status = 'open'``; a help that lost the race reads
+again and draws a new cut, so no cut is lost or applied twice. One help per member per
+bargain (a unique key), never by the starter, and at most ``DAILY_HELPS`` per member per
+store per day (a counter row raised by a conditional UPDATE). One live bargain per member
+per campaign (a partial unique index).
+
+Expiry is checked on every read (``expires_at``) and written by a job at ``expires_at``
+that marks a bargain no one bought ``expired``, idempotently.
+"""
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import CheckConstraint, Date, Index, Integer, String, UniqueConstraint, case, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from commerce.marketing.flash_sales import announce_window
+from core.audit import record_audit
+from core.errors import DomainError
+from core.extensions import db
+from core.models import Timestamped, UtcDateTime, utcnow
+from core.money import format_money
+from tenants.scoping import TenantScoped, tenant_foreign_key
+
+DAILY_HELPS = 10  # helps one member may give in one store per (China) day
+MAX_RACES = 60  # a help that keeps losing the race to other helps gives up after this many reads
+_random = random.SystemRandom()
+
+
+class BargainCampaign(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "bargain_campaigns"
+    __tenant_table_args__ = (
+        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
+        CheckConstraint("floor_price >= 0", name="floor_not_negative"),
+        CheckConstraint("max_helps BETWEEN 2 AND 50", name="max_helps_in_range"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_bargain_campaigns_tenant_window", "tenant_id", "status", "starts_at", "ends_at"),
+    )
+
+    ACTIVE = "active"  # bargains start and take helps inside the window
+    PAUSED = "paused"  # no new bargains, no helps; bargains under way keep their deadline
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(40), nullable=False)
+    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    floor_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen: the lowest price friends can reach
+    max_helps: Mapped[int] = mapped_column(Integer, nullable=False)  # K: the floor is reached by the K-th help
+    hours: Mapped[int] = mapped_column(Integer, nullable=False)  # a bargain's time to finish
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)  # no new bargains or helps after this
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default=ACTIVE)
+
+    def is_on(self, now=None):
+        now = now or utcnow()
+        return self.status == self.ACTIVE and self.starts_at <= now < self.ends_at
+
+
+class Bargain(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "bargains"
+    __tenant_table_args__ = (
+        tenant_foreign_key("campaign_id", "bargain_campaigns", ondelete="CASCADE"),
+        tenant_foreign_key("starter_member_id", "members", ondelete="CASCADE"),
+        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
+        tenant_foreign_key("order_id", "orders"),
+        CheckConstraint("current_price >= floor_price", name="never_below_floor"),
+        CheckConstraint("helps_count >= 0 AND helps_count <= max_helps", name="helps_within_max"),
+        Index("ix_bargains_one_live_per_starter", "tenant_id", "campaign_id", "starter_member_id", unique=True,
+              postgresql_where=text("status <> 'expired'"), sqlite_where=text("status <> 'expired'")),
+    )
+
+    OPEN = "open"  # friends can cut; the starter can buy at the current price
+    FLOOR_REACHED = "floor_reached"  # at the floor: no more cuts, the starter can buy
+    ORDERED = "ordered"  # the starter ordered it (``order_id``); an unpaid cancel reopens it
+    EXPIRED = "expired"  # time ran out before anyone ordered
+    BUYABLE = (OPEN, FLOOR_REACHED)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    starter_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    original_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen, the SKU's price at the start
+    floor_price: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_helps: Mapped[int] = mapped_column(Integer, nullable=False)  # K, at most one help per fen to cut
+    current_price: Mapped[int] = mapped_column(Integer, nullable=False)
+    helps_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=OPEN)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    order_id: Mapped[int | None] = mapped_column(Integer)  # the order holding it now
+
+    def is_buyable(self, now=None):
+        return self.status in self.BUYABLE and self.expires_at > (now or utcnow())
+
+    def is_open_for_help(self, now=None):
+        return self.status == self.OPEN and self.expires_at > (now or utcnow())
+
+    def shown_status(self, now=None):
+        """The status a shopper should see: past its deadline, an unbought bargain is over."""
+        if self.status in self.BUYABLE and self.expires_at <= (now or utcnow()):
+            return self.EXPIRED
+        return self.status
+
+    def cut_so_far(self):
+        return self.original_price - self.current_price
+
+    def progress_percent(self):
+        total = self.original_price - self.floor_price
+        return 100 if total <= 0 else self.cut_so_far() * 100 // total
+
+
+class BargainHelp(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "bargain_helps"
+    __tenant_table_args__ = (
+        tenant_foreign_key("bargain_id", "bargains", ondelete="CASCADE"),
+        tenant_foreign_key("helper_member_id", "members", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "bargain_id", "helper_member_id"),
+        CheckConstraint("cut >= 1", name="cut_at_least_one_fen"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    helper_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    cut: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
+    price_after: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class BargainHelpDay(TenantScoped, db.Model):
+    """How many helps a member gave in this store on one day (the daily cap's counter)."""
+
+    __tablename__ = "bargain_help_days"
+    __tenant_table_args__ = (
+        tenant_foreign_key("member_id", "members", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "member_id", "day"),
+        CheckConstraint("helps >= 0", name="helps_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    helps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class BargainOrder(TenantScoped, db.Model):
+    """Every order placed through a bargain, cancelled ones included (for the results)."""
+
+    __tablename__ = "bargain_orders"
+    __tenant_table_args__ = (
+        tenant_foreign_key("bargain_id", "bargains", ondelete="CASCADE"),
+        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class BargainProblem(DomainError):
+    """The bargain cannot be started, helped, bought or saved as asked; ``field`` names what to fix."""
+
+    status = 409
+
+
+def next_cut(remaining, helps_left, rng=_random):
+    """The fen the next help cuts, when ``remaining`` fen separate the price from the floor
+    and ``helps_left`` helps (this one included) may still come; needs ``remaining >= helps_left``.
+
+    The last help takes all that is left. Before it, a cut is drawn uniformly from 1 to
+    twice the fair share (so cuts average ``remaining / helps_left``), but never so much
+    that a later help would have less than 1 fen to cut.
+    """
+    if helps_left <= 1:
+        return remaining
+    most = min(remaining - (helps_left - 1), max(1, 2 * remaining // helps_left))
+    return rng.randint(1, most)
+
+
+def create_bargain_campaign(*, actor, title, sku_id, floor_price, max_helps, hours, starts_at, ends_at):
+    """:raise BargainProblem: unknown SKU, floor not below the SKU's price by at least K fen,
+    K outside 2..50, hours outside 1..72, a window that ends before it starts or in the past"""
+    from commerce.catalog.models import SKU
+
+    title = (title or "").strip()
+    if not title or len(title) > 40:
+        raise BargainProblem(_("Give the bargain a title (at most 40 characters)."), field="title", status=422)
+    sku = db.session.scalar(select(SKU).where(SKU.id == sku_id)) if isinstance(sku_id, int) else None
+    if sku is None:
+        raise BargainProblem(_("No such SKU in this store."), field="sku_id", status=422)
+    if not (isinstance(max_helps, int) and 2 <= max_helps <= 50):
+        raise BargainProblem(_("Friends needed must be 2 to 50."), field="max_helps", status=422)
+    if not (isinstance(floor_price, int) and 0 <= floor_price <= sku.price - max_helps):
+        raise BargainProblem(_("The floor price must be below the SKU's price (%(price)s), by at least 1 fen per "
+                               "friend.", price=format_money(sku.price)), field="floor_price", status=422)
+    if not (isinstance(hours, int) and 1 <= hours <= 72):
+        raise BargainProblem(_("A bargain lasts 1 to 72 hours."), field="hours", status=422)
+    if not (isinstance(starts_at, datetime) and isinstance(ends_at, datetime)) or ends_at <= starts_at:
+        raise BargainProblem(_("The campaign must end after it starts."), field="ends_at", status=422)
+    if ends_at <= utcnow():
+        raise BargainProblem(_("The campaign must end in the future."), field="ends_at", status=422)
+    campaign = BargainCampaign(title=title, sku_id=sku.id, floor_price=floor_price, max_helps=max_helps, hours=hours,
+                               starts_at=starts_at, ends_at=ends_at)
+    db.session.add(campaign)
+    db.session.flush()
+    record_audit("bargain_campaign.create", actor=actor, tenant_id=campaign.tenant_id, target=campaign,
+                 details={"sku_id": sku.id, "floor_price": floor_price, "max_helps": max_helps})
+    announce_window(campaign)  # product pages offer the bargain from its start to its end
+    return campaign
+
+
+def set_bargain_campaign_status(campaign, status, *, actor):
+    """Pause (no new bargains, no helps) or resume a campaign."""
+    if status not in (BargainCampaign.ACTIVE, BargainCampaign.PAUSED):
+        raise BargainProblem(_("Unknown status."), field="status", status=422)
+    db.session.execute(update(BargainCampaign).where(BargainCampaign.id == campaign.id).values(status=status)
+                       .execution_options(synchronize_session=False))
+    campaign.status = status
+    record_audit(f"bargain_campaign.{status}", actor=actor, tenant_id=campaign.tenant_id, target=campaign)
+    announce_window(campaign)  # product pages offer the bargain from its start to its end
+
+
+def store_bargain_campaigns(limit=50):
+    return db.session.scalars(select(BargainCampaign).order_by(BargainCampaign.id.desc()).limit(limit)).all()
+
+
+def _live_campaigns(now):
+    return select(BargainCampaign).where(BargainCampaign.status == BargainCampaign.ACTIVE,
+                                         BargainCampaign.starts_at <= now, BargainCampaign.ends_at > now)
+
+
+def live_bargain_campaigns_for_skus(sku_ids, now=None):
+    """The campaigns a shopper can start a bargain in now on these SKUs."""
+    if not sku_ids:
+        return []
+    return db.session.scalars(_live_campaigns(now or utcnow()).where(BargainCampaign.sku_id.in_(list(sku_ids)))
+                              .order_by(BargainCampaign.floor_price)).all()
+
+
+@dataclass(frozen=True)
+class BargainDeal:
+    """A live campaign as the storefront lists it."""
+
+    campaign: BargainCampaign
+    product: object
+    sku: object
+    floor_price: int
+    price: int  # the SKU's price today
+
+
+def bargain_deals(limit=20, now=None):
+    """The campaigns on now with their products (pictures loaded) on sale, soonest-ending first."""
+    from sqlalchemy.orm import selectinload
+
+    from commerce.catalog.models import SKU, Product
+
+    rows = db.session.execute(
+        _live_campaigns(now or utcnow()).add_columns(SKU, Product)
+        .join(SKU, SKU.id == BargainCampaign.sku_id).join(Product, Product.id == SKU.product_id)
+        .where(Product.status == Product.ON_SALE).options(selectinload(Product.images))
+        .order_by(BargainCampaign.ends_at, BargainCampaign.id).limit(limit)).all()
+    return [BargainDeal(campaign, product, sku, campaign.floor_price, sku.price) for campaign, sku, product in rows]
+
+
+def start_bargain(campaign, member, *, now=None):
+    """The member's live bargain in this campaign: the one they have, or a new one at the
+    SKU's price today. Its expiry job is scheduled after commit.
+
+    :raise BargainProblem: campaign not on, member not signed in with WeChat, SKU off sale
+        or already at the floor price
+    """
+    from commerce.catalog.models import SKU, Product
+
+    now = now or utcnow()
+    if not campaign.is_on(now):
+        raise BargainProblem(_("This bargain is not running."))
+    if not member.openid:
+        raise BargainProblem(_("Sign in with WeChat to start a bargain."), status=401)
+    existing = live_bargain_of(campaign.id, member.id)
+    if existing is not None and existing.shown_status(now) != Bargain.EXPIRED:
+        return existing
+    if existing is not None:  # past its deadline, its expiry job not run yet
+        _end_if_due(existing.id, now)
+    found = db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
+                               .where(SKU.id == campaign.sku_id)).first()
+    if found is None or not found[1].is_on_sale():
+        raise BargainProblem(_("This product is no longer on sale."))
+    price = found[0].price
+    if price - campaign.floor_price < 1:
+        raise BargainProblem(_("This product already sells at its bargain price."))
+    bargain = Bargain(campaign_id=campaign.id, starter_member_id=member.id, sku_id=campaign.sku_id,
+                      original_price=price, floor_price=campaign.floor_price, current_price=price, helps_count=0,
+                      max_helps=min(campaign.max_helps, price - campaign.floor_price), status=Bargain.OPEN,
+                      expires_at=min(now + timedelta(hours=campaign.hours), campaign.ends_at))
+    try:
+        with db.session.begin_nested():
+            db.session.add(bargain)
+    except IntegrityError:  # the same member started one at the same moment
+        return live_bargain_of(campaign.id, member.id)
+    _schedule_expiry(bargain, now)
+    return bargain
+
+
+def live_bargain_of(campaign_id, member_id):
+    return db.session.scalar(select(Bargain).where(Bargain.campaign_id == campaign_id,
+                                                   Bargain.starter_member_id == member_id,
+                                                   Bargain.status != Bargain.EXPIRED))
+
+
+def help_cut(bargain, helper, *, now=None):
+    """The helper cuts the bargain's price by a random amount (``next_cut``); returns the
+    ``BargainHelp``. Runs in the caller's transaction.
+
+    :raise BargainProblem: not a WeChat member, the starter, helped already, over the daily
+        cap, the bargain or its campaign is over, or too many helps at once
+    """
+    from commerce.members.points import STORE_TIMEZONE
+
+    now = now or utcnow()
+    if not helper.openid:
+        raise BargainProblem(_("Sign in with WeChat to help."), status=401)
+    if helper.id == bargain.starter_member_id:
+        raise BargainProblem(_("Ask your friends: you cannot cut your own bargain."), status=403)
+    if db.session.scalar(select(BargainHelp.id).where(BargainHelp.bargain_id == bargain.id,
+                                                      BargainHelp.helper_member_id == helper.id)) is not None:
+        raise BargainProblem(_("You have already helped with this bargain."))
+    campaign = db.session.get(BargainCampaign, bargain.campaign_id)
+    if campaign.status != BargainCampaign.ACTIVE:
+        raise BargainProblem(_("This bargain is paused. Try again later."))
+    _count_daily_help(helper.id, now.astimezone(STORE_TIMEZONE).date())
+    for _attempt in range(MAX_RACES):
+        seen = db.session.execute(select(Bargain.current_price, Bargain.helps_count, Bargain.status,
+                                         Bargain.expires_at).where(Bargain.id == bargain.id)).one()
+        if seen.status != Bargain.OPEN or seen.expires_at <= now:
+            raise BargainProblem(_("This bargain is over: no more cuts."))
+        helps_left = bargain.max_helps - seen.helps_count
+        cut = next_cut(seen.current_price - bargain.floor_price, helps_left)
+        price_after = seen.current_price - cut
+        try:
+            with db.session.begin_nested():
+                applied = db.session.execute(
+                    update(Bargain).where(Bargain.id == bargain.id, Bargain.helps_count == seen.helps_count,
+                                          Bargain.status == Bargain.OPEN, Bargain.expires_at > now)
+                    .values(current_price=Bargain.current_price - cut, helps_count=Bargain.helps_count + 1,
+                            status=Bargain.FLOOR_REACHED if price_after == bargain.floor_price else Bargain.OPEN)
+                    .execution_options(synchronize_session=False)).rowcount
+                if applied != 1:
+                    continue  # another help came first: read the new price and draw again
+                help_ = BargainHelp(bargain_id=bargain.id, helper_member_id=helper.id, cut=cut,
+                                    price_after=price_after)
+                db.session.add(help_)
+        except IntegrityError:  # the same member helping twice at once: the second cut is undone
+            raise BargainProblem(_("You have already helped with this bargain.")) from None
+        db.session.refresh(bargain)
+        return help_
+    raise BargainProblem(_("Many friends are cutting right now. Try again."), status=503)
+
+
+def _count_daily_help(member_id, day):
+    """:raise BargainProblem: the member has given ``DAILY_HELPS`` helps in this store today"""
+    if db.session.scalar(select(BargainHelpDay.id).where(BargainHelpDay.member_id == member_id,
+                                                         BargainHelpDay.day == day)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(BargainHelpDay(member_id=member_id, day=day, helps=0))
+        except IntegrityError:
+            pass  # made by the member's other help at the same moment
+    counted = db.session.execute(
+        update(BargainHelpDay).where(BargainHelpDay.member_id == member_id, BargainHelpDay.day == day,
+                                     BargainHelpDay.helps < DAILY_HELPS)
+        .values(helps=BargainHelpDay.helps + 1).execution_options(synchronize_session=False)).rowcount
+    if counted != 1:
+        raise BargainProblem(_("You have helped %(n)d times today, the most allowed. Come back tomorrow.",
+                               n=DAILY_HELPS), status=429)
+
+
+def bargain_helps(bargain):
+    """``[(help, member)]`` in the order they came."""
+    from commerce.members.models import Member
+
+    return db.session.execute(select(BargainHelp, Member).join(Member, Member.id == BargainHelp.helper_member_id)
+                              .where(BargainHelp.bargain_id == bargain.id).order_by(BargainHelp.id)).all()
+
+
+def claim_for_order(bargain, order, member_id, price, *, now=None):
+    """Called by ``place_order`` in the order's transaction: the bargain is bought once, by
+    its starter, at the price the order was priced with.
+
+    :raise BargainProblem: not the starter's, over, already ordered, or the price moved
+    """
+    now = now or utcnow()
+    if bargain.starter_member_id != member_id:
+        raise BargainProblem(_("Only the shopper who started this bargain can buy it."), status=403)
+    claimed = db.session.execute(
+        update(Bargain).where(Bargain.id == bargain.id, Bargain.status.in_(Bargain.BUYABLE),
+                              Bargain.expires_at > now, Bargain.current_price == price)
+        .values(status=Bargain.ORDERED, order_id=order.id).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise BargainProblem(_("This bargain has ended, was bought already, or its price just changed. "
+                               "Reload the bargain."))
+    db.session.add(BargainOrder(bargain_id=bargain.id, order_id=order.id))
+    db.session.flush()
+
+
+def order_cancelled(order, now=None):
+    """An unpaid bargain order was cancelled: the bargain can be bought again (or is over,
+    past its deadline)."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Bargain).where(Bargain.order_id == order.id, Bargain.status == Bargain.ORDERED)
+        .values(order_id=None, status=case((Bargain.expires_at <= now, Bargain.EXPIRED),
+                                           (Bargain.current_price <= Bargain.floor_price, Bargain.FLOOR_REACHED),
+                                           else_=Bargain.OPEN))
+        .execution_options(synchronize_session=False))
+
+
+def expire_bargain(bargain_id, now=None):
+    """Job at a bargain's deadline: unbought, it is over. Returns 1 if this run ended it."""
+    ended = _end_if_due(bargain_id, now or utcnow())
+    db.session.commit()
+    return ended
+
+
+def _end_if_due(bargain_id, now):
+    return db.session.execute(
+        update(Bargain).where(Bargain.id == bargain_id, Bargain.status.in_(Bargain.BUYABLE), Bargain.expires_at <= now)
+        .values(status=Bargain.EXPIRED).execution_options(synchronize_session=False)).rowcount
+
+
+def _schedule_expiry(bargain, now):
+    from core.jobs import enqueue_after_commit
+
+    enqueue_after_commit(expire_bargain, bargain.id, tenant_id=bargain.tenant_id, queue="default",
+                         delay=(bargain.expires_at - now).total_seconds() + 1)
+
+
+@dataclass(frozen=True)
+class BargainResults:
+    started: int = 0  # bargains started
+    helpers: int = 0  # distinct members who helped
+    participants: int = 0  # distinct members who ordered
+    orders: int = 0  # orders placed, paid or not
+    paid_orders: int = 0
+    gmv: int = 0  # fen, paid orders' totals
+
+
+def bargain_results(campaign_ids):
+    """``{campaign id: BargainResults}`` in four queries, whatever the number of campaigns."""
+    from commerce.marketing.results import campaign_results
+
+    campaign_ids = list(campaign_ids)
+    if not campaign_ids:
+        return {}
+    started = dict(db.session.execute(select(Bargain.campaign_id, func.count(Bargain.id))
+                                      .where(Bargain.campaign_id.in_(campaign_ids)).group_by(Bargain.campaign_id)).all())
+    helpers = dict(db.session.execute(
+        select(Bargain.campaign_id, func.count(func.distinct(BargainHelp.helper_member_id)))
+        .join(BargainHelp, BargainHelp.bargain_id == Bargain.id)
+        .where(Bargain.campaign_id.in_(campaign_ids)).group_by(Bargain.campaign_id)).all())
+    ordered = campaign_results(select(Bargain.campaign_id, BargainOrder.order_id)
+                               .join(BargainOrder, BargainOrder.bargain_id == Bargain.id)
+                               .where(Bargain.campaign_id.in_(campaign_ids)))
+    results = {}
+    for campaign_id in campaign_ids:
+        sales = ordered.get(campaign_id)
+        results[campaign_id] = BargainResults(
+            started.get(campaign_id, 0), helpers.get(campaign_id, 0),
+            *((sales.participants, sales.orders, sales.paid_orders, sales.gmv) if sales else ()))
+    return results
+
+
+def campaign_bargains(campaign_id, limit=100):
+    """``[(bargain, starter member)]``, newest first, for the console's results page."""
+    from commerce.members.models import Member
+
+    return db.session.execute(select(Bargain, Member).join(Member, Member.id == Bargain.starter_member_id)
+                              .where(Bargain.campaign_id == campaign_id).order_by(Bargain.id.desc())
+                              .limit(limit)).all()
