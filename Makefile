@@ -17,13 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Front-end libraries (SortableJS for the page editor) come from npm, pinned in
-# package-lock.json; the app serves them from node_modules/, which is never committed.
-assets: node_modules/sortablejs/Sortable.min.js
+# Front-end libraries (SortableJS for the page editor, Chart.js for the platform's billing
+# charts) come from npm, pinned in package-lock.json; the app serves them from
+# node_modules/, which is never committed. `&:`: one `npm ci` makes both files.
+ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js
+assets: $(ASSET_FILES)
 
-node_modules/sortablejs/Sortable.min.js: package.json package-lock.json
+$(ASSET_FILES) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	touch $(ASSET_FILES)
 
 # Compiled catalogs are build output: made from the committed .po files.
 translations: install
@@ -51,9 +53,11 @@ lint: install
 	$(BIN)/ruff check .
 
 # Load test over loopback (needs PostgreSQL, Redis and wrk; see bench/README.md). Writes
-# bench/results/<timestamp>.json and .md. BENCH_ARGS="--tiny" only checks that it runs.
+# bench/results/<timestamp>.json and .md; then the flash-sale race (bench/flash_sale.py).
+# BENCH_ARGS="--tiny" BENCH_FLASH_ARGS="--tiny" only check that they run.
 bench: translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.flash_sale $(BENCH_FLASH_ARGS)
 
 # Re-extract strings after changing templates or code, then translate the .po files.
 messages: install

@@ -1,9 +1,24 @@
-"""Platform-admin verbs: accounts, and actions on stores. Every action is audited."""
-from sqlalchemy import select
+"""Platform-admin verbs: accounts, the store list, actions on stores, background queues.
+Every action is audited with the admin as the actor."""
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from billing.models import PlatformAdmin
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from billing.entitlements import LIMITS, entitlements_of, usage_of
+from billing.errors import BillingError
+from billing.models import PlatformAdmin, Subscription
+from billing.plans import PLANS
+from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
+from core.errors import DomainError
 from core.extensions import db
+from core.jobs import QUEUES
+from core.money import format_money, parse_yuan
+from tenants.context import unscoped
+from tenants.models import StaffUser, Tenant
 
 
 def create_platform_admin(*, email, password):
@@ -31,3 +46,241 @@ def set_domain_verified(*, actor, domain, verified):
     record_audit("domain.verified" if verified else "domain.unverified", actor=actor,
                  tenant_id=domain.tenant_id, target=domain, details={"hostname": domain.hostname})
     return domain
+
+
+# ---------------------------------------------------------------- actions on a store
+
+MAX_CREDIT = 100_000_00  # fen; a bigger gesture is a contract, not a console click
+REASON_LENGTH = 255
+
+
+class PlatformInputError(DomainError):
+    """What a platform admin typed cannot be used; nothing was written."""
+
+    status = 422
+
+
+def _reason(text, field="reason"):
+    reason = (text or "").strip()
+    if not reason:
+        raise PlatformInputError(_("Give a reason: it goes into the store's audit trail."), field=field)
+    if len(reason) > REASON_LENGTH:
+        raise PlatformInputError(_("Keep the reason under %(n)d characters.", n=REASON_LENGTH), field=field)
+    return reason
+
+
+def change_store_plan(subscription, *, plan_code, interval, actor, now=None):
+    """Move the store to another plan or interval (``billing.subscriptions.change_plan``
+    decides between at once, an upgrade invoice, or at the period end); returns the upgrade
+    invoice, if any."""
+    return change_plan(subscription, (plan_code or "").strip(), (interval or "").strip(), now=now, actor=actor)
+
+
+def extend_store_trial(subscription, *, days_text, actor, now=None):
+    days = (days_text or "").strip()
+    if not days.isdigit():
+        raise PlatformInputError(_("Enter the number of days, like 14."), field="days")
+    return extend_trial(subscription, int(days), actor=actor, now=now)
+
+
+def grant_store_credit(tenant_id, *, amount_text, note, actor):
+    amount = parse_yuan(amount_text)
+    if amount is None or amount <= 0:
+        raise PlatformInputError(_("Enter the credit in yuan, like 50 or 49.90."), field="amount")
+    if amount > MAX_CREDIT:
+        raise PlatformInputError(_("A credit can be at most %(max)s.", max=format_money(MAX_CREDIT)), field="amount")
+    return apply_credit(tenant_id, amount, actor=actor, note=note)
+
+
+def suspend_store(subscription, *, reason, actor, now=None):
+    """Close the store (storefront and API answer "store closed"; data kept) with a reason.
+
+    :raise BillingError: the subscription is already suspended or cancelled
+    """
+    if not transition(subscription, "suspend", now=now, actor=actor, reason=_reason(reason)):
+        raise BillingError(_("Only a store in its trial, active or past due can be suspended."))
+    return subscription
+
+
+def resume_store(subscription, *, reason, actor, now=None):
+    """Reopen a suspended store without a payment, with a reason.
+
+    :raise BillingError: the subscription is not suspended
+    """
+    if not transition(subscription, "resume", now=now, actor=actor, reason=_reason(reason)):
+        raise BillingError(_("Only a suspended store can be resumed."))
+    return subscription
+
+
+def refund_store_invoice(invoice, *, reason, actor):
+    from billing.invoices import refund_invoice
+
+    return refund_invoice(invoice, actor=actor, reason=_reason(reason, field="refund_reason"))
+
+
+def store_usage(tenant_id):
+    """``[(what, used, allowed)]`` for the usage bars; ``allowed`` None is unlimited, True or
+    False a feature the plan has or not."""
+    allowed, used = entitlements_of(tenant_id), usage_of(tenant_id)
+    return [(what, used.get(key) if key else None, getattr(allowed, field))
+            for what, (field, key) in LIMITS.items()]
+
+
+# ---------------------------------------------------------------- the store list
+
+STORE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class StoreFilters:
+    """What the store list is narrowed to: words in name, address or owner email, a plan, a
+    subscription status."""
+
+    query: str = ""
+    plan: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        plan, status = args.get("plan") or "", args.get("status") or ""
+        return cls(query=(args.get("q") or "").strip()[:100], plan=plan if plan in PLANS else "",
+                   status=status if status in Subscription.STATUSES else "")
+
+    def args(self):
+        """The filters as query-string arguments, for the next page's link."""
+        return {name: value for name, value in (("q", self.query), ("plan", self.plan), ("status", self.status))
+                if value}
+
+
+def find_stores(filters, *, before=None, limit=STORE_PAGE_SIZE):
+    """Stores newest first with their subscription, ``(tenant, subscription or None)`` pairs,
+    read across stores on purpose; ``before`` is a tenant id to page on from."""
+    statement = (select(Tenant, Subscription).outerjoin(Subscription, Subscription.tenant_id == Tenant.id)
+                 .order_by(Tenant.id.desc()))
+    if filters.query:
+        like = f"%{filters.query.lower()}%"
+        owner_matches = (select(StaffUser.id).where(StaffUser.tenant_id == Tenant.id, StaffUser.role == StaffUser.OWNER,
+                                                    func.lower(StaffUser.email).like(like)).exists())
+        statement = statement.where(or_(func.lower(Tenant.slug).like(like), func.lower(Tenant.name).like(like),
+                                        owner_matches))
+    if filters.plan:
+        statement = statement.where(Subscription.plan == filters.plan)
+    if filters.status:
+        statement = statement.where(Subscription.status == filters.status)
+    if before:
+        statement = statement.where(Tenant.id < before)
+    with unscoped():
+        return db.session.execute(statement.limit(limit)).tuples().all()
+
+
+def owner_emails(tenant_ids):
+    """``{tenant id: owner's email}`` for a page of stores, in one query."""
+    if not tenant_ids:
+        return {}
+    with unscoped():
+        rows = db.session.execute(select(StaffUser.tenant_id, StaffUser.email)
+                                  .where(StaffUser.tenant_id.in_(tenant_ids), StaffUser.role == StaffUser.OWNER)
+                                  .order_by(StaffUser.id.desc())).all()
+    return {tenant_id: email for tenant_id, email in rows}
+
+
+# ---------------------------------------------------------------- background queues
+
+@dataclass(frozen=True)
+class QueueCounts:
+    name: str
+    queued: int
+    started: int
+    failed: int
+    scheduled: int
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    queue: str
+    function: str
+    tenant_id: int | None
+    error: str  # the exception's last line: "OutOfStock: sku 3 has 0 left"
+    failed_at: datetime | None
+
+
+class JobNotFailed(DomainError):
+    """The job is no longer in the failed list (retried already, or expired)."""
+
+    status = 409
+
+
+def job_backend():
+    """The rq backend, or None in embedded mode (jobs run in-process, nothing queues up)."""
+    backend = current_app.extensions["duoshop_jobs"]
+    return backend if backend.name == "rq" else None
+
+
+def queue_counts(backend):
+    return [QueueCounts(name, queued=queue.count, started=queue.started_job_registry.count,
+                        failed=queue.failed_job_registry.count, scheduled=queue.scheduled_job_registry.count)
+            for name, queue in zip(QUEUES, backend.queues(), strict=True)]
+
+
+def failed_jobs(backend, *, limit=100):
+    """The failed jobs of every queue, most recent failure first."""
+    from rq.job import Job
+
+    jobs = []
+    for name, queue in zip(QUEUES, backend.queues(), strict=True):
+        ids = queue.failed_job_registry.get_job_ids(0, limit - 1, desc=True)
+        jobs += [_failed_job(name, job) for job in Job.fetch_many(ids, connection=backend.connection) if job]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(jobs, key=lambda job: job.failed_at or oldest, reverse=True)[:limit]
+
+
+def _failed_job(queue_name, job):
+    function, tenant_id = job.description or "", None
+    try:  # every job runs as run_job(func, tenant_id, args); see core.jobs
+        func, tenant_id = job.args[0], job.args[1]
+        function = f"{func.__module__}.{func.__qualname__}"
+    except Exception:  # noqa: BLE001 — a job whose code is gone still gets listed, by its description
+        pass
+    result = job.latest_result()
+    error = (result.exc_string or "") if result is not None else ""
+    last_line = next((line.strip() for line in reversed(error.splitlines()) if line.strip()), "")
+    failed_at = job.ended_at.replace(tzinfo=UTC) if job.ended_at and job.ended_at.tzinfo is None else job.ended_at
+    return FailedJob(job.id, queue_name, function, tenant_id if isinstance(tenant_id, int) else None,
+                     last_line, failed_at)
+
+
+def retry_failed_job(backend, job_id, *, actor):
+    """Put one failed job back on its queue.
+
+    :raise JobNotFailed: it is not in any failed list (retried by someone else, or expired)
+    """
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+    from rq.job import Job
+
+    for name, queue in zip(QUEUES, backend.queues(), strict=True):
+        registry = queue.failed_job_registry
+        if job_id not in registry:
+            continue
+        try:
+            job = Job.fetch(job_id, connection=backend.connection)
+            listed = _failed_job(name, job)
+            registry.requeue(job)
+        except (InvalidJobOperation, NoSuchJobError):
+            break
+        record_audit("platform.job_retried", actor=actor, tenant_id=listed.tenant_id,
+                     details={"job_id": job_id, "queue": name, "function": listed.function})
+        return listed
+    raise JobNotFailed(_("That job is no longer in the failed list."))
+
+
+def retry_all_failed_jobs(backend, *, actor):
+    """Retry every failed job; returns how many went back on their queues."""
+    retried = 0
+    for job in failed_jobs(backend, limit=10_000):
+        try:
+            retry_failed_job(backend, job.id, actor=actor)
+        except JobNotFailed:
+            continue  # someone else retried it meanwhile
+        retried += 1
+    return retried

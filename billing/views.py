@@ -1,25 +1,34 @@
 """The platform console at /platform: platform admins only, every action audited."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from billing.models import PlatformAdmin, Subscription
-from billing.platform import authenticate_admin, set_domain_verified
+from billing import platform
+from billing.invoices import invoices_of
+from billing.metrics import billing_overview, mrr_of
+from billing.models import Invoice, PlatformAdmin, Subscription
+from billing.plans import PLANS
+from billing.platform import JobNotFailed, StoreFilters
+from billing.subscriptions import credit_balance
 from core.audit import AuditLog, record_audit
 from core.auth import register_user_loader
+from core.errors import DomainError
 from core.extensions import db, limiter
 from core.models import utcnow
-from tenants.context import tenant_context, unscoped
+from tenants.context import tenant_context
 from tenants.middleware import PLATFORM, serve_on
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
-                                           template_folder="templates"))
+                                           template_folder="templates", static_folder="static"))
 
 PUBLIC_ENDPOINTS = {"platform.login"}
 
@@ -53,7 +62,7 @@ def require_platform_admin():
 def login():
     form = AdminLoginForm()
     if form.validate_on_submit():
-        admin = authenticate_admin(email=form.email.data, password=form.password.data)
+        admin = platform.authenticate_admin(email=form.email.data, password=form.password.data)
         if admin is None:
             form.password.errors.append(_("Email or password is not correct."))
             return render_template("billing/login.html", form=form), 401
@@ -74,53 +83,173 @@ def logout():
 
 @platform_bp.route("/")
 def tenants():
-    query = (request.args.get("q") or "").strip()
-    status = request.args.get("status") or ""
-    statement = select(Tenant).order_by(Tenant.id.desc())
-    if query:
-        like = f"%{query.lower()}%"
-        statement = statement.where(or_(func.lower(Tenant.slug).like(like), func.lower(Tenant.name).like(like)))
-    if status in Tenant.STATUSES:
-        statement = statement.where(Tenant.status == status)
-    stores = db.session.scalars(statement.limit(200)).all()
-    return render_template("billing/tenants.html", stores=stores, q=query, status=status,
-                           statuses=Tenant.STATUSES, subscriptions=_subscriptions_by_tenant(stores))
+    filters = StoreFilters.from_args(request.args)
+    before = request.args.get("before", "")
+    size = platform.STORE_PAGE_SIZE
+    rows = platform.find_stores(filters, before=int(before) if before.isdigit() else None, limit=size + 1)
+    older = rows[size - 1][0].id if len(rows) > size else None
+    rows = rows[:size]
+    return render_template("billing/tenants.html", rows=rows, filters=filters, older=older, paged=before.isdigit(),
+                           statuses=Subscription.STATUSES, plans=list(PLANS),
+                           owners=platform.owner_emails([tenant.id for tenant, _sub in rows]),
+                           mrr={tenant.id: mrr_of(sub) for tenant, sub in rows if sub is not None})
 
 
 @platform_bp.route("/tenants/<int:tenant_id>")
 def tenant_detail(tenant_id):
-    tenant = db.session.get(Tenant, tenant_id) or abort(404)
+    return _render_detail(_tenant_or_404(tenant_id))
+
+
+def _tenant_or_404(tenant_id):
+    """The store, read outside any tenant context (the console sees every store).
+
+    :raise 404: no such store
+    """
+    return db.session.get(Tenant, tenant_id) or abort(404)
+
+
+def _render_detail(tenant, refusal=None):
+    """The store page; ``refusal`` (a DomainError) is shown under the form it came from (or
+    at the top), the forms keep what was typed, and the page answers with its status."""
     with tenant_context(tenant):
         staff = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
         domains = db.session.scalars(select(Domain).order_by(Domain.id)).all()
         mini_programs = db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all()
         subscription = db.session.scalar(select(Subscription))
+        invoices = invoices_of(tenant.id)
+        credit = credit_balance(tenant.id)
+        usage = platform.store_usage(tenant.id)
     audit = db.session.scalars(
         select(AuditLog).where(AuditLog.tenant_id == tenant.id).order_by(AuditLog.id.desc()).limit(50)
     ).all()
     return render_template("billing/tenant_detail.html", tenant=tenant, staff=staff, domains=domains,
-                           mini_programs=mini_programs, subscription=subscription, audit=audit,
-                           verify_form=FlaskForm())
+                           mini_programs=mini_programs, subscription=subscription, invoices=invoices, credit=credit,
+                           usage=usage, audit=audit, plans=PLANS.values(), intervals=Subscription.INTERVALS,
+                           mrr=mrr_of(subscription) if subscription else 0, refusal=refusal,
+                           entered=request.form if refusal else {}), refusal.status if refusal else 200
+
+
+def _act_on_store(tenant_id, act, done):
+    """Load the store and its subscription, run ``act(subscription)`` as the admin, commit
+    and say ``done``; a refusal rolls back and re-renders the page with its message."""
+    tenant = _tenant_or_404(tenant_id)
+    with tenant_context(tenant):
+        subscription = db.session.scalar(select(Subscription)) or abort(404)
+        try:
+            act(subscription, current_user._get_current_object())
+        except DomainError as refusal:
+            db.session.rollback()
+            return _render_detail(tenant, refusal)
+        db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("platform.tenant_detail", tenant_id=tenant_id))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/plan", methods=["POST"])
+def tenant_change_plan(tenant_id):
+    form = request.form
+    return _act_on_store(tenant_id, lambda sub, admin: platform.change_store_plan(
+        sub, plan_code=form.get("plan"), interval=form.get("interval"), actor=admin), _("Plan change saved."))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/trial", methods=["POST"])
+def tenant_extend_trial(tenant_id):
+    return _act_on_store(tenant_id, lambda sub, admin: platform.extend_store_trial(
+        sub, days_text=request.form.get("days"), actor=admin), _("Trial extended."))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/credit", methods=["POST"])
+def tenant_apply_credit(tenant_id):
+    form = request.form
+    return _act_on_store(tenant_id, lambda sub, admin: platform.grant_store_credit(
+        sub.tenant_id, amount_text=form.get("amount"), note=form.get("note"), actor=admin), _("Credit granted."))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
+def tenant_suspend(tenant_id):
+    return _act_on_store(tenant_id, lambda sub, admin: platform.suspend_store(
+        sub, reason=request.form.get("reason"), actor=admin), _("Store suspended: its storefront is closed."))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])
+def tenant_resume(tenant_id):
+    return _act_on_store(tenant_id, lambda sub, admin: platform.resume_store(
+        sub, reason=request.form.get("reason"), actor=admin), _("Store resumed: its storefront is open again."))
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/invoices/<int:invoice_id>/refund", methods=["POST"])
+def tenant_refund_invoice(tenant_id, invoice_id):
+    def refund(subscription, admin):
+        invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id)) or abort(404)
+        platform.refund_store_invoice(invoice, reason=request.form.get("reason"), actor=admin)
+
+    return _act_on_store(tenant_id, refund, _("Invoice refunded."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/domains/<int:domain_id>/verify", methods=["POST"])
 def domain_verify(tenant_id, domain_id):
-    tenant = db.session.get(Tenant, tenant_id) or abort(404)
+    tenant = _tenant_or_404(tenant_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     with tenant_context(tenant):
         domain = db.session.scalar(select(Domain).where(Domain.id == domain_id)) or abort(404)
-        set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
+        platform.set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
         db.session.commit()
         flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
     return redirect(url_for("platform.tenant_detail", tenant_id=tenant.id))
 
 
-def _subscriptions_by_tenant(stores):
-    """One query for the whole list, read across stores on purpose."""
-    ids = [store.id for store in stores]
-    if not ids:
-        return {}
-    with unscoped():
-        rows = db.session.scalars(select(Subscription).where(Subscription.tenant_id.in_(ids))).all()
-    return {row.tenant_id: row for row in rows}
+# ---------------------------------------------------------------- billing overview
+
+@platform_bp.route("/billing")
+def billing():
+    overview = billing_overview(utcnow())
+    chart = {
+        "labels": [format_date(figures.month, "yyyy-MM") for figures in overview.months],
+        "revenue": [figures.revenue / 100 for figures in overview.months],
+        "churn": [None if figures.churn_rate is None else round(figures.churn_rate * 100, 1)
+                  for figures in overview.months],
+        "revenueLabel": _("Revenue (¥)"), "churnLabel": _("Churn (%)"),
+    }
+    return render_template("billing/billing.html", overview=overview, chart=chart)
+
+
+@platform_bp.route("/vendor/chart.js")
+def chart_js():
+    """Chart.js as ``make assets`` installed it from npm (never committed)."""
+    return send_from_directory(Path(current_app.root_path) / "node_modules" / "chart.js" / "dist", "chart.umd.min.js",
+                               max_age=3600)
+
+
+# ---------------------------------------------------------------- background queues
+
+@platform_bp.route("/queues")
+def queues():
+    backend = platform.job_backend()
+    if backend is None:
+        return render_template("billing/queues.html", embedded=True)
+    return render_template("billing/queues.html", embedded=False, counts=platform.queue_counts(backend),
+                           failed=platform.failed_jobs(backend))
+
+
+@platform_bp.route("/queues/failed/<job_id>/retry", methods=["POST"])
+def queue_retry(job_id):
+    backend = platform.job_backend() or abort(404)
+    try:
+        job = platform.retry_failed_job(backend, job_id, actor=current_user._get_current_object())
+    except JobNotFailed as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return redirect(url_for("platform.queues"))
+    db.session.commit()
+    flash(_("Job %(function)s is queued again.", function=job.function), "success")
+    return redirect(url_for("platform.queues"))
+
+
+@platform_bp.route("/queues/failed/retry-all", methods=["POST"])
+def queue_retry_all():
+    backend = platform.job_backend() or abort(404)
+    retried = platform.retry_all_failed_jobs(backend, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(_("%(count)d failed jobs are queued again.", count=retried), "success")
+    return redirect(url_for("platform.queues"))

@@ -69,16 +69,28 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
+    from billing.notify import billing_notify_bp
     from billing.views import platform_bp
     from builder.views import console_bp, site_bp
-    from storefront import coupons, group_buys, member_auth, member_center, shopping  # noqa: F401  (login, /me; cart, checkout, orders)
+    from storefront import (  # noqa: F401  (login, /me; cart, checkout, orders)
+        bargains,
+        coupons,
+        distribution,
+        group_buys,
+        member_auth,
+        member_card,
+        member_center,
+        shopping,
+        top_ups,
+    )
     from storefront.api import api_bp
     from storefront.media import media_bp
     from storefront.payment_notify import notify_bp
     from storefront.views import storefront_bp
     from themes.assets import assets_bp
 
-    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp):
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp,
+                      billing_notify_bp):
         app.register_blueprint(blueprint)
 
     from core.sites import register_home

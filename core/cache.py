@@ -13,6 +13,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.database import savepoint_only
+
 DEFAULT_TTL = 3600
 NEAR_CACHE_ENTRIES = 200  # versioned values (whole pages of ~50 KB) each process also keeps
 
@@ -35,15 +37,26 @@ class MemoryCache:
 
     def set(self, key, value, ttl):
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._store(key, value)
 
-    def incr(self, key):
+    def _store(self, key, value):
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def incr(self, key, amount=1):
         with self._lock:
-            self._entries[key] = int(self._entries.get(key) or 0) + 1
+            self._entries[key] = int(self._entries.get(key) or 0) + amount
             return self._entries[key]
+
+    def add(self, key, value, ttl):
+        """Set ``key`` only if it is not there; True when this call set it."""
+        with self._lock:
+            if key in self._entries:
+                return False
+            self._store(key, value)
+            return True
 
     def clear(self):
         with self._lock:
@@ -67,8 +80,11 @@ class RedisCache:
     def set(self, key, value, ttl):
         self.redis.set(self.prefix + key, value, ex=ttl)
 
-    def incr(self, key):
-        return self.redis.incr(self.prefix + key)
+    def incr(self, key, amount=1):
+        return self.redis.incr(self.prefix + key, amount)
+
+    def add(self, key, value, ttl):
+        return bool(self.redis.set(self.prefix + key, value, ex=ttl, nx=True))
 
     def clear(self):
         for key in self.redis.scan_iter(self.prefix + "*"):
@@ -91,6 +107,16 @@ def cache_get(tenant_id, key):
 
 def cache_set(tenant_id, key, value, ttl=DEFAULT_TTL):
     _backend().set(_key(tenant_id, key), value, ttl)
+
+
+def cache_add(tenant_id, key, value, ttl=DEFAULT_TTL):
+    """Set ``key`` unless it is there already (atomic on Redis); True when this call set it."""
+    return _backend().add(_key(tenant_id, key), value, ttl)
+
+
+def cache_incr(tenant_id, key, amount=1):
+    """Add ``amount`` (either sign) to the counter at ``key`` and return the new value."""
+    return _backend().incr(_key(tenant_id, key), amount)
 
 
 def cache_get_versioned(tenant_id, key):
@@ -153,13 +179,16 @@ def bump_version_on_commit(session, tenant_id, name):
 
 @event.listens_for(Session, "after_commit")
 def _bump_pending_versions(session):
+    if savepoint_only(session):
+        return
     for tenant_id, name in session.info.pop(_PENDING_BUMPS, set()):
         bump_version(tenant_id, name)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_versions(session):
-    session.info.pop(_PENDING_BUMPS, None)
+    if not savepoint_only(session):
+        session.info.pop(_PENDING_BUMPS, None)
 
 
 def init_app(app):

@@ -58,14 +58,18 @@ def sweep_command():
     """Catch up on due work in every store (run from cron every few minutes): unpaid orders
     past their time, payments whose notification never came, parcels to track, orders to
     complete. Each store's part is a job; running it twice is harmless."""
+    from billing.jobs import enqueue_billing_for_all_stores
     from commerce.orders.jobs import sweep_all_stores
     from commerce.shipping.jobs import poll_all_stores
 
     stores = sweep_all_stores()
     tracking = poll_all_stores()
     click.echo(f"sweep queued for {len(stores)} stores; parcel tracking for {len(tracking)}")
+    click.echo(f"billing queued for {len(enqueue_billing_for_all_stores())} stores")
 
 
 def register_commands(app):
-    for command in (create_admin_command, seed_demo_command, worker_command, sweep_command):
+    from billing.jobs import billing_run_command
+
+    for command in (create_admin_command, seed_demo_command, worker_command, sweep_command, billing_run_command):
         app.cli.add_command(command)

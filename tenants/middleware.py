@@ -6,8 +6,10 @@ for on a store host, or a store page on the platform host, is a 404 like any unk
 from flask import current_app, g, request
 from werkzeug.exceptions import NotFound
 
+from billing.errors import StoreClosed
 from core.extensions import db
 from tenants.context import enter_tenant, leave_tenant
+from tenants.models import Tenant
 from tenants.resolve import PLATFORM, STORE, StoreNotFound, resolve_tenant
 
 # Blueprint name → the site it belongs to. Blueprints absent here serve both.
@@ -43,6 +45,8 @@ def _resolve_request_tenant():
     g.site, g.tenant = resolution.site, resolution.tenant
     if g.tenant is not None:
         g._tenant_token = enter_tenant(g.tenant.id)
+        if g.site == STORE and g.tenant.status == Tenant.SUSPENDED:
+            raise StoreClosed()  # before any page or cached page; nothing changes, the console stays open
     wanted = SITE_BLUEPRINTS.get(request.blueprint)
     if wanted is not None and wanted != g.site:
         raise NotFound()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from billing.entitlements import require
 from core.audit import record_audit
 from core.extensions import db
 from tenants.context import tenant_context, unscoped
@@ -80,6 +81,7 @@ def invite_staff(*, actor, email, role):
     """Add a staff account that sets its password from an invite link."""
     _require_staff_manager(actor)
     _check_assignable_role(actor, role)
+    require("staff")
     email = email.strip().lower()
     if db.session.scalar(select(StaffUser).where(StaffUser.email == email)):
         raise AlreadyTaken(_l("%(email)s is already on the team.", email=email), field="email")
@@ -125,6 +127,7 @@ def update_store_settings(*, actor, tenant, name, contact_email, contact_phone, 
 
 def add_custom_domain(*, actor, hostname):
     _require_staff_manager(actor)
+    require("custom_domain")
     hostname = normalize_host(hostname)
     if not hostname or "." not in hostname:
         raise InvalidValue(_l("Enter a domain such as shop.example.com."), field="hostname")
@@ -139,6 +142,7 @@ def add_custom_domain(*, actor, hostname):
 
 def add_mini_program(*, actor, appid, name=None):
     _require_staff_manager(actor)
+    require("mini_programs")
     appid = (appid or "").strip()
     if not APPID_PATTERN.match(appid):
         raise InvalidValue(_l("A WeChat AppID looks like wx followed by 16 hexadecimal characters."), field="appid")

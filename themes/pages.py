@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from billing.entitlements import require
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -63,6 +64,7 @@ def create_default_pages(tenant):
 
 def create_page(*, actor, title, slug):
     """A new custom page (活动页), empty and unpublished."""
+    require("pages")
     slug = (slug or "").strip().lower()
     if not PAGE_SLUG.match(slug):
         raise PageRefused(_l("Use lowercase letters, digits and hyphens for the page address."), field="slug")

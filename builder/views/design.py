@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
 
+from billing.entitlements import UpgradeRequired, require
 from builder.views import console_bp
 from builder.views.dashboard import store_urls
 from builder.views.pages import require_editor
@@ -163,7 +164,8 @@ def media_upload():
     upload = request.files.get("file")
     try:
         prepared = prepare_image(upload.stream if upload is not None else b"")
-    except InvalidImage as refusal:
+        require("storage", adding=len(prepared.content))
+    except (InvalidImage, UpgradeRequired) as refusal:
         return _problem(refusal)
     url = media_storage().save(g.tenant.id, prepared.filename, prepared.content)
     record_audit("media.uploaded", actor=_actor(), details={"url": url, "bytes": len(prepared.content)})

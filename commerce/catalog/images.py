@@ -6,6 +6,7 @@ file behind, never a row pointing at nothing. Thumbnails come later from a job.
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from billing.entitlements import require
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.models import ProductImage
 from core.audit import record_audit
@@ -26,6 +27,7 @@ def add_product_image(product, upload, *, actor):
     if count >= MAX_IMAGES:
         raise InvalidProduct(_("A product can have at most %(n)d images.", n=MAX_IMAGES), field="file")
     prepared = prepare_image(upload)
+    require("storage", adding=len(prepared.content))
     media_storage().save(product.tenant_id, prepared.filename, prepared.content)
     last = db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id))
     image = ProductImage(product_id=product.id, tenant_id=product.tenant_id, filename=prepared.filename,

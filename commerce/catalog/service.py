@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from billing.entitlements import require
 from commerce.catalog import search
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.models import SKU, Category, Product, ProductSpec
@@ -68,7 +69,9 @@ def create_product(*, actor, title, subtitle=None, category_id=None, status=Prod
     text (sanitized here), ``tags`` short words shoppers can filter by.
 
     :raise InvalidProduct: a rule is broken; ``field`` names what to fix
+    :raise UpgradeRequired: the plan's product limit is reached
     """
+    require("products")
     product = Product(price=0, stock=0)
     _fill_product(product, title=title, subtitle=subtitle, category_id=category_id, status=status)
     _fill_details(product, description=description, video_url=video_url, tags=tags)

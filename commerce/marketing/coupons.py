@@ -22,9 +22,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from billing.entitlements import require
 from commerce.catalog.models import Category, Product
 from commerce.marketing.errors import CouponInvalid, CouponUnavailable
 from commerce.marketing.models import Coupon, MemberCoupon
+from commerce.marketing.results import UNCOUNTED
 from commerce.members.models import Member
 from commerce.orders.models import Order, OrderLine
 from core.audit import record_audit
@@ -39,7 +41,6 @@ MAX_TARGETS = 100
 MAX_PER_MEMBER = 100
 EDITABLE = ("name", "kind", "amount_off", "threshold", "percent_off", "max_discount", "scope", "target_ids",
             "valid_from", "valid_until", "valid_days", "total_quantity", "per_member_limit", "stackable")
-UNCOUNTED = ("pending_payment", "cancelled")  # orders whose money is not (yet, or ever) GMV
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def create_coupon(fields, *, actor):
 
     :raise CouponInvalid: a field breaks a rule (all such fields in ``extra["errors"]``)
     """
+    require("marketing")
     values = _validated({name: fields.get(name) for name in EDITABLE})
     coupon = Coupon(status=Coupon.ACTIVE, claimed_count=0, **values)
     db.session.add(coupon)

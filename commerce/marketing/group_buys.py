@@ -8,12 +8,14 @@ cancelled unpaid. A member's place in a team moves reserved → paid → refundi
 by conditional updates; the expiry job claims each paid place before refunding it, so a
 second run (or a second worker) finds nothing left to refund.
 """
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from billing.entitlements import require
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -85,6 +87,7 @@ class GroupBuyProblem(DomainError):
 
 def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at, virtual_success=False):
     """:raise GroupBuyProblem: unknown SKU, price above the SKU's, size < 2, bad times"""
+    require("marketing")
     from commerce.catalog.models import SKU
 
     sku = db.session.scalar(select(SKU).where(SKU.id == sku_id))
@@ -103,9 +106,64 @@ def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at,
     record_audit("group_buy.create", actor=actor, tenant_id=campaign.tenant_id, target=campaign,
                  details={"size": size, "price": group_price})
     from commerce.catalog.events import catalog_changed
+    from commerce.marketing.flash_sales import refresh_flash_pages
+    from core.jobs import enqueue_after_commit
 
     catalog_changed(db.session(), campaign.tenant_id)  # product pages show the group price
+    enqueue_after_commit(refresh_flash_pages, tenant_id=campaign.tenant_id, queue="default",
+                         delay=(ends_at - utcnow()).total_seconds() + 1)  # … and stop at its end
     return campaign
+
+
+def set_group_buy_status(campaign, status, *, actor):
+    """Pause a group buy (no new teams or joins; teams already paid for run their course) or resume it."""
+    db.session.execute(update(GroupBuy).where(GroupBuy.id == campaign.id).values(status=status)
+                       .execution_options(synchronize_session=False))
+    campaign.status = status
+    record_audit(f"group_buy.{status}", actor=actor, tenant_id=campaign.tenant_id, target=campaign)
+    from commerce.catalog.events import catalog_changed
+
+    catalog_changed(db.session(), campaign.tenant_id)  # product pages stop (or start) offering it
+
+
+def store_group_buys(limit=50):
+    return db.session.scalars(select(GroupBuy).order_by(GroupBuy.id.desc()).limit(limit)).all()
+
+
+def team_counts(campaign_ids):
+    """``{campaign id: {team status: count}}``."""
+    counts = {}
+    for campaign_id, status, count in db.session.execute(
+            select(GroupTeam.group_buy_id, GroupTeam.status, func.count(GroupTeam.id))
+            .where(GroupTeam.group_buy_id.in_(list(campaign_ids)))
+            .group_by(GroupTeam.group_buy_id, GroupTeam.status)).all():
+        counts.setdefault(campaign_id, {})[status] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class GroupBuyDeal:
+    """A group buy as the storefront's block shows it."""
+
+    product: object
+    sku: object
+    price: int  # the group price, fen
+    group_size: int
+
+
+def group_buy_deals(limit=20, now=None):
+    """The group buys a shopper can start now, with their products (pictures loaded),
+    soonest-ending first."""
+    from sqlalchemy.orm import selectinload
+
+    from commerce.catalog.models import SKU, Product
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(GroupBuy, SKU, Product).join(SKU, SKU.id == GroupBuy.sku_id).join(Product, Product.id == SKU.product_id)
+        .where(GroupBuy.status == GroupBuy.ACTIVE, GroupBuy.ends_at > now, Product.status == Product.ON_SALE)
+        .options(selectinload(Product.images)).order_by(GroupBuy.ends_at, GroupBuy.id).limit(limit)).all()
+    return [GroupBuyDeal(product, sku, campaign.group_price, campaign.size) for campaign, sku, product in rows]
 
 
 def live_campaigns_for_skus(sku_ids, now=None):

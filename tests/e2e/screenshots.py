@@ -56,6 +56,14 @@ def sign_in_platform(page, server):
     _submit(page)
 
 
+def sign_in_shopper(page, server):
+    """A shopper of the demo store signed in with WeChat (the sandbox's consent page)."""
+    page.goto(server.url("/login/wechat?next=/me", store="demo"))
+    page.locator("input[name=nickname]").fill("小林")
+    page.get_by_role("button", name="Create and allow").click()
+    page.wait_for_load_state("load")
+
+
 def add_sample_data(browser, server):
     """A second team member, a custom domain and a mini-program, so those lists show rows."""
     context = _context(browser, "1280")
@@ -81,8 +89,9 @@ def add_sample_data(browser, server):
 
 
 def shots(server):
-    """(name, who, action): ``who`` is "visitor", "merchant" (the demo owner, signed in) or
-    "admin" (the platform admin, signed in); ``action`` brings the page to the screen."""
+    """(name, who, action): ``who`` is "visitor", "merchant" (the demo owner, signed in),
+    "shopper" (a demo-store member signed in with WeChat) or "admin" (the platform admin,
+    signed in); ``action`` brings the page to the screen."""
 
     def go(path, store=None):
         return lambda page: page.goto(server.url(path, store=store))
@@ -132,6 +141,13 @@ def shots(server):
         page.get_by_role("button", name="提交订单").click()
         page.wait_for_load_state("load")
         page.get_by_role("button", name="微信支付").click()
+        page.wait_for_load_state("load")
+
+    def bargain(page):
+        page.goto(server.url("/search?q=耳机", store="demo"))
+        page.locator(".product-card, .blk-product").first.click()
+        page.wait_for_load_state("load")
+        page.locator(".bargain-start button").first.click()
         page.wait_for_load_state("load")
 
     def my_orders(page):
@@ -189,6 +205,21 @@ def shots(server):
         ("27-console-after-sales", "merchant", go("/console/after-sales")),
         ("22-console-orders", "merchant", go("/console/orders")),
         ("23-console-order-detail", "merchant", order_detail),
+        ("30-console-marketing", "merchant", go("/console/marketing")),
+        ("31-console-group-buys", "merchant", go("/console/group-buys")),
+        ("32-console-flash-sales", "merchant", go("/console/flash-sales")),
+        ("33-console-bargains", "merchant", go("/console/bargains")),
+        ("34-console-distribution", "merchant", go("/console/distribution")),
+        ("35-console-invites", "merchant", go("/console/invites")),
+        ("36-console-member-rules", "merchant", go("/console/members/rules")),
+        ("37-console-billing", "merchant", go("/console/billing")),
+        ("40-me", "shopper", go("/me", store="demo")),
+        ("41-top-up", "shopper", go("/me/top-up", store="demo")),
+        ("42-distributor-center", "shopper", go("/me/distribution", store="demo")),
+        ("43-invite", "shopper", go("/me/invite", store="demo")),
+        ("44-bargain", "shopper", bargain),
+        ("45-storefront-demo-signed-in", "shopper", go("/", store="demo")),
+        ("46-platform-billing", "admin", go("/platform/billing")),
     ]
 
 
@@ -213,7 +244,7 @@ def _watch(page):
 
 def take(browser, server, out_dir, only=None, locale=LOCALE):
     written, warnings = [], []
-    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform}
+    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform, "shopper": sign_in_shopper}
     for viewport in VIEWPORTS:
         contexts = {}
         for name, who, action in shots(server):

@@ -167,3 +167,24 @@ def test_chinese_translations_keep_their_placeholders():
             if sorted(set(PLACEHOLDER.findall(string))) != expected:
                 wrong.append((message.id, string))
     assert not wrong, f"placeholders differ: {wrong}"
+
+
+def test_chinese_translations_format_wherever_the_english_does():
+    """Templates format every message (``_("…") % variables``): a bare "%" in a translation
+    of a message without one ("佣金比例（%）") is a 500 on the Chinese page only."""
+    broken = []
+    for message in _read(ZH_PO):
+        ids = [message.id] if isinstance(message.id, str) else list(message.id or [])
+        if not ids or not ids[0]:
+            continue
+        names = dict.fromkeys(re.findall(r"%\((\w+)\)", " ".join(ids)), 1)
+        for string in _strings(message):
+            try:
+                ids[0] % names
+            except (ValueError, TypeError):
+                continue  # the English is not formatted either (used from Python without arguments)
+            try:
+                string % names
+            except (ValueError, TypeError) as error:
+                broken.append((message.id, string, str(error)))
+    assert not broken, broken

@@ -1,0 +1,102 @@
+"""The subscription state machine (re-exported by ``billing.subscriptions``). A transition
+is one conditional UPDATE:
+
+    UPDATE subscriptions SET status = :to, … WHERE id = :id AND status IN (:allowed_from)
+
+so a payment notification racing the dunning job (or two platform admins) changes the row
+once, and the loser sees ``False``. The same transaction moves ``Tenant.status`` between
+active and suspended, which is what the request router reads to close a storefront.
+
+    trialing ─lapse─▶ past_due ─suspend─▶ suspended ─cancel─▶ cancelled
+    any of them ─pay─▶ active ─lapse─▶ past_due …;  suspended ─resume─▶ active
+
+``pay`` from ``cancelled`` happens only through a new invoice paid after the cancel
+(cancelling voids every open invoice, so no older one can be paid).
+"""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from billing.models import Subscription
+from core.audit import record_audit
+from core.extensions import db
+from core.models import utcnow
+from tenants.context import current_tenant_id, tenant_context
+from tenants.models import Tenant
+
+TRIALING, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED = Subscription.STATUSES
+DEFAULT_GRACE_DAYS = 7
+
+# event → (states it may start from, state it leads to)
+TRANSITIONS = {
+    "pay": ((TRIALING, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED), ACTIVE),  # an invoice was paid
+    "lapse": ((TRIALING, ACTIVE), PAST_DUE),  # the period (or trial) ended unpaid: grace starts
+    "suspend": ((TRIALING, ACTIVE, PAST_DUE), SUSPENDED),  # grace over, or a platform admin closed it
+    "resume": ((SUSPENDED,), ACTIVE),  # a platform admin reopened it without a payment
+    "cancel": ((TRIALING, ACTIVE, PAST_DUE, SUSPENDED), CANCELLED),
+    "extend_trial": ((TRIALING, PAST_DUE, SUSPENDED), TRIALING),  # a platform admin gave more trial days
+}
+CLOSED = (SUSPENDED, CANCELLED)  # the storefront answers "store closed"
+
+
+def subscription_of(tenant_id=None):
+    """The store's subscription (the current tenant's when ``tenant_id`` is None), or None
+    for a store made before billing existed."""
+    with tenant_context(tenant_id if tenant_id is not None else current_tenant_id()):
+        return db.session.scalar(select(Subscription))
+
+
+def grace_days():
+    return int(current_app.config.get("BILLING_GRACE_DAYS") or DEFAULT_GRACE_DAYS)
+
+
+def allowed(event, status):
+    return status in TRANSITIONS[event][0]
+
+
+def _values_for(target, now, reason):
+    cleared = {"past_due_since": None, "grace_ends_at": None, "suspended_at": None, "suspended_reason": None}
+    if target == ACTIVE:
+        return {**cleared, "cancelled_at": None}
+    if target == TRIALING:
+        return cleared
+    if target == PAST_DUE:
+        return {"past_due_since": now, "grace_ends_at": now + timedelta(days=grace_days())}
+    if target == SUSPENDED:
+        return {"suspended_at": now, "suspended_reason": (reason or "unpaid")[:255]}
+    return {"cancelled_at": now}
+
+
+def transition(subscription, event, *, now=None, actor=None, reason=None, **values):
+    """Move ``subscription`` by ``event`` if its current state allows it; the dates that go
+    with the new state (grace end, suspension reason …) and ``values`` are written in the
+    same UPDATE, and the change is audited (``actor`` None is the system). Returns True
+    when this call made the change, False when the row was not (or no longer) in a state
+    the event starts from."""
+    sources, target = TRANSITIONS[event]
+    now = now or utcnow()
+    previous = subscription.status
+    values = {"status": target, **_values_for(target, now, reason), **values}
+    result = db.session.execute(
+        update(Subscription).where(Subscription.id == subscription.id, Subscription.status.in_(sources))
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(subscription, name, value)
+    _sync_store_status(subscription.tenant_id, closed=target in CLOSED)
+    record_audit(f"subscription.{event}", actor=actor, tenant_id=subscription.tenant_id, target=subscription,
+                 details={"from": previous, "to": target, **({"reason": reason} if reason else {})})
+    return True
+
+
+def _sync_store_status(tenant_id, *, closed):
+    """Open or close the storefront with the subscription (a store still provisioning is
+    left alone). Through the ORM, so the router's host cache is emptied on commit."""
+    old, new = (Tenant.ACTIVE, Tenant.SUSPENDED) if closed else (Tenant.SUSPENDED, Tenant.ACTIVE)
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is not None and tenant.status == old:
+        tenant.status = new
+        db.session.flush()
