@@ -173,6 +173,8 @@ def _seed_campaigns(owner):
     from commerce.marketing.flash_sales import FlashSale, create_flash_sale
     from commerce.marketing.group_buys import GroupBuy, create_group_buy
     from commerce.marketing.invites import InviteSettings, save_invite_settings
+    from commerce.members.levels import save_level
+    from commerce.members.models import MemberSettings
     from commerce.marketing.models import Coupon
     from core.models import utcnow
 
@@ -197,6 +199,10 @@ def _seed_campaigns(owner):
     if db.session.scalar(select(InviteSettings.id)) is None:
         welcome = db.session.scalar(select(Coupon).where(Coupon.name == "新人无门槛5元"))
         save_invite_settings(enabled=True, actor=owner, tiers=[(1, welcome.id, 0), (5, None, 500)])
+    if db.session.scalar(select(MemberSettings.id)) is None:  # 充100送10, 充200送30; two levels
+        db.session.add(MemberSettings(top_up_bonuses=[[10000, 1000], [20000, 3000]]))
+        save_level(name="银卡会员", growth_threshold=500, discount_percent=98)
+        save_level(name="金卡会员", growth_threshold=2000, discount_percent=95)
     if db.session.scalar(select(BargainCampaign.id).limit(1)) is None:
         create_bargain_campaign(actor=owner, title="耳机砍到99元", sku_id=skus["无线蓝牙耳机"].id, floor_price=9900,
                                 max_helps=5, hours=24, starts_at=now - timedelta(minutes=1),
