@@ -173,9 +173,9 @@ def _seed_campaigns(owner):
     from commerce.marketing.flash_sales import FlashSale, create_flash_sale
     from commerce.marketing.group_buys import GroupBuy, create_group_buy
     from commerce.marketing.invites import InviteSettings, save_invite_settings
+    from commerce.marketing.models import Coupon
     from commerce.members.levels import save_level
     from commerce.members.models import MemberSettings
-    from commerce.marketing.models import Coupon
     from core.models import utcnow
 
     now = utcnow()
