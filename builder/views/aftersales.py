@@ -8,7 +8,7 @@ from sqlalchemy import select
 from builder.views import console_bp
 from commerce.aftersales.models import AfterSale
 from commerce.aftersales.service import approve_after_sale, reasons, reject_after_sale, requests_waiting
-from commerce.orders.models import Order
+from commerce.orders.models import Order, Refund
 from core.errors import DomainError
 from core.extensions import db
 from core.storage import media_url
@@ -30,14 +30,17 @@ def after_sale_decide(request_id, decision):
     found = db.session.scalar(select(AfterSale).where(AfterSale.id == request_id)) or abort(404)
     actor = current_user._get_current_object()
     try:
-        if decision == "approve":
-            approve_after_sale(found, actor=actor, note=request.form.get("note"))
+        if decision == "approve":  # commits its own steps (commerce.orders.refunds)
+            refund = approve_after_sale(found, actor=actor, note=request.form.get("note"))
+            done = (_("Refund submitted to WeChat Pay, awaiting its confirmation.") if refund.status == Refund.SUBMITTED
+                    else _("Refund sent to WeChat Pay."))
         else:
             reject_after_sale(found, actor=actor, note=request.form.get("note"))
+            done = _("Request rejected.")
     except DomainError as refusal:
         db.session.rollback()
         flash(str(refusal.message), "error")
         return redirect(url_for("console.after_sales_list"))
     db.session.commit()
-    flash(_("Refund sent to WeChat Pay.") if decision == "approve" else _("Request rejected."), "success")
+    flash(done, "success")
     return redirect(url_for("console.after_sales_list"))

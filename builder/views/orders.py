@@ -22,8 +22,15 @@ from sqlalchemy.orm import selectinload
 from builder.views import console_bp
 from builder.views.catalog import _actor, require_editor
 from commerce.orders.errors import OrderStateError
-from commerce.orders.models import Order, OrderLine, Payment
-from commerce.orders.refunds import REFUNDABLE, InvalidRefund, order_refunds, refund_order, refundable_amount
+from commerce.orders.models import Order, OrderLine, Payment, Refund
+from commerce.orders.refunds import (
+    REFUNDABLE,
+    InvalidRefund,
+    order_refunds,
+    refund_order,
+    refund_status_labels,
+    refundable_amount,
+)
 from commerce.orders.service import cancel_order, set_merchant_remark
 from commerce.orders.states import allowed
 from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantities
@@ -46,10 +53,6 @@ def status_labels():
             Order.PARTIALLY_SHIPPED: _("Partly shipped"), Order.SHIPPED: _("Shipped"),
             Order.COMPLETED: _("Completed"), Order.CANCELLED: _("Cancelled"), Order.REFUNDING: _("Refunding"),
             Order.REFUNDED: _("Refunded")}
-
-
-def refund_labels():
-    return {"processing": _("In progress"), "succeeded": _("Refunded"), "failed": _("Failed")}
 
 
 def may_see_full_address():
@@ -254,12 +257,16 @@ def order_refund(number):
     entered = {"amount": request.form.get("amount", "").strip(), "reason": request.form.get("reason", ""),
                "restock": {line.id: request.form.get(f"restock_{line.id}", "").strip() for line in order.lines}}
 
-    def refund():
-        restock = {line_id: _count(text, field="restock") for line_id, text in entered["restock"].items() if text}
-        refund_order(order, amount=_fen(entered["amount"]), reason=entered["reason"], actor=_actor(),
-                     restock={line_id: quantity for line_id, quantity in restock.items() if quantity} or None)
+    made = []
 
-    return _apply(order, refund, entered, _("Refund requested from WeChat Pay."))
+    def refund():  # commits its own steps (commerce.orders.refunds)
+        restock = {line_id: _count(text, field="restock") for line_id, text in entered["restock"].items() if text}
+        made.append(refund_order(order, amount=_fen(entered["amount"]), reason=entered["reason"], actor=_actor(),
+                                 restock={line_id: quantity for line_id, quantity in restock.items() if quantity}
+                                 or None))
+
+    return _apply(order, refund, entered, lambda: _("Refund submitted to WeChat Pay, awaiting its confirmation.")
+                  if made[0].status == Refund.SUBMITTED else _("Refund requested from WeChat Pay."))
 
 
 def _apply(order, verb, entered, done):
@@ -269,9 +276,10 @@ def _apply(order, verb, entered, done):
         verb()
     except DomainError as refusal:
         db.session.rollback()
-        return _render_detail(order, error=refusal, entered=entered, status=refusal.status)
+        # WeChat refusing (502) is shown on the page like any refusal, not as a server error.
+        return _render_detail(order, error=refusal, entered=entered, status=min(refusal.status, 422))
     db.session.commit()
-    flash(done, "success")
+    flash(done() if callable(done) else done, "success")
     return redirect(url_for("console.order_detail", number=order.number))
 
 
@@ -303,7 +311,7 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
         "builder/orders/detail.html", order=order, lines=lines, parcels=parcels, refunds=refunds,
         timeline=_timeline(order, parcels, refunds), payment=payment, error=error, entered=entered,
         full_address=full_address, phone=order.ship_phone if full_address else mask_phone(order.ship_phone),
-        status_labels=status_labels(), refund_labels=refund_labels(), carriers=CARRIERS,
+        status_labels=status_labels(), refund_labels=refund_status_labels(), carriers=CARRIERS,
         can_edit=current_user.can_edit(), may_see_full=may_see_full_address(),
         can_cancel=allowed("cancel", order.status), can_ship=allowed("ship_part", order.status),
         can_refund=order.status in REFUNDABLE and bool(order.transaction_id),
@@ -324,7 +332,7 @@ def _timeline(order, parcels, refunds):
         events.append((order.completed_at, _("Completed")))
     if order.cancelled_at:
         events.append((order.cancelled_at, _("Cancelled")))
-    labels = refund_labels()
+    labels = refund_status_labels()
     for refund in refunds:
         events.append((refund.succeeded_at or refund.created_at,
                        _("Refund of %(amount)s: %(status)s", amount=format_money(refund.amount),

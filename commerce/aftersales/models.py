@@ -2,7 +2,7 @@
 goods back, and the merchant approves (the refund goes through WeChat Pay) or rejects."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -18,6 +18,9 @@ class AfterSale(TenantScoped, Timestamped, db.Model):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_after_sales_tenant_status", "tenant_id", "status"),
         Index("ix_after_sales_tenant_order", "tenant_id", "order_id"),
+        # One open request per order (so per order line): the database refuses a second.
+        Index("ix_after_sales_one_open_per_order", "tenant_id", "order_id", unique=True,
+              postgresql_where=text("status = 'requested'"), sqlite_where=text("status = 'requested'")),
     )
 
     REFUND_ONLY = "refund_only"  # 仅退款: goods not received or not sent

@@ -3,20 +3,24 @@
 - ``request_after_sale``: on a paid, shipped or completed order, one open request at a
   time, for at most what can still be refunded; photos are verified and re-encoded images
   stored under the store's media.
-- ``approve_after_sale``: the refund goes through WeChat Pay (``refund_order``); for a
-  return, the lines' quantities go back to stock.
+- ``approve_after_sale``: the refund goes through the one refund path
+  (``commerce.orders.refunds``); for a return, the lines' quantities go back to stock. It
+  commits: the decision is committed with the refund before WeChat is asked.
 - ``reject_after_sale``: with a note the shopper sees.
 
 Decisions are conditional updates on the request's status, so two staff members clicking
-at once cannot refund twice.
+at once cannot refund twice; a partial unique index keeps one open request per order even
+when the shopper's requests race.
 """
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from commerce.aftersales.models import AfterSale
 from commerce.orders.models import Order, OrderLine
-from commerce.orders.refunds import refund_order, refundable_amount
+from commerce.orders.refunds import refundable_amount, request_refund, send_refund
+from commerce.payments import PaymentError
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -71,26 +75,50 @@ def request_after_sale(order, member_id, *, kind, reason, description, amount, l
     request = AfterSale(order_id=order.id, member_id=member_id, kind=kind, reason=reason, description=description,
                         amount=amount, lines={str(k): v for k, v in lines.items()},
                         photos=[image.filename for image in prepared])
-    db.session.add(request)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(request)
+    except IntegrityError:  # a request sent at the same moment was first (one open per order)
+        raise InvalidAfterSale(_("This order already has a request waiting for the store.")) from None
     return request
 
 
 def approve_after_sale(request, *, actor, note=None):
-    """Refund what was asked (returning goods to stock for a return).
+    """Refund what was asked (returning goods to stock for a return). Commits the decision
+    with the refund, then asks WeChat (see ``commerce.orders.refunds``). Returns the refund,
+    ``submitted`` when WeChat's answer did not come.
 
-    :raise InvalidAfterSale: already decided
-    :raise InvalidRefund, PaymentError: from the refund (then nothing is written)
+    :raise InvalidAfterSale: already decided (nothing written)
+    :raise InvalidRefund: from the refund (nothing written)
+    :raise PaymentError: WeChat refused; the refund is failed and the request waits again
     """
     _decide(request, AfterSale.APPROVED, note)
     order = db.session.get(Order, request.order_id)
     restock = {int(line_id): quantity for line_id, quantity in request.lines.items()} or None
-    refund = refund_order(order, amount=request.amount, reason=str(reasons().get(request.reason, "")),
-                          actor=actor, restock=restock)
+    refund = request_refund(order, amount=request.amount, reason=str(reasons().get(request.reason, "")),
+                            actor=actor, restock=restock)
     request.refund_id = refund.id
     record_audit("after_sale.approve", actor=actor, tenant_id=request.tenant_id, target=order,
                  details={"after_sale": request.id, "amount": request.amount})
-    return refund
+    db.session.commit()
+    try:
+        return send_refund(refund)
+    except PaymentError:
+        _reopen(request, refund)
+        raise
+
+
+def _reopen(request, refund):
+    """WeChat refused the approved refund: the request waits for the merchant again."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(update(AfterSale).where(AfterSale.id == request.id, AfterSale.refund_id == refund.id,
+                                                       AfterSale.status == AfterSale.APPROVED)
+                               .values(status=AfterSale.REQUESTED, refund_id=None, decided_at=None)
+                               .execution_options(synchronize_session=False))
+    except IntegrityError:
+        pass  # the shopper has opened another request since: this one stays approved, its refund failed
+    db.session.commit()
 
 
 def reject_after_sale(request, *, actor, note):

@@ -4,9 +4,10 @@ member is refunded through WeChat Pay — exactly once, even if the expiry job r
 
 Seats are taken when an order is placed (``seats_taken = seats_taken + 1 WHERE
 seats_taken < size``, so a team is never over-full) and given back when that order is
-cancelled unpaid. A member's place in a team moves reserved → paid → refunding/refunded
-by conditional updates; the expiry job claims each paid place before refunding it, so a
-second run (or a second worker) finds nothing left to refund.
+cancelled unpaid. A member's place in a team moves reserved → paid → refunded by
+conditional updates; the expiry job claims each paid place in the transaction that commits
+its refund (before WeChat is asked; ``commerce.orders.refunds`` settles it even if the
+answer never comes), so a second run (or a second worker) finds nothing left to refund.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -273,7 +274,8 @@ def expire_team(team_id, now=None):
     full through WeChat Pay, once. With ``virtual_success`` the team succeeds instead.
     Returns the number of refunds made by this run."""
     from commerce.orders.models import Order
-    from commerce.orders.refunds import refund_order
+    from commerce.orders.refunds import InvalidRefund, refund_order
+    from commerce.payments import PaymentError
 
     now = now or utcnow()
     team = db.session.get(GroupTeam, team_id)
@@ -295,17 +297,30 @@ def expire_team(team_id, now=None):
                                                                   GroupTeamMember.status == GroupTeamMember.PAID)).all():
         claimed = db.session.execute(
             update(GroupTeamMember).where(GroupTeamMember.id == place.id, GroupTeamMember.status == GroupTeamMember.PAID)
-            .values(status=GroupTeamMember.REFUNDING).execution_options(synchronize_session=False)).rowcount
+            .values(status=GroupTeamMember.REFUNDED).execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             db.session.rollback()
             continue  # another run has it
         order = db.session.get(Order, place.order_id, populate_existing=True)
-        refund_order(order, amount=order.paid_amount - order.refunded_amount, reason="拼团未成团，自动退款", actor=None)
-        db.session.execute(update(GroupTeamMember).where(GroupTeamMember.id == place.id)
-                           .values(status=GroupTeamMember.REFUNDED).execution_options(synchronize_session=False))
-        db.session.commit()
+        try:  # the claim is committed with the refund, before WeChat is asked; the refund path owns the rest
+            refund_order(order, amount=order.paid_amount - order.refund_reserved, reason="拼团未成团，自动退款",
+                         actor=None)
+        except InvalidRefund:  # nothing left to give back: the merchant refunded it already
+            db.session.rollback()
+            _set_place(place, GroupTeamMember.PAID, GroupTeamMember.REFUNDED)
+            continue
+        except PaymentError:  # WeChat refused: the place is paid again, the next run tries once more
+            _set_place(place, GroupTeamMember.REFUNDED, GroupTeamMember.PAID)
+            continue
         refunded += 1
     return refunded
+
+
+def _set_place(place, from_status, to_status):
+    db.session.execute(update(GroupTeamMember).where(GroupTeamMember.id == place.id,
+                                                     GroupTeamMember.status == from_status)
+                       .values(status=to_status).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _schedule_expiry(team, now):

@@ -2,11 +2,11 @@
 and is safe to run twice: it re-reads the order and acts only through the conditional
 state transitions."""
 import logging
-import secrets
 
 from sqlalchemy import select
 
 from commerce.orders.models import Order, Payment, Refund
+from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
 from core.extensions import db
 from core.models import utcnow
 
@@ -65,29 +65,17 @@ def reconcile_unpaid_orders():
 
 
 def refund_late_payment(order_id):
-    """An order was paid after it had been cancelled: give the whole amount back."""
-    from commerce.orders.payments import store_pay_account
-    from commerce.payments import refund_payment
-    from tenants.models import Tenant
-
+    """An order was paid after it had been cancelled: give the whole amount back, through
+    the one refund path. A rerun finds the refund made by the first and only sends it again
+    if WeChat's answer never came (same number: the same refund at WeChat)."""
     order = db.session.get(Order, order_id)
     if order is None or order.status != Order.CANCELLED or not order.transaction_id:
         return "nothing to do"
-    refund = db.session.scalar(select(Refund).where(Refund.order_id == order.id))
+    refund = db.session.scalar(select(Refund).where(Refund.order_id == order.id, Refund.status != Refund.FAILED))
     if refund is None:
-        refund = Refund(order_id=order.id, number=f"R{order.number}{secrets.randbelow(100):02d}",
-                        amount=order.paid_amount, reason="paid after cancel")
-        db.session.add(refund)
-        db.session.commit()  # the number is fixed before WeChat hears of it: a retry reuses it
-    status = refund_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), out_refund_no=refund.number,
-                            refund_fen=refund.amount, total_fen=order.paid_amount, out_trade_no=order.number,
-                            reason="订单已取消，自动退款")
-    refund.refund_id = status.refund_id
-    if status.status == "SUCCESS":
-        from commerce.orders.refunds import settle_refund
-
-        settle_refund(refund)
-    db.session.commit()  # otherwise WeChat's REFUND.SUCCESS notification settles it
+        refund_order(order, amount=order.paid_amount, reason="订单已取消，自动退款", actor=None)
+    else:
+        send_refund(refund)
     return "refunded"
 
 
@@ -121,6 +109,7 @@ def sweep_store():
     db.session.commit()
     outcome["points_expired"] = expire_points()
     reconcile_pending_top_ups()  # a top-up whose notification was lost is credited all the same
+    outcome["refunds_settled"] = reconcile_refunds()  # refunds whose answer never came, asked again
     settle_due_commissions()  # commissions past their after-sales window go to the balance
     db.session.commit()
     return outcome

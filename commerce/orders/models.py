@@ -6,7 +6,7 @@ cannot both apply.
 """
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
@@ -86,6 +86,9 @@ class Order(TenantScoped, Timestamped, db.Model):
     total: Mapped[int] = mapped_column(Integer, nullable=False)
     paid_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Fen claimed by refunds that have not failed (submitted, processing or succeeded): a
+    # refund is let in only by the conditional UPDATE ``paid_amount - refund_reserved >= amount``.
+    refund_reserved: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     transaction_id: Mapped[str | None] = mapped_column(String(64))  # WeChat Pay's id of the payment
     paid_with: Mapped[str | None] = mapped_column(String(8))  # PAID_WITH_*; None: unpaid, or paid before 0018 (WeChat)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)  # unpaid → cancelled
@@ -181,18 +184,25 @@ class Refund(TenantScoped, Timestamped, db.Model):
         tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
         UniqueConstraint("number"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_refunds_tenant_status", "tenant_id", "status"),
     )
 
-    PROCESSING, SUCCEEDED, FAILED = "processing", "succeeded", "failed"
+    # submitted: committed with its number, WeChat's acceptance not yet known (a timeout
+    # leaves it here until the reconciler asks); processing: WeChat accepted it and is
+    # paying it out; succeeded / failed: settled.
+    SUBMITTED, PROCESSING, SUCCEEDED, FAILED = "submitted", "processing", "succeeded", "failed"
+    OPEN = (SUBMITTED, PROCESSING)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     number: Mapped[str] = mapped_column(String(64), nullable=False)  # out_refund_no
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
     reason: Mapped[str | None] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default=PROCESSING)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default=SUBMITTED)
     refund_id: Mapped[str | None] = mapped_column(String(64))  # WeChat's id
     restock: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    returned: Mapped[dict | None] = mapped_column(JSON)  # {order line id: quantity} put back; undone if it fails
+    failure: Mapped[str | None] = mapped_column(String(200))  # why WeChat refused it
     succeeded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

@@ -197,7 +197,7 @@ def apply_order_notification(envelope, resource):
 
 
 def _apply_refund_notification(envelope, resource):
-    from commerce.orders.refunds import find_refund, settle_refund
+    from commerce.orders.refunds import find_refund, reconcile_refunds, settle_refund
 
     refund = find_refund(resource.get("out_refund_no"))
     if refund is None:
@@ -208,8 +208,11 @@ def _apply_refund_notification(envelope, resource):
     if not record_event(envelope, order.number):
         db.session.rollback()
         return "duplicate"
-    applied = settle_refund(refund, succeeded=resource.get("refund_status") == "SUCCESS")
+    outcome = resource.get("refund_status")
+    applied = settle_refund(refund, succeeded=outcome == "SUCCESS", refund_id=resource.get("refund_id"),
+                            failure=None if outcome == "SUCCESS" else f"WeChat Pay: {outcome}")
     db.session.commit()
+    reconcile_refunds(order=order)  # the order's other refunds whose answer never came
     return "applied" if applied else "duplicate"
 
 

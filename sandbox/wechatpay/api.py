@@ -2,6 +2,8 @@
 valid merchant signature (401 otherwise), every answer is signed with the platform key.
 Covers prepay (JSAPI, Native, H5; direct and partner), query, close, refund, refund query."""
 import json
+import threading
+import time
 
 from flask import Response, g, request, url_for
 
@@ -10,6 +12,7 @@ from sandbox.wechatpay.blueprint import api_bp, current_sandbox
 from sandbox.wechatpay.ledger import Refusal, Transaction
 from sandbox.wechatpay.notify import signed_headers
 
+_FAULTS_LOCK = threading.Lock()
 TRADE_TYPES = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "H5"}
 
 
@@ -153,14 +156,28 @@ def create_refund():
     amount = body["amount"] if isinstance(body["amount"], dict) else {}
     if not all(isinstance(amount.get(name), int) for name in ("refund", "total")):
         raise Refusal(400, "PARAM_ERROR", "amount.refund 和 amount.total 必须是整数（分）")
+    _maybe_fail("refund")
     ledger = current_sandbox().ledger
     trade = ledger.find(g.merchant.mchid, body.get("sub_mchid"), body.get("out_trade_no"), body.get("transaction_id"))
     refund = ledger.refund(trade, body["out_refund_no"], amount["refund"], amount["total"],
                            body.get("reason"), body.get("notify_url"))
+    time.sleep(current_sandbox().faults.refund_answer_delay)  # made, but the answer comes late
     return signed_response(refund.as_wechat_json())
 
 
 @api_bp.get("/v3/refund/domestic/refunds/<out_refund_no>")
 def query_refund(out_refund_no):
+    _maybe_fail("refund_query")
     refund = current_sandbox().ledger.find_refund(g.merchant.mchid, request.args.get("sub_mchid"), out_refund_no)
     return signed_response(refund.as_wechat_json())
+
+
+def _maybe_fail(endpoint):
+    """The ``fail_next`` fault: answer 500 SYSTEM_ERROR without doing the work."""
+    fail_next = current_sandbox().faults.fail_next
+    with _FAULTS_LOCK:
+        left = fail_next.get(endpoint, 0)
+        if left > 0:
+            fail_next[endpoint] = left - 1
+    if left > 0:
+        raise Refusal(500, "SYSTEM_ERROR", "系统错误")

@@ -3,6 +3,7 @@ and the developer's actions (pay, fail, settle a refund) that make WeChat notify
 import secrets
 
 from sandbox.wechatpay.auth import RegisteredMerchant
+from sandbox.wechatpay.faults import Faults
 from sandbox.wechatpay.keys import MerchantKeyPair, PlatformKey
 from sandbox.wechatpay.ledger import Ledger
 from sandbox.wechatpay.notify import build_notification, post_notification
@@ -13,6 +14,7 @@ class Sandbox:
         self.platform_key = platform_key or PlatformKey()
         self.ledger = Ledger()
         self.merchants = {}  # mchid → RegisteredMerchant
+        self.faults = Faults()  # off until a test or the fault harness turns one on
 
     def register_merchant(self, mchid, public_pem, serial_no, apiv3_key):
         """Tell the sandbox a merchant's API public key, as one uploads it to WeChat."""
