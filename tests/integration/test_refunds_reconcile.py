@@ -100,10 +100,11 @@ def test_a_retry_after_a_timeout_reuses_the_number_and_refunds_once(shop, store_
     answers_late(impatient)
     with tenant_context(demo.id):
         refund = refund_order(db.session.get(Order, order.id), amount=3000, reason=None, actor=None)
+        number = refund.number
         assert refund.status == "submitted"
         impatient.faults.reset()
         assert send_refund(refund).status == "processing"  # a retry: WeChat knows this number
-    assert [(r.out_refund_no, r.refund) for r in wechat_refunds(impatient, trade)] == [(refund.number, 3000)]
+    assert [(r.out_refund_no, r.refund) for r in wechat_refunds(impatient, trade)] == [(number, 3000)]
     assert trade.refunded == 3000
     settles_at_wechat(impatient, trade)
     with tenant_context(demo.id):
@@ -119,14 +120,15 @@ def test_a_refund_wechat_never_received_is_sent_again_with_the_same_number(shop,
     impatient.faults.fail_next = {"refund": 1}  # WeChat answers 500 without making the refund
     with tenant_context(demo.id):
         refund = refund_order(db.session.get(Order, order.id), amount=5000, reason=None, actor=None)
-    assert refund.status == "submitted" and wechat_refunds(impatient, trade) == []
+        assert refund.status == "submitted" and wechat_refunds(impatient, trade) == []
+        number = refund.number
     impatient.faults.fail_next = {"refund_query": 1}
     with tenant_context(demo.id):
         reconcile_refunds(now=later())  # WeChat cannot be asked: nothing changes, no error
     assert refunds_of(demo)[0].status == "submitted"
     with tenant_context(demo.id):
         reconcile_refunds(now=later())  # WeChat never heard of it: sent again
-    assert [r.out_refund_no for r in wechat_refunds(impatient, trade)] == [refund.number]
+    assert [r.out_refund_no for r in wechat_refunds(impatient, trade)] == [number]
     settles_at_wechat(impatient, trade)
     with tenant_context(demo.id):
         reconcile_refunds(now=later())
@@ -214,8 +216,9 @@ def test_a_refund_notification_also_settles_the_orders_unanswered_refunds(shop, 
         impatient.faults.reset()
         answered = refund_order(db.session.get(Order, order.id), amount=2000, reason=None, actor=None)
         assert (lost.status, answered.status) == ("submitted", "processing")
+        number = answered.number
     settles_at_wechat(impatient, trade)
-    [notified] = [r for r in wechat_refunds(impatient, trade) if r.out_refund_no == answered.number]
+    [notified] = [r for r in wechat_refunds(impatient, trade) if r.out_refund_no == number]
     headers, body = impatient.refund_notification(notified)
     assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
     assert [r.status for r in refunds_of(demo)] == ["succeeded", "succeeded"]
