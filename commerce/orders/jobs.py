@@ -109,7 +109,7 @@ def sweep_store():
     db.session.commit()
     outcome["points_expired"] = expire_points()
     reconcile_pending_top_ups()  # a top-up whose notification was lost is credited all the same
-    outcome["refunds_settled"] = reconcile_refunds()  # refunds whose answer never came, asked again
+    reconcile_refunds()  # refunds WeChat has not answered are asked about (and settled) again
     settle_due_commissions()  # commissions past their after-sales window go to the balance
     db.session.commit()
     return outcome

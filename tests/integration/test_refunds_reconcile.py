@@ -196,12 +196,12 @@ def test_the_sweep_settles_its_own_stores_refunds_and_leaves_another_stores_alon
     settles_at_wechat(impatient, demo_trade)
     settles_at_wechat(impatient, tea_trade)
     with tenant_context(demo.id):
-        assert sweep_store()["refunds_settled"] == 1
+        sweep_store()
     assert [r.status for r in refunds_of(demo)] == ["succeeded"]
     assert [r.status for r in refunds_of(tea)] == ["submitted"]
     assert the_order(tea).refunded_amount == 0
     with tenant_context(tea.id):
-        assert sweep_store()["refunds_settled"] == 1
+        sweep_store()
     assert the_order(tea).refunded_amount == tea_trade.refunded == 3000
     assert the_order(demo).refunded_amount == demo_trade.refunded == 5000
 
