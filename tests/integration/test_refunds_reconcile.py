@@ -7,17 +7,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from commerce.aftersales.models import AfterSale
+from commerce.aftersales.service import request_after_sale
 from commerce.catalog.models import SKU
 from commerce.marketing.group_buys import GroupTeam, GroupTeamMember, expire_team
 from commerce.orders.jobs import sweep_store
 from commerce.orders.models import Order, Refund
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
+from commerce.orders.service import cancel_order
 from core.extensions import db
 from core.models import utcnow
 from tenants.context import tenant_context
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, login_staff, sku_of
-from tests.integration.test_checkout_and_pay import DESKTOP, paid_order, the_order
+from tests.integration.test_checkout_and_pay import DESKTOP, order_sent_to_wechat, paid_order, the_order
 from tests.integration.test_group_buys import campaign, pay, team_order  # noqa: F401  (the fixture)
 
 EN = {"Accept-Language": "en"}
@@ -225,3 +228,50 @@ def test_a_refund_notification_also_settles_the_orders_unanswered_refunds(shop, 
     assert the_order(demo).refunded_amount == trade.refunded == 5000
     with tenant_context(demo.id):
         assert db.session.scalar(select(func.count()).select_from(Refund)) == 2
+
+
+def test_an_approval_wechat_refuses_puts_the_request_back_before_the_merchant(shop, store_client, platform_client,
+                                                                             wechat):
+    demo, _tea, product_id, sku_id = shop
+    order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
+    with tenant_context(demo.id):
+        mine = db.session.get(Order, order.id)
+        request = request_after_sale(mine, mine.member_id, kind="refund_only", reason="damaged", description=None,
+                                     amount=2000, lines={})
+        db.session.commit()
+        request_id = request.id
+    trade.refunded = trade.total  # WeChat will refuse: "exceeds the refundable amount"
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, "/console/after-sales")
+    platform_client.post(f"/console/after-sales/{request_id}/approve", data={"csrf_token": token}, headers=EN)
+    listing = platform_client.get("/console/after-sales", headers=EN).get_data(as_text=True)
+    assert "申请退款金额超过订单可退金额" in listing  # the reason, flashed
+    with tenant_context(demo.id):
+        request = db.session.get(AfterSale, request_id, populate_existing=True)
+        assert (request.status, request.refund_id) == ("requested", None)  # waiting to be approved again
+    assert [r.status for r in refunds_of(demo)] == ["failed"]
+    assert (the_order(demo).status, the_order(demo).refund_reserved) == (Order.PAID, 0)
+
+
+def test_a_late_payment_refund_whose_answer_times_out_is_settled_by_the_sweep(shop, store_client, platform_client,
+                                                                              impatient, jobs):
+    demo, _tea, product_id, sku_id = shop
+    order = order_sent_to_wechat(store_client("demo"), demo, product_id, sku_id)
+    trade, _status = impatient.pay_transaction(order.number, send=False)
+    with tenant_context(demo.id):  # the shopper cancelled a second before WeChat's notification arrived
+        cancel_order(db.session.get(Order, order.id), reason="shopper")
+        db.session.commit()
+    answers_late(impatient)
+    headers, body = impatient.payment_notification(trade)
+    assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
+    jobs.drain()
+    impatient.faults.reset()
+    assert [r.status for r in refunds_of(demo)] == ["submitted"] and trade.refunded == trade.total
+    settles_at_wechat(impatient, trade)
+    with tenant_context(demo.id):
+        db.session.execute(update(Refund).values(created_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+        sweep_store()
+    late = the_order(demo)
+    assert (late.status, late.refunded_amount) == (Order.CANCELLED, trade.refunded)
+    assert len(wechat_refunds(impatient, trade)) == 1
