@@ -5,6 +5,9 @@ refuses to start with the development secret key or without a real database.
 """
 import os
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 # 32 zero-ish bytes in url-safe base64: fine on a laptop, refused in production.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
@@ -91,11 +94,19 @@ class BaseConfig:
     # trip per request); after a database restart a pooled connection can fail one request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
     REDIS_URL = None
+    # Redis is a helper, never a dependency of a page: web requests wait this long for it,
+    # and after a failure they skip it for REDIS_RETRY_SECONDS (core/breaker.py).
+    REDIS_TIMEOUT_SECONDS = 0.25
+    REDIS_RETRY_SECONDS = 5.0
     # "rq" (Redis), "thread" (in-process worker) or "eager" (run at once, tests).
     JOB_MODE = None
     RQ_QUEUE_PREFIX = ""
     RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
+    # Rate-limit storage unreachable: count in this process's memory until it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Seconds between `flask worker`'s sweeps of due work (core/sweeper.py).
+    SWEEP_INTERVAL_SECONDS = 60
     LOGIN_RATE_LIMIT = "10 per minute"
     SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"
@@ -146,6 +157,10 @@ class BaseConfig:
             cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
         if not cfg["RATELIMIT_STORAGE_URI"]:
             cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+        if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")) and "RATELIMIT_STORAGE_OPTIONS" not in cfg:
+            timeout = cfg.get("REDIS_TIMEOUT_SECONDS", cls.REDIS_TIMEOUT_SECONDS)
+            cfg["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": timeout, "socket_timeout": timeout,
+                                                "retry": Retry(NoBackoff(), 0)}
         if not cfg.get("WECHATPAY_BASE_URL"):
             sandbox = f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay"
             cfg["WECHATPAY_BASE_URL"] = sandbox if cfg.get("WECHATPAY_SANDBOX") else "https://api.mch.weixin.qq.com"
