@@ -8,6 +8,7 @@ cancelled unpaid. A member's place in a team moves reserved → paid → refundi
 by conditional updates; the expiry job claims each paid place before refunding it, so a
 second run (or a second worker) finds nothing left to refund.
 """
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from tenants.scoping import TenantScoped, tenant_foreign_key
+
+log = logging.getLogger(__name__)
 
 
 class GroupBuy(TenantScoped, Timestamped, db.Model):
@@ -305,6 +308,26 @@ def expire_team(team_id, now=None):
                            .values(status=GroupTeamMember.REFUNDED).execution_options(synchronize_session=False))
         db.session.commit()
         refunded += 1
+    return refunded
+
+
+def expire_due_teams(now=None):
+    """Sweep (current store): every team past its deadline that its expiry job has not
+    settled — still open, or failed with members still to refund (the job died midway) —
+    is expired now. Returns the number of refunds made."""
+    now = now or utcnow()
+    owed = select(GroupTeamMember.team_id).where(GroupTeamMember.status == GroupTeamMember.PAID)
+    due = db.session.scalars(select(GroupTeam.id).where(
+        GroupTeam.expires_at <= now,
+        (GroupTeam.status == GroupTeam.OPEN) | ((GroupTeam.status == GroupTeam.FAILED) & GroupTeam.id.in_(owed)))
+        .order_by(GroupTeam.expires_at, GroupTeam.id)).all()
+    refunded = 0
+    for team_id in due:
+        try:
+            refunded += expire_team(team_id, now)
+        except Exception:  # one team's refund refused (WeChat down): the others go on, the next sweep retries
+            db.session.rollback()
+            log.exception("group-buy team %s not settled by the sweep", team_id)
     return refunded
 
 
