@@ -64,6 +64,10 @@ ENVIRONMENT_KEYS.update({name: name for name in (
 # Billing: days of grace after an unpaid period end (default 7), the billing-email backend (outbox or log).
 ENVIRONMENT_KEYS.update({name: name for name in ("BILLING_GRACE_DAYS", "BILLING_MAIL_BACKEND")})
 
+# Redis as a helper (core/breaker.py) and the worker's sweep timer (core/sweeper.py), in seconds.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS")})
+
 
 def from_environment():
     """The config values the environment sets (empty variables count as unset)."""
@@ -71,8 +75,9 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
-    if "WECHAT_TIMEOUT" in values:
-        values["WECHAT_TIMEOUT"] = float(values["WECHAT_TIMEOUT"])
+    for seconds in ("WECHAT_TIMEOUT", "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS"):
+        if seconds in values:
+            values[seconds] = float(values[seconds])
     for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")

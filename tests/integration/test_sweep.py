@@ -2,6 +2,10 @@
 due from the database — group-buy teams and bargains past their deadline, stores stuck in
 provisioning — once, in the stores where it is due and nowhere else, and ``flask worker``
 runs that sweep itself on a timer."""
+import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -9,8 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from commerce.marketing.bargains import Bargain
-from commerce.marketing.group_buys import GroupBuy, GroupTeam, GroupTeamMember, create_group_buy
+from commerce.marketing.group_buys import GroupTeam, GroupTeamMember, create_group_buy
 from commerce.orders.models import Order
+from core.app import PROJECT_ROOT
 from core.cli import run_sweep
 from core.extensions import db
 from core.models import utcnow
@@ -181,3 +186,50 @@ def test_every_worker_sweeps_when_redis_is_unreachable(app):
 
     assert claim_slot(Unreachable, 60) is True
     assert claim_slot(Unreachable, 60) is True
+
+
+def start_worker(app, interval, log_file):
+    """``flask worker`` as its own process (its own session and process group, like a
+    deployment's), on this run's database, Redis and queues."""
+    env = {**os.environ, "DUOSHOP_ENV": "test", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "REDIS_URL": app.config["REDIS_URL"], "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+           "PLATFORM_DOMAIN": app.config["PLATFORM_DOMAIN"], "SWEEP_INTERVAL_SECONDS": str(interval),
+           "LOG_LEVEL": "WARNING"}
+    env.pop("MIGRATION_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=PROJECT_ROOT, env=env,
+                            start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def wait_until_expired(store, bargain_id, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if status_of(store, Bargain, bargain_id) == Bargain.EXPIRED:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.redis
+def test_a_worker_started_right_after_one_was_killed_sweeps_within_its_interval(app, shop, tmp_path):
+    """rq's scheduler lock outlives a SIGKILLed worker by ~10 minutes; the sweep must not."""
+    demo, _tea, _product, sku_id = shop
+    campaign = new_campaign(demo, sku_id)
+    first, second = start(demo, campaign, wechat_member(demo, "甲")), start(demo, campaign, wechat_member(demo, "乙"))
+    lose_scheduled_jobs(app)
+    move_deadline(demo, Bargain, first, -timedelta(seconds=1))
+    log = (tmp_path / "worker.log").open("wb")
+    worker = start_worker(app, 1, log)
+    try:
+        assert wait_until_expired(demo, first, 30), (tmp_path / "worker.log").read_text()
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and any work horse, mid-whatever
+        worker.wait(timeout=10)
+        move_deadline(demo, Bargain, second, -timedelta(seconds=1))
+        worker = start_worker(app, 1, log)
+        started = time.monotonic()
+        assert wait_until_expired(demo, second, 30)
+        assert time.monotonic() - started < 15  # start-up plus at most a slot or two, not rq's ten minutes
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        log.close()
