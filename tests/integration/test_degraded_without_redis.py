@@ -151,3 +151,18 @@ def test_a_page_cached_before_redis_went_away_is_not_served_after_a_change(app, 
         backend.redis = reachable
         backend.breaker._open_until = 0  # noqa: SLF001 — Redis is back: do not wait out the pause
 
+
+
+def test_the_platform_queue_screen_says_redis_is_away_instead_of_failing(app, app_overrides, app_ctx):
+    from tests.integration.test_platform_console import sign_in_new_admin
+
+    queued = create_app("test", overrides={**app_overrides, "REDIS_URL": CLOSED_PORT,
+                                           "RATELIMIT_STORAGE_URI": CLOSED_PORT, "JOB_MODE": "rq"})
+    queued.test_client_class = HostClient
+    try:
+        admin = sign_in_new_admin(client_of(queued, "duoshop.test", "10.1.0.7"))
+        response = admin.get("/platform/queues", headers=EN)
+        assert response.status_code == 200
+        assert "Redis does not answer, so the queues cannot be shown now." in response.get_data(as_text=True)
+    finally:
+        restore_limiter(app)
