@@ -6,6 +6,7 @@ database, as a web process whose Redis went away would be."""
 import logging
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from commerce.catalog.categories import create_category
@@ -15,7 +16,7 @@ from core.breaker import quick_redis
 from core.extensions import db, limiter
 from tenants.context import tenant_context
 from tests.conftest import HostClient
-from tests.factories import create_product, create_store, login_staff
+from tests.factories import create_member, create_product, create_store, login_staff, sku_of
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 EN = {"Accept-Language": "en"}
@@ -166,3 +167,18 @@ def test_the_platform_queue_screen_says_redis_is_away_instead_of_failing(app, ap
         assert "Redis does not answer, so the queues cannot be shown now." in response.get_data(as_text=True)
     finally:
         restore_limiter(app)
+
+
+def test_the_flash_sale_gate_steps_aside_and_the_sale_still_sells_exactly_its_units(no_redis, stores):
+    from commerce.marketing.flash_sales import FlashSaleProblem
+    from tests.integration.test_flash_sales import buy, flash_sale
+
+    demo, _tea, product_id, _category_id = stores
+    no_redis.config["FLASH_SALE_GATE"] = True
+    with no_redis.app_context(), force_locale("en"):  # a web process whose Redis is gone, the gate on
+        sku_id = sku_of(demo, product_id)
+        flash_sale(demo, sku_id, units=3, limit=2)
+        assert buy(demo, create_member(demo), sku_id, quantity=2).subtotal == 1980
+        assert buy(demo, create_member(demo, nickname="乙"), sku_id).subtotal == 990
+        with pytest.raises(FlashSaleProblem, match="sold out"):
+            buy(demo, create_member(demo, nickname="丙"), sku_id)
