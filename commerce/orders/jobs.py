@@ -99,13 +99,15 @@ def sweep_store():
     """For the current store, re-derive what is due from the database (rq may lose a
     scheduled job, and a dead worker holds rq's scheduler for minutes): cancel unpaid orders
     past their time, ask WeChat about orders whose notification never came, expire
-    group-buy teams (refunding their members) and bargains past their deadline, complete
-    orders shipped long ago, expire old points. Safe to run any time, and twice at once."""
+    group-buy teams (refunding their members) and bargains past their deadline, rebuild
+    cached pages when a campaign just started or ended, complete orders shipped long ago,
+    expire old points. Safe to run any time, and twice at once."""
     from datetime import timedelta
 
     from commerce.marketing.bargains import expire_due_bargains
     from commerce.marketing.distribution import order_completed, settle_due_commissions
     from commerce.marketing.group_buys import expire_due_teams
+    from commerce.marketing.windows import refresh_pages_after_recent_windows
     from commerce.members.points import expire_points
     from commerce.members.top_ups import reconcile_pending_top_ups
     from commerce.orders import states
@@ -118,6 +120,7 @@ def sweep_store():
             outcome["cancelled"] += 1
     outcome["team_refunds"] = expire_due_teams()
     outcome["bargains_expired"] = expire_due_bargains()
+    outcome["pages_refreshed"] = int(refresh_pages_after_recent_windows())
     cutoff = utcnow() - timedelta(days=AUTO_COMPLETE_DAYS)
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):

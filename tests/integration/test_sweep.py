@@ -233,3 +233,27 @@ def test_a_worker_started_right_after_one_was_killed_sweeps_within_its_interval(
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
         log.close()
+
+
+def test_a_flash_sale_whose_start_job_was_lost_shows_on_cached_pages_after_the_sweep(app, shop, store_client,
+                                                                                      monkeypatch):
+    from commerce.marketing.flash_sales import FlashSale
+    from core.cache import current_versions
+    from tests.integration.test_flash_sales import flash_sale
+
+    demo, tea, product_id, sku_id = shop
+    shopper = store_client("demo")
+    assert "¥50.00" in shopper.get(f"/products/{product_id}").get_data(as_text=True)  # cached from now on
+    flash_sale(demo, sku_id, starts=5, ends=60)  # scheduled, not started
+    assert "⚡" not in shopper.get(f"/products/{product_id}").get_data(as_text=True)
+    lose_scheduled_jobs(app)  # the refresh job for its start is gone
+    with tenant_context(demo.id):  # the start time comes
+        db.session.execute(FlashSale.__table__.update().values(starts_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert "⚡" not in shopper.get(f"/products/{product_id}").get_data(as_text=True)  # the cached page, unchanged
+    monkeypatch.setitem(app.config, "CACHE_VERSION_MEMO_SECONDS", 0)
+    tea_catalog = current_versions(tea.id, "catalog")
+    sweep(app)
+    page = shopper.get(f"/products/{product_id}").get_data(as_text=True)
+    assert "⚡" in page and "¥9.90" in page
+    assert current_versions(tea.id, "catalog") == tea_catalog  # no campaign there: its cached pages stay
