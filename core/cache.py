@@ -178,7 +178,11 @@ def _unknown_version():
 
 
 def current_version(tenant_id, name):
-    return current_versions(tenant_id, name)[0]
+    try:
+        _replay_lost_bumps()
+        return int(_backend().get(_key(tenant_id, f"version:{name}")) or 0)
+    except Unavailable:
+        return _unknown_version()
 
 
 def current_versions(tenant_id, *names):

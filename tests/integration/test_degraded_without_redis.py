@@ -182,3 +182,23 @@ def test_the_flash_sale_gate_steps_aside_and_the_sale_still_sells_exactly_its_un
         assert buy(demo, create_member(demo, nickname="乙"), sku_id).subtotal == 990
         with pytest.raises(FlashSaleProblem, match="sold out"):
             buy(demo, create_member(demo, nickname="丙"), sku_id)
+
+
+@pytest.mark.redis
+def test_a_version_bump_lost_while_redis_was_away_is_made_when_it_answers_again(app_ctx, monkeypatch):
+    from core import cache
+
+    monkeypatch.setitem(app_ctx.config, "CACHE_VERSION_MEMO_SECONDS", 0)
+    before = cache.current_versions(41, "catalog")[0]
+    other_store = cache.current_versions(42, "catalog")[0]
+    backend = app_ctx.extensions["duoshop_cache"]
+    reachable = backend.redis
+    backend.redis = quick_redis(CLOSED_PORT, 0.25)
+    try:
+        assert cache.bump_version(41, "catalog") is None  # a product changed; Redis did not hear of it
+        assert cache.current_versions(41, "catalog")[0] < 0  # unknown: matches no cached page
+    finally:
+        backend.redis = reachable
+        backend.breaker._open_until = 0  # noqa: SLF001 — Redis is back: do not wait out the pause
+    assert cache.current_versions(41, "catalog") == [before + 1]
+    assert cache.current_versions(42, "catalog") == [other_store]
