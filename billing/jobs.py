@@ -22,9 +22,9 @@ any time              paying the invoice (WeChat Pay Native) reactivates: active
                       invoice's period becomes the current one
 ====================  ===============================================================
 
-Scheduling: ``flask sweep`` (cron, every five minutes) calls
-``enqueue_billing_for_all_stores()``: one ``bill_store`` job per store on the ``low`` queue.
-``flask billing-run [--now ISO]`` runs every store at once in the foreground.
+Scheduling: ``flask sweep`` (cron and ``flask worker``, every minute) calls ``run_billing()``
+in the foreground, as ``flask billing-run [--now ISO]`` does; ``enqueue_billing_for_all_stores()``
+queues one ``bill_store`` job per store on the ``low`` queue instead.
 """
 import logging
 from datetime import datetime, timedelta

@@ -20,6 +20,7 @@ from billing.platform import JobNotFailed, StoreFilters
 from billing.subscriptions import credit_balance
 from core.audit import AuditLog, record_audit
 from core.auth import register_user_loader
+from core.breaker import OUTAGE_ERRORS
 from core.errors import DomainError
 from core.extensions import db, limiter
 from core.models import utcnow
@@ -228,8 +229,11 @@ def queues():
     backend = platform.job_backend()
     if backend is None:
         return render_template("billing/queues.html", embedded=True)
-    return render_template("billing/queues.html", embedded=False, counts=platform.queue_counts(backend),
-                           failed=platform.failed_jobs(backend))
+    try:
+        counts, failed = platform.queue_counts(backend), platform.failed_jobs(backend)
+    except OUTAGE_ERRORS:
+        return render_template("billing/queues.html", embedded=False, unreachable=True)
+    return render_template("billing/queues.html", embedded=False, counts=counts, failed=failed)
 
 
 @platform_bp.route("/queues/failed/<job_id>/retry", methods=["POST"])

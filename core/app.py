@@ -5,7 +5,7 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import cache, database, errors, jobs, request_log, security
+from core import cache, database, errors, health, jobs, request_log, security
 from core.config import config_for, from_environment
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, set_language
@@ -96,6 +96,7 @@ def _register_blueprints(app):
     from core.sites import register_home
 
     register_home(app)
+    health.init_app(app)  # /healthz, /readyz on every host
     from core import bench_routes
 
     bench_routes.init_app(app)  # /__bench/hello, only when BENCH_ROUTES is true

@@ -4,7 +4,14 @@ Redis when ``REDIS_URL`` is set (shared by every web process); otherwise an in-p
 which is right for ``make run`` and tests. Version counters (``bump_version``) let callers
 build keys that change when what they depend on changes, instead of deleting entries;
 ``bump_version_on_commit`` bumps one only once the change it stands for is committed.
+
+The cache is never needed: when Redis does not answer (``core.breaker``), reads miss,
+writes are dropped, and a version that cannot be read is a number no key was ever built
+with, so callers render from the database and nothing stale is served (see
+``current_versions``).
 """
+import logging
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -13,7 +20,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.breaker import CircuitBreaker, Unavailable, quick_redis
 from core.database import savepoint_only
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3600
 NEAR_CACHE_ENTRIES = 200  # versioned values (whole pages of ~50 KB) each process also keeps
@@ -64,27 +74,30 @@ class MemoryCache:
 
 
 class RedisCache:
-    def __init__(self, url, prefix):
-        from redis import Redis
+    """Every call goes through a circuit breaker and raises ``Unavailable`` when Redis
+    does not answer; the module's functions below turn that into a miss."""
 
-        self.redis = Redis.from_url(url)
+    def __init__(self, url, prefix, *, timeout=0.25, pause=5.0):
+        self.redis = quick_redis(url, timeout)
         self.prefix = prefix
+        self.breaker = CircuitBreaker("Redis (cache)", pause=pause)
 
     def get(self, key):
-        value = self.redis.get(self.prefix + key)
+        value = self.breaker.call(self.redis.get, self.prefix + key)
         return value.decode() if value is not None else None
 
     def get_many(self, keys):
-        return [None if v is None else v.decode() for v in self.redis.mget([self.prefix + k for k in keys])]
+        values = self.breaker.call(self.redis.mget, [self.prefix + k for k in keys])
+        return [None if v is None else v.decode() for v in values]
 
     def set(self, key, value, ttl):
-        self.redis.set(self.prefix + key, value, ex=ttl)
+        self.breaker.call(self.redis.set, self.prefix + key, value, ex=ttl)
 
     def incr(self, key, amount=1):
-        return self.redis.incr(self.prefix + key, amount)
+        return self.breaker.call(self.redis.incr, self.prefix + key, amount)
 
     def add(self, key, value, ttl):
-        return bool(self.redis.set(self.prefix + key, value, ex=ttl, nx=True))
+        return bool(self.breaker.call(self.redis.set, self.prefix + key, value, ex=ttl, nx=True))
 
     def clear(self):
         for key in self.redis.scan_iter(self.prefix + "*"):
@@ -102,21 +115,38 @@ def _key(tenant_id, key):
 
 
 def cache_get(tenant_id, key):
-    return _backend().get(_key(tenant_id, key))
+    """The value at ``key``, or None (also when the cache cannot be reached)."""
+    try:
+        return _backend().get(_key(tenant_id, key))
+    except Unavailable:
+        return None
 
 
 def cache_set(tenant_id, key, value, ttl=DEFAULT_TTL):
-    _backend().set(_key(tenant_id, key), value, ttl)
+    """Keep ``value``; True when it was kept (False: the cache cannot be reached)."""
+    try:
+        _backend().set(_key(tenant_id, key), value, ttl)
+    except Unavailable:
+        return False
+    return True
 
 
 def cache_add(tenant_id, key, value, ttl=DEFAULT_TTL):
-    """Set ``key`` unless it is there already (atomic on Redis); True when this call set it."""
-    return _backend().add(_key(tenant_id, key), value, ttl)
+    """Set ``key`` unless it is there already (atomic on Redis); True when this call set it,
+    None when the cache cannot be reached."""
+    try:
+        return _backend().add(_key(tenant_id, key), value, ttl)
+    except Unavailable:
+        return None
 
 
 def cache_incr(tenant_id, key, amount=1):
-    """Add ``amount`` (either sign) to the counter at ``key`` and return the new value."""
-    return _backend().incr(_key(tenant_id, key), amount)
+    """Add ``amount`` (either sign) to the counter at ``key`` and return the new value, or
+    None when the cache cannot be reached (nothing was added)."""
+    try:
+        return _backend().incr(_key(tenant_id, key), amount)
+    except Unavailable:
+        return None
 
 
 def cache_get_versioned(tenant_id, key):
@@ -126,19 +156,33 @@ def cache_get_versioned(tenant_id, key):
     near = current_app.extensions["duoshop_near_cache"]
     value = near.get(full)
     if value is None:
-        value = _backend().get(full)
+        value = cache_get(tenant_id, key)
         if value is not None:
             near.set(full, value, None)
     return value
 
 
 def cache_set_versioned(tenant_id, key, value, ttl=DEFAULT_TTL):
-    cache_set(tenant_id, key, value, ttl)
-    current_app.extensions["duoshop_near_cache"].set(_key(tenant_id, key), value, None)
+    """Keep ``value`` in the cache and, once it is there, in this process too."""
+    if cache_set(tenant_id, key, value, ttl):
+        current_app.extensions["duoshop_near_cache"].set(_key(tenant_id, key), value, None)
+
+
+def _unknown_version():
+    """What a version that could not be read counts as: a negative number drawn at random,
+    never given out by a counter (they start at 0 and only go up) and never drawn twice in
+    practice. A key or ETag built with it matches nothing stored (not this process's near
+    copies either), so the caller renders from the database; 0 or the last value seen
+    would match pages cached before a bump that happened meanwhile, and serve them stale."""
+    return -1 - secrets.randbits(62)
 
 
 def current_version(tenant_id, name):
-    return int(_backend().get(_key(tenant_id, f"version:{name}")) or 0)
+    try:
+        _replay_lost_bumps()
+        return int(_backend().get(_key(tenant_id, f"version:{name}")) or 0)
+    except Unavailable:
+        return _unknown_version()
 
 
 def current_versions(tenant_id, *names):
@@ -147,6 +191,7 @@ def current_versions(tenant_id, *names):
     Storefront hot paths (the whole-page cache) read these on every request, so each
     process remembers them for ``CACHE_VERSION_MEMO_SECONDS`` (1 s): a bump shows at once
     in the process that made it and within that second in the others. 0 turns it off.
+    When the cache cannot be reached, each is an unknown version (``_unknown_version``).
     """
     keys = [_key(tenant_id, f"version:{name}") for name in names]
     memo, ttl = current_app.extensions["duoshop_version_memo"], current_app.config.get("CACHE_VERSION_MEMO_SECONDS", 1.0)
@@ -154,18 +199,45 @@ def current_versions(tenant_id, *names):
     remembered = [memo.get(key) for key in keys]
     if ttl and all(entry is not None and entry[1] > now for entry in remembered):
         return [entry[0] for entry in remembered]
-    values = [int(value or 0) for value in _backend().get_many(keys)]
+    try:
+        _replay_lost_bumps()
+        values = [int(value or 0) for value in _backend().get_many(keys)]
+    except Unavailable:
+        return [_unknown_version() for _ in names]
     if ttl:
         memo.update({key: (value, now + ttl) for key, value in zip(keys, values, strict=True)})
     return values
 
 
 def bump_version(tenant_id, name):
-    """Make every key built with ``current_version(tenant_id, name)`` stale."""
+    """Make every key built with ``current_version(tenant_id, name)`` stale. Returns the new
+    version, or None when the cache could not be reached. Then this process drops its near
+    copies and bumps again before its next version read that reaches the cache; a caller
+    that must not lose the bump even if this process ends (a retried event) tries again on
+    None."""
     key = _key(tenant_id, f"version:{name}")
-    value = _backend().incr(key)
     current_app.extensions["duoshop_version_memo"].pop(key, None)
-    return value
+    try:
+        return _backend().incr(key)
+    except Unavailable:
+        log.info("version %s of store %s not bumped yet: the cache is unreachable", name, tenant_id)
+        current_app.extensions["duoshop_near_cache"].clear()
+        current_app.extensions["duoshop_lost_bumps"].add(key)
+        return None
+
+
+def _replay_lost_bumps():
+    lost = current_app.extensions["duoshop_lost_bumps"]
+    while lost:
+        try:
+            key = lost.pop()
+        except KeyError:  # another thread took the last one
+            return
+        try:
+            _backend().incr(key)
+        except Unavailable:
+            lost.add(key)
+            raise
 
 
 _PENDING_BUMPS = "duoshop_pending_version_bumps"
@@ -193,9 +265,11 @@ def _forget_pending_versions(session):
 
 def init_app(app):
     if app.config.get("REDIS_URL"):
-        backend = RedisCache(app.config["REDIS_URL"], app.config.get("CACHE_KEY_PREFIX", "duoshop:cache:"))
+        backend = RedisCache(app.config["REDIS_URL"], app.config.get("CACHE_KEY_PREFIX", "duoshop:cache:"),
+                             timeout=app.config["REDIS_TIMEOUT_SECONDS"], pause=app.config["REDIS_RETRY_SECONDS"])
     else:
         backend = MemoryCache()
     app.extensions["duoshop_cache"] = backend
     app.extensions["duoshop_near_cache"] = MemoryCache(max_entries=NEAR_CACHE_ENTRIES)
     app.extensions["duoshop_version_memo"] = {}  # key → (version, until): see current_versions
+    app.extensions["duoshop_lost_bumps"] = set()  # version keys to bump once the cache answers: bump_version

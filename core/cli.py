@@ -1,10 +1,16 @@
 """Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``."""
+import logging
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from core.extensions import db
+from core.sweeper import SweepTimer
+
+log = logging.getLogger(__name__)
 
 
 @click.command("create-admin")
@@ -38,34 +44,61 @@ def seed_demo_command():
 
 
 @click.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty (and sweep nothing).")
 @with_appcontext
 def worker_command(burst):
-    """Run an rq worker (with the scheduler) on the high, default and low queues."""
+    """Run an rq worker (with the scheduler) on the high, default and low queues, and sweep
+    due work every SWEEP_INTERVAL_SECONDS on a timer thread (``flask sweep``)."""
     from rq import Worker
 
     backend = current_app.extensions["duoshop_jobs"]
     if backend.name != "rq":
         raise click.UsageError("set REDIS_URL to run a separate worker; without it jobs run in the web process")
-    # rq forks a child per job: hold no pooled connection a child could inherit and share.
-    db.engine.dispose()
+    # rq forks a child per job: hold no pooled connection a child could inherit and share,
+    # and since the sweep thread below keeps using the pool, a child drops what it inherited.
+    engine = db.engine
+    engine.dispose()
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    app = current_app._get_current_object()
+    if not burst:
+        SweepTimer(app, run_sweep, interval=app.config["SWEEP_INTERVAL_SECONDS"]).start()
     Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
+
+
+def run_sweep():
+    """Re-derive everything due from the database, platform-wide, in this process: stores
+    stuck in provisioning, each store's due orders, group buys and bargains
+    (``sweep_store``), billing, and parcel tracking. Every part is idempotent. Returns
+    the lines ``flask sweep`` prints."""
+    from billing.jobs import run_billing
+    from commerce.orders.jobs import sweep_all_stores
+    from commerce.shipping.jobs import poll_all_stores
+    from tenants.provisioning import provision_stuck_stores
+
+    opened = provision_stuck_stores()
+    outcomes = sweep_all_stores()
+    billed = run_billing()
+    try:
+        tracking = f"parcel tracking queued for {len(poll_all_stores())} stores"
+    except Exception as error:  # noqa: BLE001 — a queue outage must not stop the sweep; parcels wait for the next
+        log.warning("parcel tracking not queued: %s", type(error).__name__)
+        tracking = "parcel tracking not queued (queue unreachable)"
+    totals = {key: sum(outcome.get(key, 0) for outcome in outcomes.values())
+              for key in ("cancelled", "settled", "team_refunds", "bargains_expired", "completed")}
+    return [f"provisioned again: {len(opened)} stores",
+            f"swept {len(outcomes)} stores: " + ", ".join(f"{key} {value}" for key, value in totals.items()),
+            f"billing run for {len(billed)} stores", tracking]
 
 
 @click.command("sweep")
 @with_appcontext
 def sweep_command():
-    """Catch up on due work in every store (run from cron every few minutes): unpaid orders
-    past their time, payments whose notification never came, parcels to track, orders to
-    complete. Each store's part is a job; running it twice is harmless."""
-    from billing.jobs import enqueue_billing_for_all_stores
-    from commerce.orders.jobs import sweep_all_stores
-    from commerce.shipping.jobs import poll_all_stores
-
-    stores = sweep_all_stores()
-    tracking = poll_all_stores()
-    click.echo(f"sweep queued for {len(stores)} stores; parcel tracking for {len(tracking)}")
-    click.echo(f"billing queued for {len(enqueue_billing_for_all_stores())} stores")
+    """Catch up on due work in every store (cron, every minute; ``flask worker`` also does
+    it every minute): stores stuck in provisioning, unpaid orders past their time, payments
+    whose notification never came, group buys and bargains past their deadline, orders to
+    complete, billing, parcels to track. Running it twice, or two at once, is harmless."""
+    for line in run_sweep():
+        click.echo(line)
 
 
 def register_commands(app):

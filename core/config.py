@@ -5,6 +5,9 @@ refuses to start with the development secret key or without a real database.
 """
 import os
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 # 32 zero-ish bytes in url-safe base64: fine on a laptop, refused in production.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
@@ -61,6 +64,10 @@ ENVIRONMENT_KEYS.update({name: name for name in (
 # Billing: days of grace after an unpaid period end (default 7), the billing-email backend (outbox or log).
 ENVIRONMENT_KEYS.update({name: name for name in ("BILLING_GRACE_DAYS", "BILLING_MAIL_BACKEND")})
 
+# Redis as a helper (core/breaker.py) and the worker's sweep timer (core/sweeper.py), in seconds.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS")})
+
 
 def from_environment():
     """The config values the environment sets (empty variables count as unset)."""
@@ -68,8 +75,9 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
-    if "WECHAT_TIMEOUT" in values:
-        values["WECHAT_TIMEOUT"] = float(values["WECHAT_TIMEOUT"])
+    for seconds in ("WECHAT_TIMEOUT", "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS"):
+        if seconds in values:
+            values[seconds] = float(values[seconds])
     for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
@@ -91,11 +99,19 @@ class BaseConfig:
     # trip per request); after a database restart a pooled connection can fail one request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
     REDIS_URL = None
+    # Redis is a helper, never a dependency of a page: web requests wait this long for it,
+    # and after a failure they skip it for REDIS_RETRY_SECONDS (core/breaker.py).
+    REDIS_TIMEOUT_SECONDS = 0.25
+    REDIS_RETRY_SECONDS = 5.0
     # "rq" (Redis), "thread" (in-process worker) or "eager" (run at once, tests).
     JOB_MODE = None
     RQ_QUEUE_PREFIX = ""
     RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
+    # Rate-limit storage unreachable: count in this process's memory until it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Seconds between `flask worker`'s sweeps of due work (core/sweeper.py).
+    SWEEP_INTERVAL_SECONDS = 60
     LOGIN_RATE_LIMIT = "10 per minute"
     SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"
@@ -146,6 +162,10 @@ class BaseConfig:
             cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
         if not cfg["RATELIMIT_STORAGE_URI"]:
             cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+        if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")) and "RATELIMIT_STORAGE_OPTIONS" not in cfg:
+            timeout = cfg.get("REDIS_TIMEOUT_SECONDS", cls.REDIS_TIMEOUT_SECONDS)
+            cfg["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": timeout, "socket_timeout": timeout,
+                                                "retry": Retry(NoBackoff(), 0)}
         if not cfg.get("WECHATPAY_BASE_URL"):
             sandbox = f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay"
             cfg["WECHATPAY_BASE_URL"] = sandbox if cfg.get("WECHATPAY_SANDBOX") else "https://api.mch.weixin.qq.com"

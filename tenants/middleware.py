@@ -7,6 +7,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import NotFound
 
 from billing.errors import StoreClosed
+from core import health
 from core.extensions import db
 from tenants.context import enter_tenant, leave_tenant
 from tenants.models import Tenant
@@ -29,7 +30,7 @@ def init_app(app):
 
 def _resolve_request_tenant():
     g.site, g.tenant = PLATFORM, None
-    if request.endpoint == "static":
+    if request.endpoint == "static" or request.endpoint in health.ENDPOINTS:
         return None
     try:
         resolution = resolve_tenant(

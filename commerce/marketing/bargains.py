@@ -14,7 +14,8 @@ store per day (a counter row raised by a conditional UPDATE). One live bargain p
 per campaign (a partial unique index).
 
 Expiry is checked on every read (``expires_at``) and written by a job at ``expires_at``
-that marks a bargain no one bought ``expired``, idempotently.
+that marks a bargain no one bought ``expired``, idempotently; ``flask sweep`` does the
+same for any whose job was lost.
 """
 import random
 from dataclasses import dataclass
@@ -429,9 +430,21 @@ def expire_bargain(bargain_id, now=None):
     return ended
 
 
+def expire_due_bargains(now=None):
+    """Sweep (current store): every unbought bargain past its deadline is over, whether or
+    not its expiry job ran. Returns how many this run ended."""
+    ended = _end_due(now or utcnow())
+    db.session.commit()
+    return ended
+
+
 def _end_if_due(bargain_id, now):
+    return _end_due(now, Bargain.id == bargain_id)
+
+
+def _end_due(now, *which):
     return db.session.execute(
-        update(Bargain).where(Bargain.id == bargain_id, Bargain.status.in_(Bargain.BUYABLE), Bargain.expires_at <= now)
+        update(Bargain).where(*which, Bargain.status.in_(Bargain.BUYABLE), Bargain.expires_at <= now)
         .values(status=Bargain.EXPIRED).execution_options(synchronize_session=False)).rowcount
 
 

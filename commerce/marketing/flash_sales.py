@@ -290,7 +290,10 @@ def _take_from_gate(item, quantity):
     key = _gate_key(item)
     ttl = max(60, int((db.session.get(FlashSale, item.flash_sale_id).ends_at - utcnow()).total_seconds()) + 3600)
     cache_add(item.tenant_id, key, item.stock, ttl)  # a lost or new counter starts from the database's stock
-    if cache_incr(item.tenant_id, key, -quantity) < 0:
+    left = cache_incr(item.tenant_id, key, -quantity)
+    if left is None:
+        return True  # the cache is unreachable: the conditional UPDATE alone decides, as with the gate off
+    if left < 0:
         cache_incr(item.tenant_id, key, quantity)
         return False
     db.session().info.setdefault(_GATE_TAKEN, []).append((item.tenant_id, key, quantity))

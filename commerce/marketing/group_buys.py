@@ -9,6 +9,7 @@ conditional updates; the expiry job claims each paid place in the transaction th
 its refund (before WeChat is asked; ``commerce.orders.refunds`` settles it even if the
 answer never comes), so a second run (or a second worker) finds nothing left to refund.
 """
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from tenants.scoping import TenantScoped, tenant_foreign_key
+
+log = logging.getLogger(__name__)
 
 
 class GroupBuy(TenantScoped, Timestamped, db.Model):
@@ -321,6 +324,26 @@ def _set_place(place, from_status, to_status):
                                                      GroupTeamMember.status == from_status)
                        .values(status=to_status).execution_options(synchronize_session=False))
     db.session.commit()
+
+
+def expire_due_teams(now=None):
+    """Sweep (current store): every team past its deadline that its expiry job has not
+    settled — still open, or failed with members still to refund (the job died midway) —
+    is expired now. Returns the number of refunds made."""
+    now = now or utcnow()
+    owed = select(GroupTeamMember.team_id).where(GroupTeamMember.status == GroupTeamMember.PAID)
+    due = db.session.scalars(select(GroupTeam.id).where(
+        GroupTeam.expires_at <= now,
+        (GroupTeam.status == GroupTeam.OPEN) | ((GroupTeam.status == GroupTeam.FAILED) & GroupTeam.id.in_(owed)))
+        .order_by(GroupTeam.expires_at, GroupTeam.id)).all()
+    refunded = 0
+    for team_id in due:
+        try:
+            refunded += expire_team(team_id, now)
+        except Exception:  # one team's refund refused (WeChat down): the others go on, the next sweep retries
+            db.session.rollback()
+            log.exception("group-buy team %s not settled by the sweep", team_id)
+    return refunded
 
 
 def _schedule_expiry(team, now):

@@ -85,12 +85,17 @@ def _sent_to_wechat(order):
 
 def sweep_store():
     """For the current store, re-derive what is due from the database (rq may lose a
-    scheduled job): cancel unpaid orders past their time, ask WeChat about orders whose
-    notification never came, complete orders shipped long ago, expire old points. Safe to
-    run any time."""
+    scheduled job, and a dead worker holds rq's scheduler for minutes): cancel unpaid orders
+    past their time, ask WeChat about orders whose notification never came, expire
+    group-buy teams (refunding their members) and bargains past their deadline, rebuild
+    cached pages when a campaign just started or ended, complete orders shipped long ago,
+    expire old points. Safe to run any time, and twice at once."""
     from datetime import timedelta
 
+    from commerce.marketing.bargains import expire_due_bargains
     from commerce.marketing.distribution import order_completed, settle_due_commissions
+    from commerce.marketing.group_buys import expire_due_teams
+    from commerce.marketing.windows import refresh_pages_after_recent_windows
     from commerce.members.points import expire_points
     from commerce.members.top_ups import reconcile_pending_top_ups
     from commerce.orders import states
@@ -101,6 +106,9 @@ def sweep_store():
     for order_id in overdue:
         if cancel_unpaid_order(order_id) == "cancelled":
             outcome["cancelled"] += 1
+    outcome["team_refunds"] = expire_due_teams()
+    outcome["bargains_expired"] = expire_due_bargains()
+    outcome["pages_refreshed"] = int(refresh_pages_after_recent_windows())
     cutoff = utcnow() - timedelta(days=AUTO_COMPLETE_DAYS)
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):
@@ -116,13 +124,22 @@ def sweep_store():
 
 
 def sweep_all_stores():
-    """Platform-wide (from cron through ``flask sweep``): one ``sweep_store`` job per open store."""
-    from core.jobs import enqueue
+    """Platform-wide (``flask sweep``, and ``flask worker`` every minute): ``sweep_store``
+    in every open or suspended store (shoppers are owed their refunds and stock either way),
+    in this process, so nothing waits on a queue, each in its own app context (own session)
+    as a job would run. One store's failure is logged and the others go on. Returns
+    ``{store id: outcome}`` of the stores swept."""
+    from core.jobs import run_job
     from tenants.context import unscoped
     from tenants.models import Tenant
 
     with unscoped():
-        tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.status == Tenant.ACTIVE)).all()
+        tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.status.in_((Tenant.ACTIVE, Tenant.SUSPENDED)))
+                                        .order_by(Tenant.id)).all()
+    outcomes = {}
     for tenant_id in tenant_ids:
-        enqueue(sweep_store, tenant_id=tenant_id, queue="low")
-    return tenant_ids
+        try:
+            outcomes[tenant_id] = run_job(sweep_store, tenant_id, ())
+        except Exception:
+            log.exception("sweep failed for store %s; the next sweep tries again", tenant_id)
+    return outcomes

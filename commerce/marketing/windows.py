@@ -1,0 +1,37 @@
+"""Campaign windows in the sweep: cached pages show campaign prices and offers, so they are
+rebuilt when a flash sale, group buy or bargain campaign starts or ends. A job scheduled
+for that moment does it (``refresh_flash_pages``); the sweep does it again for every
+moment passed within ``RECENT``, in case that job was lost. A rebuild more is harmless."""
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from commerce.catalog.events import catalog_changed
+from commerce.marketing.bargains import BargainCampaign
+from commerce.marketing.flash_sales import FlashSale
+from commerce.marketing.group_buys import GroupBuy
+from core.extensions import db
+from core.models import utcnow
+from tenants.context import current_tenant_id
+
+RECENT = timedelta(minutes=5)  # several sweeps' worth: one late or missed sweep still catches the moment
+
+
+def refresh_pages_after_recent_windows(now=None):
+    """Sweep (current store): True when a campaign started or ended within ``RECENT``, and
+    the store's pages are then rebuilt on their next visit."""
+    now = now or utcnow()
+    since = now - RECENT
+
+    def passed(column):
+        return (column > since) & (column <= now)
+
+    moments = (select(FlashSale.id).where(or_(passed(FlashSale.starts_at), passed(FlashSale.ends_at))),
+               select(GroupBuy.id).where(passed(GroupBuy.ends_at)),
+               select(BargainCampaign.id).where(or_(passed(BargainCampaign.starts_at),
+                                                    passed(BargainCampaign.ends_at))))
+    if not any(db.session.scalar(statement.limit(1)) is not None for statement in moments):
+        return False
+    catalog_changed(db.session(), current_tenant_id())
+    db.session.commit()
+    return True
