@@ -6,7 +6,7 @@ cannot both apply.
 """
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
@@ -84,6 +84,8 @@ class Order(TenantScoped, Timestamped, db.Model):
     # lines add up to subtotal + member_discount), so coupons and points see the discounted goods.
     member_discount: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The quote's price lines (``commerce.pricing.receipts``); None on orders placed before 0022.
+    price_lines: Mapped[dict | None] = mapped_column(JSON)
     paid_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     transaction_id: Mapped[str | None] = mapped_column(String(64))  # WeChat Pay's id of the payment
