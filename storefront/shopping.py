@@ -142,6 +142,7 @@ def render_checkout(lines, addresses, *, campaign=None, error=None, status=200, 
     priced = checkout_quote(lines, addresses, campaign=campaign)
     problem = next((refusal.message for refusal in priced.refusals if refusal.kind == "address"), None)
     return render_template("storefront/checkout.html", lines=lines, quote=priced, addresses=addresses,
+                           offers_discounts=campaign is None,
                            shipping_problem=problem, error=error, areas=AREAS, entered=request.form,
                            problems={line.sku.id: line.problem for line in lines if line.problem},
                            unpriced=[line for line in lines if line.sku.id not in {p.sku_id for p in priced.lines}],
@@ -150,16 +151,21 @@ def render_checkout(lines, addresses, *, campaign=None, error=None, status=200, 
 
 def checkout_quote(lines, addresses, *, campaign=None):
     """The quote of the checkout page: the shopper's coupon choice once they posted the
-    form, else the combination that takes off most."""
+    form, else the combination that takes off most. A campaign's checkout (one unit at the
+    campaign's price) offers no coupons or points."""
     member = current_member()
     form = request.form if request.method == "POST" else {}
+    if campaign is not None:
+        coupon_ids, use_points = [], False
+    else:
+        coupon_ids = chosen_coupon_ids(request.form) if request.method == "POST" else None
+        use_points = form.get("points") == "1"
     chosen = next((a for a in addresses if str(a.id) == form.get("address_id")), addresses[0] if addresses else None)
     province = chosen.province_code if chosen else form.get("province_code") or None
     return quote_for([(line.sku, line.product) for line in lines], [Item(line.sku.id, line.item.quantity)
                                                                      for line in lines],
                      member_id=member.id if member else None, province_code=province, campaign=campaign,
-                     coupon_ids=chosen_coupon_ids(request.form) if request.method == "POST" else None,
-                     use_points=form.get("points") == "1", now=utcnow())
+                     coupon_ids=coupon_ids, use_points=use_points, now=utcnow())
 
 
 def _address_form():

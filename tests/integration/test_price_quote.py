@@ -78,11 +78,15 @@ def test_the_group_buy_checkout_shows_the_shipping_fee_the_order_charges(shop, s
     with tenant_context(demo.id):
         campaign = create_group_buy(actor=None, title="二人团", sku_id=goods["龙井"][1], group_price=3000, size=2,
                                     hours=24, ends_at=utcnow() + timedelta(days=1))
+        member = create_member(demo)
+        made = create_coupon(coupon(name="无门槛5元", kind=Coupon.NO_THRESHOLD, amount_off=500, threshold=0), actor=None)
+        issue_to_members(made, [member[0]], actor=None)  # a campaign's checkout offers no coupons
         db.session.commit()
-    shopper = signed_in(store_client("demo"), create_member(demo)[0])
+    shopper = signed_in(store_client("demo"), member[0])
     shopper.post(f"/group-buys/{campaign.id}/start", headers={**DESKTOP, "Origin": "http://demo.duoshop.test"})
     page = shopper.get("/checkout/group", headers=DESKTOP).get_data(as_text=True)
     assert ("shipping-fee", "¥12.00") in totals(page) and "¥42.00" in page  # ¥30 + ¥12, no level discount
+    assert 'name="coupon_id"' not in page
     token = csrf_from(shopper, "/checkout/group")
     address_id = re.search(r'name="address_id" value="(\d+)"', page).group(1)
     assert shopper.post("/checkout/group", data={"csrf_token": token, "address_id": address_id},
