@@ -181,7 +181,7 @@ def test_another_stores_coupons_and_campaigns_never_enter_a_quote(shop):
         create_flash_sale(actor=None, title="茶店秒杀", starts_at=utcnow() - timedelta(minutes=1),
                           ends_at=utcnow() + timedelta(hours=1), items=[(tea_sku, 100, 5, 5)])
         db.session.commit()
-        tea_copy = tea_coupon.id
+        tea_copy, tea_campaign_id = tea_coupon.id, tea_campaign.id
     with tenant_context(demo.id):
         sku, product = db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
                                           .where(SKU.id == goods["龙井"][1])).one()
@@ -194,7 +194,7 @@ def test_another_stores_coupons_and_campaigns_never_enter_a_quote(shop):
         db.session.rollback()
         with pytest.raises(CampaignUnavailable):
             place_order(member_id=member[0], wanted=[Wanted(sku.id, 1)], address=db.session.get(Address, member[1]),
-                        campaign=Campaign("group_buy", tea_campaign.id))
+                        campaign=Campaign("group_buy", tea_campaign_id))
         db.session.rollback()
         assert db.session.scalar(select(BargainCampaign)) is None
 
