@@ -247,3 +247,29 @@ def test_the_preview_total_always_equals_the_placed_orders_total(shop, cart, lev
                                                                          preview.subtotal)
             assert order_receipt(order) == preview.receipt()
         db.session.rollback()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cart=CARTS, level=LEVELS, coupons=st.sets(st.sampled_from(["fixed", "free"])))
+def test_the_checkout_page_total_is_what_the_order_charges(shop, store_client, cart, level, coupons):
+    demo, _tea, goods = shop
+    member = gold_member(demo) if level else create_member(demo)
+    with tenant_context(demo.id):
+        kinds = {"fixed": coupon(name="满100减10"),
+                 "free": coupon(name="无门槛5元", kind=Coupon.NO_THRESHOLD, amount_off=500, threshold=0, stackable=True)}
+        for kind in sorted(coupons):
+            issue_to_members(create_coupon(kinds[kind], actor=None), [member[0]], actor=None)
+        db.session.commit()
+    shopper = signed_in(store_client("demo"), member[0])
+    for title, quantity in cart:
+        add_to_cart(shopper, *goods[title], quantity=quantity)
+    page = shopper.get("/checkout", headers=DESKTOP).get_data(as_text=True)
+    to_pay = amount(re.search(r'<strong class="price">(.*?)</strong>', page).group(1))
+    assert to_pay == amount(totals(page)[-1][1])
+    chosen = re.findall(r'name="coupon_id" value="(\d+)" checked', page)
+    placed = shopper.post("/checkout", data={"csrf_token": csrf_from(shopper, "/checkout"),
+                                             "address_id": str(member[1]), "coupon_id": chosen}, headers=DESKTOP)
+    assert placed.status_code == 302
+    with tenant_context(demo.id):
+        order = db.session.scalar(select(Order).where(Order.member_id == member[0]))
+        assert order.total == to_pay
