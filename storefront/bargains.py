@@ -13,12 +13,13 @@ from commerce.members.addresses import member_addresses, save_address
 from commerce.members.models import Member
 from commerce.orders.cart import CartLine
 from commerce.orders.service import Wanted, member_address, place_order, schedule_timeout
-from commerce.shipping.regions import AREAS
+from commerce.pricing import Campaign
 from core.errors import DomainError
 from core.extensions import csrf, db, limiter
 from core.money import format_money
 from core.security import require_same_origin
 from storefront.shopper import current_member
+from storefront.shopping import render_checkout
 from storefront.views import storefront_bp
 
 HELP_RATE_LIMIT = "20 per minute"  # per client address, on top of the per-member daily cap
@@ -100,7 +101,7 @@ def bargain_checkout(bargain_id):
         address = (member_address(member.id, int(chosen)) if chosen.isdigit()
                    else save_address(member.id, **{name: request.form.get(name, "") for name in ADDRESS_FIELDS}))
         order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
-                            wanted=[Wanted(sku.id, 1)], bargain=bargain)
+                            wanted=[Wanted(sku.id, 1)], campaign=Campaign("bargain", bargain.id))
     except DomainError as refusal:
         db.session.rollback()
         return _render_checkout(bargain, line, addresses, error=refusal, status=refusal.status)
@@ -110,10 +111,8 @@ def bargain_checkout(bargain_id):
 
 
 def _render_checkout(bargain, line, addresses, *, error=None, status=200):
-    return render_template("storefront/checkout.html", lines=[line], addresses=addresses,
-                           subtotal=line.amount, shipping=None, shipping_problem=None, error=error, areas=AREAS,
-                           entered=request.form, offers=[], chosen=[], discount=0, points=None, group=None,
-                           form_action=url_for("storefront.bargain_checkout", bargain_id=bargain.id)), status
+    return render_checkout([line], addresses, campaign=Campaign("bargain", bargain.id), error=error, status=status,
+                           form_action=url_for("storefront.bargain_checkout", bargain_id=bargain.id))
 
 
 def _wechat_member():

@@ -10,11 +10,12 @@ from commerce.marketing.group_buys import GroupBuy, GroupTeam, team_places
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import CartLine
 from commerce.orders.service import Wanted, member_address, place_order, schedule_timeout
-from commerce.shipping.regions import AREAS
+from commerce.pricing import Campaign
 from core.errors import DomainError
 from core.extensions import csrf, db
 from core.security import require_same_origin
 from storefront.shopper import become_member, current_member
+from storefront.shopping import render_checkout
 from storefront.views import storefront_bp
 
 GROUP_CHECKOUT = "group_checkout"
@@ -64,7 +65,7 @@ def group_checkout():
                    else save_address(member.id, **{name: request.form.get(name, "") for name in
                                                    ("name", "phone", "province_code", "city", "district", "detail")}))
         order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
-                            wanted=[Wanted(sku.id, 1, campaign.group_price)], group_buy=campaign, team=team)
+                            wanted=[Wanted(sku.id, 1, campaign.group_price)], campaign=_chosen(campaign, team))
     except DomainError as refusal:
         db.session.rollback()
         return _render(line, addresses, campaign, team, error=refusal, status=refusal.status)
@@ -75,10 +76,12 @@ def group_checkout():
 
 
 def _render(line, addresses, campaign, team, *, error=None, status=200):
-    return render_template("storefront/checkout.html", lines=[line], addresses=addresses, subtotal=line.amount,
-                           shipping=None, shipping_problem=None, error=error, areas=AREAS, entered=request.form,
-                           offers=[], chosen=[], discount=0, points=None, group=campaign, team=team,
-                           form_action=url_for("storefront.group_checkout")), status
+    return render_checkout([line], addresses, campaign=_chosen(campaign, team), error=error, status=status,
+                           group=campaign, team=team, form_action=url_for("storefront.group_checkout"))
+
+
+def _chosen(campaign, team):
+    return Campaign("group_buy", campaign.id, join=team.id if team else None)
 
 
 def _campaign(campaign_id):

@@ -14,9 +14,6 @@ from markupsafe import Markup
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
 from commerce.marketing.group_buys import team_of_order
 from commerce.members.addresses import member_addresses, save_address
-from commerce.members.ledger import member_settings
-from commerce.members.levels import level_discount
-from commerce.members.points import redemption_for
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
 from commerce.orders.models import Order, Payment
 from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
@@ -31,16 +28,16 @@ from commerce.orders.service import (
     place_order,
     schedule_timeout,
 )
-from commerce.shipping.errors import NotDeliverable
+from commerce.pricing import Item, order_receipt, quote_for
 from commerce.shipping.parcels import order_parcels
 from commerce.shipping.regions import AREAS
-from commerce.shipping.service import shipping_fee_for
 from commerce.shipping.tracking import CARRIERS
 from core.errors import DomainError
 from core.extensions import csrf, db
+from core.models import utcnow
 from core.money import parse_yuan
 from core.security import allow_form_redirect_to, require_same_origin
-from storefront.coupons import checkout_coupons, chosen_coupon_ids
+from storefront.coupons import chosen_coupon_ids
 from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
 from storefront.views import storefront_bp
 
@@ -136,35 +133,39 @@ def checkout():
 
 
 def _render_checkout(lines, addresses, *, error=None, status=200):
-    subtotal = sum(line.amount for line in lines)
+    return render_checkout(lines, addresses, error=error, status=status)
+
+
+def render_checkout(lines, addresses, *, campaign=None, error=None, status=200, **extra):
+    """The checkout page of ``lines`` (cart lines, or a campaign's one line): the quote
+    ``place_order`` will charge, for the address chosen (or the first one)."""
+    priced = checkout_quote(lines, addresses, campaign=campaign)
+    problem = next((refusal.message for refusal in priced.refusals if refusal.kind == "address"), None)
+    return render_template("storefront/checkout.html", lines=lines, quote=priced, addresses=addresses,
+                           offers_discounts=campaign is None,
+                           shipping_problem=problem, error=error, areas=AREAS, entered=request.form,
+                           problems={line.sku.id: line.problem for line in lines if line.problem},
+                           unpriced=[line for line in lines if line.sku.id not in {p.sku_id for p in priced.lines}],
+                           **extra), status
+
+
+def checkout_quote(lines, addresses, *, campaign=None):
+    """The quote of the checkout page: the shopper's coupon choice once they posted the
+    form, else the combination that takes off most. A campaign's checkout (one unit at the
+    campaign's price) offers no coupons or points."""
     member = current_member()
-    member_discount = level_discount(member.id, sum(line.amount for line in lines if line.price == line.sku.price)
-                                     ) if member else 0  # regular prices only, not flash-sale ones
-    default = addresses[0] if addresses else None
-    shipping, shipping_problem = None, None
-    if default is not None:
-        try:
-            shipping = shipping_fee_for(default.province_code, [(line.sku.weight, line.item.quantity) for line in lines],
-                                        subtotal - member_discount)
-        except NotDeliverable as refusal:
-            shipping_problem = refusal.message
-    offers, chosen, discount = checkout_coupons(
-        member, lines, shipping, chosen_coupon_ids(request.form) if request.method == "POST" else None)
-    points = _points_offer(member, subtotal - member_discount - discount)
-    return render_template("storefront/checkout.html", lines=lines, addresses=addresses, subtotal=subtotal,
-                           shipping=shipping, shipping_problem=shipping_problem, error=error, areas=AREAS,
-                           entered=request.form, offers=offers, chosen=chosen, discount=discount,
-                           points=points, member_discount=member_discount), status
-
-
-def _points_offer(member, goods_fen):
-    """What the member's points could take off these goods now, or None."""
-    if member is None or not member.points:
-        return None
-    rules = member_settings()
-    offer = redemption_for(member.points, goods_fen, points_per_yuan_off=rules.points_per_yuan_off,
-                           cap_percent=rules.redeem_cap_percent)
-    return offer if offer.fen_off > 0 else None
+    form = request.form if request.method == "POST" else {}
+    if campaign is not None:
+        coupon_ids, use_points = [], False
+    else:
+        coupon_ids = chosen_coupon_ids(request.form) if request.method == "POST" else None
+        use_points = form.get("points") == "1"
+    chosen = next((a for a in addresses if str(a.id) == form.get("address_id")), addresses[0] if addresses else None)
+    province = chosen.province_code if chosen else form.get("province_code") or None
+    return quote_for([(line.sku, line.product) for line in lines], [Item(line.sku.id, line.item.quantity)
+                                                                     for line in lines],
+                     member_id=member.id if member else None, province_code=province, campaign=campaign,
+                     coupon_ids=coupon_ids, use_points=use_points, now=utcnow())
 
 
 def _address_form():
@@ -283,7 +284,8 @@ def orders():
 @storefront_bp.route("/orders/<number>")
 def order_detail(number):
     order = _my_order(number)
-    return render_template("storefront/order.html", order=order, status_labels=status_labels(),
+    return render_template("storefront/order.html", order=order, receipt=order_receipt(order),
+                           status_labels=status_labels(),
                            after_sales=order_requests(order), reasons=reasons(), can_ask=order.status in ELIGIBLE
                            and not open_request(order), refunds=order_refunds(order), parcels=order_parcels(order),
                            team=team_of_order(order),

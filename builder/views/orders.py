@@ -33,6 +33,7 @@ from commerce.orders.refunds import (
 )
 from commerce.orders.service import cancel_order, set_merchant_remark
 from commerce.orders.states import allowed
+from commerce.pricing import order_receipt
 from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantities
 from commerce.shipping.tracking import CARRIERS
 from core.audit import record_audit
@@ -309,6 +310,7 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
                "amount": "", "reason": "", "restock": {}, **(entered or {})}
     return render_template(
         "builder/orders/detail.html", order=order, lines=lines, parcels=parcels, refunds=refunds,
+        receipt=order_receipt(order),
         timeline=_timeline(order, parcels, refunds), payment=payment, error=error, entered=entered,
         full_address=full_address, phone=order.ship_phone if full_address else mask_phone(order.ship_phone),
         status_labels=status_labels(), refund_labels=refund_status_labels(), carriers=CARRIERS,

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.marketing.flash_sales import announce_window
+from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -409,6 +410,27 @@ def claim_for_order(bargain, order, member_id, price, *, now=None):
                                "Reload the bargain."))
     db.session.add(BargainOrder(bargain_id=bargain.id, order_id=order.id))
     db.session.flush()
+
+
+class BargainPrice(PriceRule):
+    """Buying a bargain: one unit of its SKU at the price friends cut it to, once, by its
+    starter (claimed by a conditional update in the order's transaction)."""
+
+    kind = "bargain"
+
+    def prices(self, sku_ids, *, member_id, campaign, now):
+        found = db.session.scalar(select(Bargain).where(Bargain.id == campaign.id))
+        if found is None:
+            return {}
+        title = db.session.scalar(select(BargainCampaign.title).where(BargainCampaign.id == found.campaign_id))
+        return {found.sku_id: CampaignPrice(self.kind, title, found.sku_id, found.current_price, found.id,
+                                            one_unit=_("A bargain order is one unit of its product."))}
+
+    def claim(self, price, *, campaign, order, member_id, now):
+        claim_for_order(db.session.get(Bargain, price.ref), order, member_id, price.price, now=now)
+
+
+register_rule(BargainPrice())
 
 
 def order_cancelled(order, now=None):

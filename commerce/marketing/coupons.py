@@ -28,7 +28,12 @@ from commerce.marketing.errors import CouponInvalid, CouponUnavailable
 from commerce.marketing.models import Coupon, MemberCoupon
 from commerce.marketing.results import UNCOUNTED
 from commerce.members.models import Member
-from commerce.orders.models import Order, OrderLine
+from commerce.orders.models import Order
+from commerce.pricing.coupons import (
+    CouponLine,
+    combined_discount,  # noqa: F401  (the stacking cap, where the coupon rules are)
+    coupon_discount,
+)
 from core.audit import record_audit
 from core.cache import bump_version_on_commit
 from core.extensions import db
@@ -41,15 +46,6 @@ MAX_TARGETS = 100
 MAX_PER_MEMBER = 100
 EDITABLE = ("name", "kind", "amount_off", "threshold", "percent_off", "max_discount", "scope", "target_ids",
             "valid_from", "valid_until", "valid_days", "total_quantity", "per_member_limit", "stackable")
-
-
-@dataclass(frozen=True)
-class CouponLine:
-    """What a coupon looks at in one basket line: the product, its category and parent, fen."""
-
-    product_id: int
-    category_ids: tuple
-    amount: int
 
 
 @dataclass(frozen=True)
@@ -312,27 +308,10 @@ def coupon_lines(items):
             for product_id, category_id, amount in items]
 
 
-def covers(coupon, line):
-    if coupon.scope == Coupon.PRODUCTS:
-        return line.product_id in coupon.target_ids
-    if coupon.scope == Coupon.CATEGORIES:
-        return any(category_id in coupon.target_ids for category_id in line.category_ids)
-    return True
-
-
 def discount_for(member_coupon, lines):
     """Fen this copy (or a ``Coupon``) takes off ``lines``; 0 if it does not apply."""
     coupon = member_coupon.coupon if isinstance(member_coupon, MemberCoupon) else member_coupon
-    eligible = sum(line.amount for line in lines if covers(coupon, line))
-    if eligible <= 0 or (coupon.kind != Coupon.NO_THRESHOLD and eligible < coupon.threshold):
-        return 0
-    if coupon.kind == Coupon.PERCENT_OFF:
-        off = eligible * coupon.percent_off // 100  # rounded down to the fen
-        if coupon.max_discount is not None:
-            off = min(off, coupon.max_discount)
-    else:
-        off = coupon.amount_off
-    return min(off, eligible)
+    return coupon_discount(coupon, lines)
 
 
 def usable_coupons(member_id, *, now=None):
@@ -374,58 +353,22 @@ def best_selection(offers):
     return chosen
 
 
-def check_combination(copies):
-    """:raise CouponUnavailable: two non-stackable coupons, or one coupon twice"""
-    if sum(1 for copy in copies if not copy.coupon.stackable) > 1:
-        raise CouponUnavailable(_("Only one coupon that cannot be combined can be used per order."))
-    if len({copy.coupon_id for copy in copies}) != len(copies):
-        raise CouponUnavailable(_("Each coupon can be used once per order."))
-
-
-def combined_discount(amounts, subtotal, shipping_fee):
-    """Discounts add up to at most the items' subtotal, leaving at least 1 fen to pay."""
-    return max(0, min(sum(amounts), subtotal, subtotal + shipping_fee - 1))
-
-
 # --- spending with orders ----------------------------------------------------------------
 
-def use_coupons(order, member_coupon_ids, *, now=None):
-    """Spend the member's chosen copies on ``order`` (just written, in the same transaction)
-    and lower its total; returns the discount in fen.
+def spend_coupons(order, member_coupon_ids, *, now):
+    """Mark the member's copies used by ``order`` (just written, in the same transaction; its
+    price was quoted with them), each by a conditional update.
 
-    :raise CouponUnavailable: a copy is not the member's, not usable now, does not apply to
-        these items, was spent meanwhile, or the combination breaks the stacking rule
+    :raise CouponUnavailable: a copy was used on another order (or ran out) meanwhile
     """
-    now = now or utcnow()
-    ids = sorted({i for i in member_coupon_ids if isinstance(i, int)})
-    if not ids:
-        return 0
-    copies = db.session.scalars(select(MemberCoupon).where(MemberCoupon.id.in_(ids),
-                                                           MemberCoupon.member_id == order.member_id)).all()
-    if len(copies) != len(ids) or not all(copy.is_usable_at(now) for copy in copies):
-        raise CouponUnavailable(_("A chosen coupon can no longer be used."), field="coupon_ids")
-    check_combination(copies)
-    lines = order_coupon_lines(order)
-    amounts = []
-    for copy in copies:
-        off = discount_for(copy, lines)
-        if off <= 0:
-            raise CouponUnavailable(_("The coupon %(name)s does not apply to these items.", name=copy.coupon.name),
-                                    field="coupon_ids")
-        amounts.append(off)
-    for copy in copies:  # in id order, like stock: two checkouts never wait on each other crosswise
+    for copy_id in sorted(member_coupon_ids):  # in id order, like stock: checkouts never wait crosswise
         spent = db.session.execute(
-            update(MemberCoupon).where(MemberCoupon.id == copy.id, MemberCoupon.status.in_(MemberCoupon.USABLE),
-                                       MemberCoupon.valid_until > now)
+            update(MemberCoupon).where(MemberCoupon.id == copy_id, MemberCoupon.member_id == order.member_id,
+                                       MemberCoupon.status.in_(MemberCoupon.USABLE), MemberCoupon.valid_until > now)
             .values(status=MemberCoupon.USED, order_id=order.id, used_at=now)
             .execution_options(synchronize_session=False)).rowcount
         if spent != 1:
             raise CouponUnavailable(_("A chosen coupon was used on another order meanwhile."), field="coupon_ids")
-    discount = combined_discount(amounts, order.subtotal, order.shipping_fee)
-    order.discount = discount
-    order.total = order.subtotal + order.shipping_fee - discount
-    db.session.flush()
-    return discount
 
 
 def return_coupons(order, *, now=None):
@@ -441,13 +384,6 @@ def return_coupons(order, *, now=None):
         update(MemberCoupon).where(MemberCoupon.order_id == order.id, MemberCoupon.status == MemberCoupon.USED)
         .values(status=MemberCoupon.EXPIRED).execution_options(synchronize_session=False))
     return back
-
-
-def order_coupon_lines(order):
-    rows = db.session.execute(select(OrderLine.product_id, Product.category_id, OrderLine.price * OrderLine.quantity)
-                              .join(Product, Product.id == OrderLine.product_id)
-                              .where(OrderLine.order_id == order.id)).all()
-    return coupon_lines(rows)
 
 
 # --- the console's figures ---------------------------------------------------------------

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from billing.entitlements import require
+from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.cache import cache_add, cache_incr
 from core.database import savepoint_only
@@ -267,6 +268,25 @@ def release_flash_units(item_id, member_id, quantity):
                                                     FlashSaleQuota.member_id == member_id,
                                                     FlashSaleQuota.bought >= quantity)
                        .values(bought=FlashSaleQuota.bought - quantity).execution_options(synchronize_session=False))
+
+
+class FlashSalePrice(PriceRule):
+    """A flash sale prices its SKUs in every cart while it runs; the order takes its
+    campaign units and the member's quota before the SKU's own stock."""
+
+    kind = "flash_sale"
+    automatic = True
+
+    def prices(self, sku_ids, *, member_id, campaign, now):
+        return {sku_id: CampaignPrice(self.kind, sale.title, sku_id, item.price, item.id,
+                                      line_fields=(("flash_sale_item_id", item.id),))
+                for sku_id, (item, sale) in live_items_for_skus(sku_ids, now).items()}
+
+    def reserve(self, price, *, member_id, quantity, now):
+        reserve_flash_units(db.session.get(FlashSaleItem, price.ref), member_id, quantity)
+
+
+register_rule(FlashSalePrice())
 
 
 # --- the gate -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import Boolean, CheckConstraint, Integer, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from billing.entitlements import require
+from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -227,6 +228,28 @@ def take_seat(campaign, member_id, *, team=None, now=None):
 def join_team_with_order(team, member_id, order):
     db.session.add(GroupTeamMember(team_id=team.id, member_id=member_id, order_id=order.id))
     db.session.flush()
+
+
+class GroupBuyPrice(PriceRule):
+    """Checking out through a group buy: one unit of its SKU at the group price, holding a
+    seat in the team joined (or a new one) in the order's transaction."""
+
+    kind = "group_buy"
+
+    def prices(self, sku_ids, *, member_id, campaign, now):
+        found = db.session.scalar(select(GroupBuy).where(GroupBuy.id == campaign.id))
+        if found is None:
+            return {}
+        return {found.sku_id: CampaignPrice(self.kind, found.title, found.sku_id, found.group_price, found.id,
+                                            one_unit=_("A group buy order is one unit of its product."))}
+
+    def claim(self, price, *, campaign, order, member_id, now):
+        team = db.session.scalar(select(GroupTeam).where(GroupTeam.id == campaign.join)) if campaign.join else None
+        join_team_with_order(take_seat(db.session.get(GroupBuy, price.ref), member_id, team=team, now=now),
+                             member_id, order)
+
+
+register_rule(GroupBuyPrice())
 
 
 def order_paid(order):

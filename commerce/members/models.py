@@ -183,3 +183,7 @@ class TopUp(TenantScoped, Timestamped, db.Model):
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=PENDING)
     transaction_id: Mapped[str | None] = mapped_column(String(32))
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def credited(self):
+        """Fen the balance grows by once paid: the amount and its bonus."""
+        return self.amount + self.bonus

@@ -84,6 +84,8 @@ class Order(TenantScoped, Timestamped, db.Model):
     # lines add up to subtotal + member_discount), so coupons and points see the discounted goods.
     member_discount: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The quote's price lines (``commerce.pricing.receipts``); None on orders placed before 0022.
+    price_lines: Mapped[dict | None] = mapped_column(JSON)
     paid_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Fen claimed by refunds that have not failed (submitted, processing or succeeded): a

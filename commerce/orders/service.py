@@ -1,9 +1,10 @@
 """Placing, cancelling and completing orders.
 
-``place_order`` is one transaction: it re-reads every SKU, reserves stock with a
-conditional UPDATE per SKU (``stock = stock - q WHERE stock >= q``, in id order so two
-orders never wait on each other crosswise), prices shipping, and writes the order with its
-lines. If any line cannot be had, nothing is written. Stock is reserved at ordering and
+``place_order`` is one transaction: it re-reads every SKU, prices the order with
+``commerce.pricing.quote``, reserves stock with a conditional UPDATE per SKU (``stock =
+stock - q WHERE stock >= q``, in id order so two orders never wait on each other
+crosswise) and what the campaign, coupons and points give, and writes the order with its
+lines and its quote's price lines. If any line cannot be had, nothing is written. Stock is reserved at ordering and
 returned when an unpaid order is cancelled (by the shopper or by the timeout job).
 """
 import secrets
@@ -14,28 +15,24 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains import claim_for_order
 from commerce.marketing.bargains import order_cancelled as bargain_order_cancelled
-from commerce.marketing.coupons import return_coupons, use_coupons
+from commerce.marketing.coupons import return_coupons, spend_coupons
 from commerce.marketing.distribution import order_completed
-from commerce.marketing.flash_sales import live_item_for_sku, release_flash_units, reserve_flash_units
-from commerce.marketing.group_buys import join_team_with_order, take_seat
+from commerce.marketing.errors import CouponUnavailable
+from commerce.marketing.flash_sales import release_flash_units
 from commerce.marketing.group_buys import order_cancelled as group_order_cancelled
-from commerce.members.levels import level_discount
-from commerce.members.models import Address
-from commerce.members.points import return_redeemed_points
+from commerce.members.models import Address, Member
+from commerce.members.points import redeem_points, return_redeemed_points
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
 from commerce.orders.models import Order, OrderLine
-from commerce.shipping.errors import NotDeliverable
+from commerce.pricing import Item, load_price_book, quote, receipt_json, rule_for
 from commerce.shipping.regions import region_name
-from commerce.shipping.service import shipping_fee_for
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
-from core.money import format_money
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
 
@@ -53,18 +50,17 @@ class Wanted:
     seen_price: int | None = None
 
 
-def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False,
-                group_buy=None, team=None, bargain=None):
-    """Reserve stock and write a pending order for the current store; returns the ``Order``.
+def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False, campaign=None):
+    """Reserve stock and write a pending order for the current store, priced by
+    ``commerce.pricing.quote`` (its lines are kept on the order); returns the ``Order``.
 
     :param wanted: ``Wanted`` lines (one per SKU)
     :param address: the member's ``Address`` to deliver to
-    :param coupon_ids: the member's ``MemberCoupon`` ids to spend on it (see ``commerce.marketing.coupons``)
+    :param coupon_ids: the member's ``MemberCoupon`` ids to spend on it
     :param use_points: redeem as many of the member's points as the store allows on the
-        goods left after coupons (``commerce.members.points.redemption_for``)
-    :param group_buy: buy one unit of its SKU at the group price, opening a team, or joining
-        ``team`` (``commerce.marketing.group_buys``)
-    :param bargain: buy one unit of its SKU at its current price, once (``commerce.marketing.bargains``)
+        goods left after coupons
+    :param campaign: the ``commerce.pricing.Campaign`` checked out through (a group buy, a
+        bargain), or None; its rule reserves what the order takes from it
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
@@ -84,49 +80,29 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
 
     rows = {sku.id: (sku, product) for sku, product in db.session.execute(
         select(SKU, Product).join(Product, Product.id == SKU.product_id).where(SKU.id.in_(list(lines)))).all()}
-    flash = {sku_id: item for sku_id in rows if (item := live_item_for_sku(sku_id, now)) is not None}
-    prices = {sku_id: flash[sku_id].price if sku_id in flash else sku.price for sku_id, (sku, _p) in rows.items()}
-    if group_buy is not None:
-        if list(lines) != [group_buy.sku_id] or lines[group_buy.sku_id].quantity != 1:
-            raise CheckoutProblem(_("A group buy order is one unit of its product."))
-        flash = {}
-        prices[group_buy.sku_id] = group_buy.group_price
-    if bargain is not None:
-        if list(lines) != [bargain.sku_id] or lines[bargain.sku_id].quantity != 1:
-            raise CheckoutProblem(_("A bargain order is one unit of its product."))
-        flash = {}
-        prices[bargain.sku_id] = bargain.current_price
-    problems = []
-    for sku_id, line in lines.items():
-        found = rows.get(sku_id)
-        if found is None or not found[1].is_on_sale():
-            problems.append(_("An item in your cart is no longer on sale."))
-        elif line.seen_price is not None and prices[sku_id] != line.seen_price:
-            problems.append(_("The price of %(title)s changed from %(old)s to %(new)s.", title=_label(*found[::-1]),
-                              old=format_money(line.seen_price), new=format_money(prices[sku_id])))
+    book = load_price_book(rows.values(), member_id=member_id, campaign=campaign, now=now)
+    priced = quote([Item(line.sku_id, line.quantity, line.seen_price) for line in lines.values()], book=book,
+                   province_code=address.province_code, coupon_ids=list(coupon_ids or ()), use_points=use_points,
+                   now=now)
+    _raise_refusals(priced, "campaign")
+    problems = [refusal.message for refusal in priced.blocking if refusal.kind == "line"]
     if problems:
         raise CheckoutProblem(" ".join(problems), extra={"problems": problems})
 
     for sku_id in sorted(lines):  # a fixed order: concurrent orders never deadlock crosswise
         sku, product = rows[sku_id]
-        if sku_id in flash:  # the flash sale's own units first, then the SKU's stock they come from
-            reserve_flash_units(flash[sku_id], member_id, lines[sku_id].quantity)
+        price = priced.prices.get(sku_id)
+        if price is not None:  # a campaign's own units first, then the SKU's stock they come from
+            rule_for(price.kind).reserve(price, member_id=member_id, quantity=lines[sku_id].quantity, now=now)
         _reserve(sku, product, lines[sku_id].quantity)
-
-    subtotal = sum(prices[sku_id] * line.quantity for sku_id, line in lines.items())
-    member_discount = level_discount(member_id, 0 if group_buy or bargain else sum(
-        prices[sku_id] * line.quantity for sku_id, line in lines.items() if sku_id not in flash))
-    subtotal -= member_discount  # the level's discount comes first: coupons and points see the discounted goods
-    weights = [(rows[sku_id][0].weight, line.quantity) for sku_id, line in lines.items()]
-    try:
-        shipping = shipping_fee_for(address.province_code, weights, subtotal)
-    except NotDeliverable as refusal:
-        raise CheckoutProblem(refusal.message, field="address") from None
+    _raise_refusals(priced, "address")
+    _raise_refusals(priced, "coupon")
 
     tenant = db.session.get(Tenant, current_tenant_id())
     order = Order(
-        number=_order_number(now), member_id=member_id, status=Order.PENDING_PAYMENT, subtotal=subtotal,
-        shipping_fee=shipping, discount=0, member_discount=member_discount, total=subtotal + shipping,
+        number=_order_number(now), member_id=member_id, status=Order.PENDING_PAYMENT, subtotal=priced.subtotal,
+        shipping_fee=priced.shipping, discount=priced.coupon_discount + priced.points_discount,
+        member_discount=priced.level_discount, total=priced.total, price_lines=receipt_json(priced),
         expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
         ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
         ship_region=" ".join(part for part in (region_name(address.province_code), address.city, address.district)
@@ -135,42 +111,31 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     )
     db.session.add(order)
     db.session.flush()
-    for sku_id, line in lines.items():
-        sku, product = rows[sku_id]
+    for line in priced.lines:
+        sku, product = rows[line.sku_id]
+        price = priced.prices.get(line.sku_id)
         db.session.add(OrderLine(order_id=order.id, product_id=product.id, sku_id=sku.id, title=product.title,
-                                 sku_label=sku.label(), image_url=_cover_url(product), price=prices[sku_id],
+                                 sku_label=sku.label(), image_url=_cover_url(product), price=line.unit_price,
                                  quantity=line.quantity, weight=sku.weight,
-                                 flash_sale_item_id=flash[sku_id].id if sku_id in flash else None))
+                                 **dict(price.line_fields if price is not None else ())))
     db.session.flush()
-    if group_buy is not None:
-        join_team_with_order(take_seat(group_buy, member_id, team=team, now=now), member_id, order)
-    if bargain is not None:
-        claim_for_order(bargain, order, member_id, prices[bargain.sku_id], now=now)
-    if coupon_ids:
-        use_coupons(order, coupon_ids, now=now)
-    if use_points:
-        redeem_points_on(order)
+    if priced.campaign is not None:
+        rule_for(priced.campaign.kind).claim(priced.campaign, campaign=campaign, order=order, member_id=member_id,
+                                             now=now)
+    if priced.chosen_coupon_ids:
+        spend_coupons(order, priced.chosen_coupon_ids, now=now)
+    if priced.points_used:
+        redeem_points(db.session.get(Member, member_id), priced.points_used, order_id=order.id)
     return order
 
 
-def redeem_points_on(order):
-    """Take the member's points off the order's goods (after coupons), within the store's
-    cap; the points are spent in the same transaction. Returns the fen taken off."""
-    from commerce.members.ledger import member_settings
-    from commerce.members.models import Member
-    from commerce.members.points import redeem_points, redemption_for
-
-    member = db.session.get(Member, order.member_id)
-    rules = member_settings()
-    redemption = redemption_for(member.points, order.subtotal - order.discount,
-                                points_per_yuan_off=rules.points_per_yuan_off, cap_percent=rules.redeem_cap_percent)
-    if redemption.fen_off <= 0:
-        return 0
-    redeem_points(member, redemption.points, order_id=order.id)
-    order.discount += redemption.fen_off
-    order.total = order.subtotal + order.shipping_fee - order.discount
-    db.session.flush()
-    return redemption.fen_off
+def _raise_refusals(priced, kind):
+    refusal = next((r for r in priced.blocking if r.kind == kind), None)
+    if refusal is None:
+        return
+    if kind == "coupon":
+        raise CouponUnavailable(refusal.message, field=refusal.field)
+    raise CheckoutProblem(refusal.message, field=refusal.field)
 
 
 def schedule_timeout(order):

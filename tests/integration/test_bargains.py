@@ -29,6 +29,7 @@ from commerce.marketing.bargains import (
 from commerce.members.models import Address, Member
 from commerce.orders.models import Order
 from commerce.orders.service import Wanted, cancel_order, place_order
+from commerce.pricing import Campaign
 from core.extensions import db
 from core.models import utcnow
 from tenants.context import tenant_context
@@ -93,7 +94,7 @@ def buy(store, bargain_id, member):
     with tenant_context(store.id):
         bargain = db.session.get(Bargain, bargain_id, populate_existing=True)
         order = place_order(member_id=member[0], wanted=[Wanted(bargain.sku_id, 1)],
-                            address=db.session.get(Address, member[1]), bargain=bargain)
+                            address=db.session.get(Address, member[1]), campaign=Campaign("bargain", bargain.id))
         db.session.commit()
         return order
 

@@ -18,6 +18,7 @@ from commerce.members.models import Address
 from commerce.orders.models import Fulfillment, Order
 from commerce.orders.payments import start_payment
 from commerce.orders.service import Wanted, cancel_order, place_order
+from commerce.pricing import Campaign
 from core.extensions import db
 from core.models import utcnow
 from tenants.context import tenant_context
@@ -41,7 +42,8 @@ def team_order(store, member, campaign_id, team_id=None):
         campaign = db.session.get(GroupBuy, campaign_id)
         team = db.session.get(GroupTeam, team_id) if team_id else None
         order = place_order(member_id=member[0], wanted=[Wanted(campaign.sku_id, 1)],
-                            address=db.session.get(Address, member[1]), group_buy=campaign, team=team)
+                            address=db.session.get(Address, member[1]),
+                            campaign=Campaign("group_buy", campaign.id, join=team.id if team else None))
         db.session.commit()
         place = db.session.scalar(select(GroupTeamMember).where(GroupTeamMember.order_id == order.id))
         return order, place.team_id

@@ -13,6 +13,7 @@ from commerce.members.models import Address, Member
 from commerce.members.points import adjust_points
 from commerce.orders.models import Order
 from commerce.orders.service import Wanted, place_order
+from commerce.pricing import Campaign
 from core.extensions import db
 from core.models import utcnow
 from tenants.context import tenant_context
@@ -98,7 +99,7 @@ def test_a_group_buy_price_gets_no_level_discount(shop):
         campaign = create_group_buy(actor=None, title="二人团", sku_id=lj_sku, group_price=3000, size=2, hours=24,
                                     ends_at=utcnow() + timedelta(days=1))
         db.session.commit()
-    order = order_of(demo, member, [(lj_sku, 1)], group_buy=campaign)
+    order = order_of(demo, member, [(lj_sku, 1)], campaign=Campaign("group_buy", campaign.id))
     assert (order.member_discount, order.subtotal) == (0, 3000)
 
 
