@@ -1,7 +1,7 @@
 """price lines: an order keeps the lines of the quote it was placed with
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
