@@ -3,8 +3,10 @@
 Redis when ``REDIS_URL`` is set (shared by every web process); otherwise an in-process LRU,
 which is right for ``make run`` and tests. Version counters (``bump_version``) let callers
 build keys that change when what they depend on changes, instead of deleting entries;
-``bump_version_on_commit`` bumps one only once the change it stands for is committed.
+``bump_version_on_commit`` bumps one only once the change it stands for is committed; when
+the cache cannot be reached then, an outbox event bumps it once it can (twice is harmless).
 """
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -14,6 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core.database import savepoint_only
+from core.outbox import publish_detached, subscriber
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3600
 NEAR_CACHE_ENTRIES = 200  # versioned values (whole pages of ~50 KB) each process also keeps
@@ -182,7 +187,28 @@ def _bump_pending_versions(session):
     if savepoint_only(session):
         return
     for tenant_id, name in session.info.pop(_PENDING_BUMPS, set()):
+        bump_or_defer(tenant_id, name)
+
+
+def bump_or_defer(tenant_id, name):
+    """``bump_version`` after a commit; if the cache cannot be reached, leave the bump to an
+    outbox event (delivered once it can), never failing the request that committed."""
+    try:
         bump_version(tenant_id, name)
+    except Exception as error:
+        log.warning("cache version %s of store %s not bumped (%s): deferred to the outbox", name, tenant_id, error)
+        try:
+            publish_detached(VERSION_BUMPED, tenant_id=tenant_id, name=name)
+        except Exception:  # the database went too: the cached value lives until its TTL
+            log.exception("cache version %s of store %s: bump lost", name, tenant_id)
+
+
+VERSION_BUMPED = "cache.version_bumped"
+
+
+@subscriber(VERSION_BUMPED)
+def _bump_deferred_version(event):
+    bump_version(event.tenant_id, event.payload["name"])
 
 
 @event.listens_for(Session, "after_rollback")

@@ -29,7 +29,6 @@ from commerce.orders.service import (
     member_address,
     member_orders,
     place_order,
-    schedule_timeout,
 )
 from commerce.shipping.errors import NotDeliverable
 from commerce.shipping.parcels import order_parcels
@@ -131,7 +130,6 @@ def checkout():
         db.session.rollback()
         return _render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
     db.session.commit()
-    schedule_timeout(order)
     return redirect(url_for("storefront.order_pay", number=order.number))
 
 

@@ -1,6 +1,7 @@
 """Provisioning a new store: a job that finishes what sign-up started, idempotently.
 
-Packages contribute steps with ``@provisioning_step`` (default pages, sample categories,
+Sign-up announces the store (``announce_sign_up``, in its transaction); the job runs as the
+subscriber of that event. Packages contribute steps with ``@provisioning_step`` (default pages, sample categories,
 the trial subscription) so tenants does not import them. Every step checks what exists
 before creating it; running the job twice changes nothing.
 """
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from core.audit import record_audit
 from core.extensions import db
 from core.models import utcnow
+from core.outbox import publish, subscriber
 from tenants.models import StaffUser, Tenant
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,16 @@ def provision_store(tenant_id):
         record_audit("store.provisioned", tenant_id=tenant.id, target=tenant)
     db.session.commit()
     return True
+
+
+SIGNED_UP = "store.signed_up"
+
+
+def announce_sign_up(tenant):
+    """In the sign-up transaction: the event whose subscriber provisions the store."""
+    publish(SIGNED_UP, tenant_id=tenant.id)
+
+
+@subscriber(SIGNED_UP, queue="high")
+def provision_signed_up_store(event):
+    provision_store(event.tenant_id)

@@ -4,7 +4,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
-from core.cache import bump_version
+from core.cache import bump_or_defer
 from core.database import savepoint_only
 
 CATALOG = "catalog"
@@ -40,7 +40,7 @@ def _bump_catalog_versions(session):
     if savepoint_only(session):
         return
     for tenant_id in session.info.pop(_PENDING, set()):
-        bump_version(tenant_id, CATALOG)
+        bump_or_defer(tenant_id, CATALOG)
 
 
 @event.listens_for(Session, "after_rollback")

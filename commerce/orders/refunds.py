@@ -24,6 +24,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
+from core.outbox import publish
 
 REFUNDABLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED, Order.REFUNDING)
 
@@ -98,6 +99,7 @@ def settle_refund(refund, *, succeeded=True):
                            .execution_options(synchronize_session=False))
         db.session.refresh(order)
         commissions_refunded(order)
+        publish("order.refunded", tenant_id=order.tenant_id, order_id=order.id, refund_id=refund.id, amount=refund.amount)
     still_processing = db.session.scalar(select(func.count()).select_from(Refund).where(
         Refund.order_id == order.id, Refund.status == Refund.PROCESSING))
     if not still_processing and order.status == Order.REFUNDING:
