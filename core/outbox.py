@@ -323,11 +323,12 @@ _loop_lock = threading.Lock()
 def ensure_relay_thread(app):
     """Without Redis (the thread backend) the web process relays delayed and retried events
     itself, on a daemon thread started at its first request."""
-    state = app.extensions.setdefault("duoshop_outbox_loop", {})
+    state = app.extensions.setdefault("duoshop_outbox_loop", {"stop": threading.Event()})
     with _loop_lock:
         thread = state.get("thread")
-        if thread is None or not thread.is_alive():
-            state["thread"] = threading.Thread(target=run_relay, args=(app,), name="duoshop-outbox", daemon=True)
+        if (thread is None or not thread.is_alive()) and not state["stop"].is_set():
+            state["thread"] = threading.Thread(target=run_relay, args=(app,), kwargs={"stop": state["stop"]},
+                                               name="duoshop-outbox", daemon=True)
             state["thread"].start()
 
 

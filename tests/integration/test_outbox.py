@@ -13,12 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from commerce.catalog.models import Category
+from commerce.catalog.events import CATALOG
+from commerce.catalog.models import Category, Product
 from commerce.marketing.distribution import Commission
 from commerce.members.models import Member, PointsEntry
 from commerce.orders.models import Order
 from core import outbox
 from core.app import create_app
+from core.cache import VERSION_BUMPED, current_version
 from core.extensions import db
 from core.jobs import run_job
 from core.models import utcnow
@@ -288,3 +290,67 @@ def test_two_deliveries_of_one_event_at_once_apply_it_once(app, two_stores):
     assert outcomes == ["done", "done"]
     with tenant_context(demo.id):
         assert db.session.scalars(select(Category.name).where(Category.name == "只写一次")).all() == ["只写一次"]
+
+
+# --- who relays ----------------------------------------------------------------------------
+
+def test_a_cache_bump_redis_refuses_after_a_commit_is_made_once_redis_is_back(app, app_ctx, outage, shop, jobs):
+    demo, _tea, product_id, _sku_id = shop
+    before = current_version(demo.id, CATALOG)
+    with outage.app_context(), tenant_context(demo.id):
+        db.session.get(Product, product_id).price = 4000
+        db.session.commit()  # the catalog changed; Redis cannot hear of it now
+    assert [(event.tenant_id, event.payload) for event in events(VERSION_BUMPED)] == [(demo.id, {"name": CATALOG})]
+    recover(app, jobs)
+    assert current_version(demo.id, CATALOG) > before  # cached pages showing the old price are stale now
+
+
+def test_flask_outbox_relay_hands_out_delayed_events_once_they_are_due(app, two_stores, jobs):
+    demo, _tea = two_stores
+    with tenant_context(demo.id):
+        event_id = publish("test.where_am_i", tenant_id=demo.id, available_at=utcnow() + timedelta(hours=1),
+                           label="an hour later")
+        db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["outbox-relay", "--once"]).output == "0 events handed out\n"
+    db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(available_at=utcnow()))
+    db.session.commit()  # … the hour has passed
+    assert runner.invoke(args=["outbox-relay", "--once"]).output == "1 events handed out\n"
+    jobs.drain()
+    assert sorted(SEEN) == [("flaky", "an hour later", demo.id), ("remember", "an hour later", demo.id)]
+
+
+def test_without_redis_the_web_process_relays_delayed_events_itself(app_overrides, two_stores):
+    demo, _tea = two_stores
+    threaded = create_app("test", overrides={**app_overrides, "JOB_MODE": "thread", "REDIS_URL": None,
+                                             "RATELIMIT_STORAGE_URI": "memory://"})
+    threaded.test_client_class = HostClient
+    with threaded.app_context(), tenant_context(demo.id):
+        publish("test.where_am_i", tenant_id=demo.id, available_at=utcnow() + timedelta(seconds=1), label="soon")
+        db.session.commit()
+    assert SEEN == []  # not due when it was committed
+    loop = threaded.extensions.setdefault("duoshop_outbox_loop", {"stop": threading.Event()})
+    try:
+        threaded.test_client().get("/")  # the first request starts the process's relay loop
+        deadline = time.monotonic() + 15
+        while len(SEEN) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        loop["stop"].set()
+        loop["thread"].join(5)
+    assert sorted(SEEN) == [("flaky", "soon", demo.id), ("remember", "soon", demo.id)]
+    with threaded.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.redis
+def test_an_event_whose_rq_job_was_lost_goes_out_again_after_its_lease(app, two_stores, jobs):
+    demo, _tea = two_stores
+    with tenant_context(demo.id):
+        publish("test.where_am_i", tenant_id=demo.id, label="lost")
+        db.session.commit()  # handed to rq at once …
+    for queue in jobs.backend.queues():
+        queue.empty()  # … and lost there: the worker that took it was killed with its job
+    assert recover(app, jobs) == 0 and SEEN == []  # leased: it waits
+    assert recover(app, jobs, now=utcnow() + outbox.LEASE + timedelta(seconds=1)) == 1
+    assert sorted(SEEN) == [("flaky", "lost", demo.id), ("remember", "lost", demo.id)]
