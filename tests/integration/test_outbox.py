@@ -18,6 +18,9 @@ from commerce.catalog.models import Category, Product
 from commerce.marketing.distribution import Commission
 from commerce.members.models import Member, PointsEntry
 from commerce.orders.models import Order
+from commerce.orders.refunds import refund_order
+from commerce.orders.service import cancel_by_shopper, confirm_receipt
+from commerce.shipping.parcels import ship_order
 from core import outbox
 from core.app import create_app
 from core.cache import VERSION_BUMPED, current_version
@@ -29,7 +32,13 @@ from sandbox.wechatpay.blueprint import EXTENSION
 from tenants.context import current_tenant_id, tenant_context
 from tenants.models import Tenant
 from tests.conftest import PLATFORM_HOST, HostClient, csrf_from
-from tests.integration.test_checkout_and_pay import DESKTOP, check_out
+from tests.integration.test_checkout_and_pay import (
+    DESKTOP,
+    add_to_cart,
+    check_out,
+    paid_order,
+    settle_at_wechat,
+)
 from tests.integration.test_distribution import distributor, run_distribution, shopper_by_link
 from tests.integration.test_signup import post_signup
 
@@ -169,6 +178,38 @@ def test_an_event_whose_worker_died_is_handed_out_again_after_its_lease_and_appl
     assert points_and_commissions(demo.id, number)[1:] == ([50], 50, [500])
     [again] = events("order.paid")
     assert again.attempts == 2 and again.done_at is not None
+
+
+# --- the order's events --------------------------------------------------------------------
+
+def test_an_order_announces_paid_shipped_completed_and_refunded_and_a_cancelled_one_cancelled(
+        app_ctx, shop, store_client, platform_client, wechat):
+    demo, _tea, product_id, sku_id = shop
+    order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
+    with tenant_context(demo.id):
+        order = db.session.get(Order, order.id)
+        ship_order(order, [("yuantong", "YT1000000001", [(order.lines[0].id, 1)])], actor=None)
+        db.session.commit()
+        confirm_receipt(order, order.member_id)
+        refund_order(order, amount=order.paid_amount, reason="不想要了", actor=None)
+        db.session.commit()
+    settle_at_wechat(wechat, platform_client, demo, trade)
+    shopper = store_client("demo")
+    add_to_cart(shopper, product_id, sku_id)
+    number = check_out(shopper).location.split("/orders/")[1].split("/")[0]
+    with tenant_context(demo.id):
+        other = db.session.scalar(select(Order).where(Order.number == number))
+        cancel_by_shopper(other, other.member_id)
+        db.session.commit()
+    trail = [(event.topic, event.tenant_id, event.payload["order_id"]) for topic in ORDER_TOPICS
+             for event in events(topic)]
+    assert trail == [("order.paid", demo.id, order.id), ("order.shipped", demo.id, order.id),
+                     ("order.completed", demo.id, order.id), ("order.refunded", demo.id, order.id),
+                     ("order.cancelled", demo.id, other.id)]
+    assert events("order.refunded")[0].payload["amount"] == 5000
+
+
+ORDER_TOPICS = ("order.paid", "order.shipped", "order.completed", "order.refunded", "order.cancelled")
 
 
 # --- subscribers of test topics ------------------------------------------------------------
