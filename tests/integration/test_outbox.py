@@ -83,6 +83,16 @@ def order_at_wechat(shopper, store):
     return number
 
 
+def paid_during_outage(outage, shop, wechat):
+    """The shopper pays at WeChat; its notification reaches the process without Redis.
+    Returns the order number and that process's answer."""
+    number = order_at_wechat(shop["shopper"], shop)
+    trade, _status = wechat.pay_transaction(number, send=False)
+    headers, body = wechat.payment_notification(trade)
+    return number, outage.test_client().post(f"/payments/wechatpay/notify/{shop['demo'].id}", data=body,
+                                              headers=headers)
+
+
 def points_and_commissions(store_id, number):
     with tenant_context(store_id):
         db.session.expire_all()
@@ -106,11 +116,7 @@ def referred_shop(shop, store_client):
 def test_a_payment_notification_during_a_redis_outage_is_acknowledged_and_its_follow_ups_come_once_redis_is_back(
         app, app_ctx, outage, referred_shop, wechat, jobs):
     demo = referred_shop["demo"]
-    number = order_at_wechat(referred_shop["shopper"], referred_shop)
-    trade, _status = wechat.pay_transaction(number, send=False)
-    headers, body = wechat.payment_notification(trade)
-
-    answer = outage.test_client().post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers)
+    number, answer = paid_during_outage(outage, referred_shop, wechat)
 
     assert answer.status_code == 204  # WeChat stops retrying only because the payment is committed:
     assert points_and_commissions(demo.id, number) == ("paid", [], 0, [])
@@ -162,11 +168,8 @@ def test_sign_up_during_a_redis_outage_opens_the_store_once_its_event_is_relayed
 def test_an_event_whose_worker_died_is_handed_out_again_after_its_lease_and_applied_once(
         app, app_ctx, outage, referred_shop, wechat, jobs):
     demo = referred_shop["demo"]
-    number = order_at_wechat(referred_shop["shopper"], referred_shop)
-    trade, _status = wechat.pay_transaction(number, send=False)
-    headers, body = wechat.payment_notification(trade)
-    assert outage.test_client().post(f"/payments/wechatpay/notify/{demo.id}", data=body,
-                                     headers=headers).status_code == 204
+    number, answer = paid_during_outage(outage, referred_shop, wechat)
+    assert answer.status_code == 204
     [paid] = events("order.paid")
     # A relay hands it to a worker, which is killed before it finishes: handed out, never done.
     with app.app_context():
