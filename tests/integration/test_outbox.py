@@ -5,6 +5,10 @@ The outage is real: a second app on the same database whose ``REDIS_URL`` points
 where nothing listens (rq jobs, as in production). Recovery goes through the session's app:
 the real Redis and an rq worker on the PostgreSQL + Redis run, the eager runner otherwise.
 """
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +28,7 @@ from commerce.shipping.parcels import ship_order
 from core import outbox
 from core.app import create_app
 from core.cache import VERSION_BUMPED, current_version
-from core.extensions import db
+from core.extensions import db, limiter
 from core.jobs import run_job
 from core.models import utcnow
 from core.outbox import OutboxEvent, ProcessedEvent, publish, relay_due, subscriber
@@ -32,6 +36,7 @@ from sandbox.wechatpay.blueprint import EXTENSION
 from tenants.context import current_tenant_id, tenant_context
 from tenants.models import Tenant
 from tests.conftest import PLATFORM_HOST, HostClient, csrf_from
+from tests.integration.outbox_worker import SLOW_WRITE
 from tests.integration.test_checkout_and_pay import (
     DESKTOP,
     add_to_cart,
@@ -45,12 +50,21 @@ from tests.integration.test_signup import post_signup
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
+def another_process(app_overrides, **overrides):
+    """An app on the same database, as another process would run it. Flask-Limiter is one
+    object for every app and ``create_app`` rebinds its storage: it keeps the session's
+    (rate limits without Redis are not what these tests are about)."""
+    kept = limiter._storage, limiter._limiter
+    other = create_app("test", overrides={**app_overrides, **overrides})
+    limiter._storage, limiter._limiter = kept
+    other.test_client_class = HostClient
+    return other
+
+
 @pytest.fixture
 def outage(app, app_overrides, wechat):
-    """The same shop, served by a process whose Redis is unreachable."""
-    down = create_app("test", overrides={**app_overrides, "REDIS_URL": UNREACHABLE_REDIS, "JOB_MODE": "rq",
-                                         "RATELIMIT_STORAGE_URI": "memory://"})
-    down.test_client_class = HostClient
+    """The same shop, served by a process whose Redis (jobs, cache) is unreachable."""
+    down = another_process(app_overrides, REDIS_URL=UNREACHABLE_REDIS, JOB_MODE="rq")
     # One WeChat for both processes: the notification the sandbox signs must verify here too.
     down.extensions[EXTENSION] = app.extensions[EXTENSION]
     down.config.update({key: value for key, value in app.config.items() if key.startswith("WECHATPAY_")})
@@ -191,6 +205,7 @@ def test_an_order_announces_paid_shipped_completed_and_refunded_and_a_cancelled_
     order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
     with tenant_context(demo.id):
         order = db.session.get(Order, order.id)
+        order_id = order.id
         ship_order(order, [("yuantong", "YT1000000001", [(order.lines[0].id, 1)])], actor=None)
         db.session.commit()
         confirm_receipt(order, order.member_id)
@@ -204,11 +219,12 @@ def test_an_order_announces_paid_shipped_completed_and_refunded_and_a_cancelled_
         other = db.session.scalar(select(Order).where(Order.number == number))
         cancel_by_shopper(other, other.member_id)
         db.session.commit()
+        other_id = other.id
     trail = [(event.topic, event.tenant_id, event.payload["order_id"]) for topic in ORDER_TOPICS
              for event in events(topic)]
-    assert trail == [("order.paid", demo.id, order.id), ("order.shipped", demo.id, order.id),
-                     ("order.completed", demo.id, order.id), ("order.refunded", demo.id, order.id),
-                     ("order.cancelled", demo.id, other.id)]
+    assert trail == [("order.paid", demo.id, order_id), ("order.shipped", demo.id, order_id),
+                     ("order.completed", demo.id, order_id), ("order.refunded", demo.id, order_id),
+                     ("order.cancelled", demo.id, other_id)]
     assert events("order.refunded")[0].payload["amount"] == 5000
 
 
@@ -366,9 +382,7 @@ def test_flask_outbox_relay_hands_out_delayed_events_once_they_are_due(app, two_
 
 def test_without_redis_the_web_process_relays_delayed_events_itself(app_overrides, two_stores):
     demo, _tea = two_stores
-    threaded = create_app("test", overrides={**app_overrides, "JOB_MODE": "thread", "REDIS_URL": None,
-                                             "RATELIMIT_STORAGE_URI": "memory://"})
-    threaded.test_client_class = HostClient
+    threaded = another_process(app_overrides, JOB_MODE="thread", REDIS_URL=None)
     with threaded.app_context(), tenant_context(demo.id):
         publish("test.where_am_i", tenant_id=demo.id, available_at=utcnow() + timedelta(seconds=1), label="soon")
         db.session.commit()
@@ -398,3 +412,42 @@ def test_an_event_whose_rq_job_was_lost_goes_out_again_after_its_lease(app, two_
     assert recover(app, jobs) == 0 and SEEN == []  # leased: it waits
     assert recover(app, jobs, now=utcnow() + outbox.LEASE + timedelta(seconds=1)) == 1
     assert sorted(SEEN) == [("flaky", "lost", demo.id), ("remember", "lost", demo.id)]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_an_event_whose_worker_was_killed_mid_delivery_is_applied_once_after_its_lease(app, two_stores, jobs):
+    from rq.registry import StartedJobRegistry
+
+    demo, _tea = two_stores
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "tests.integration.outbox_worker:make_app()", "worker"],
+        env={**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
+             "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"], "SLOW_SECONDS": "120"},
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with tenant_context(demo.id):
+            event_id = publish(SLOW_WRITE, tenant_id=demo.id, name="写到一半")
+            db.session.commit()  # handed to rq at once; the worker takes it and is in the middle of it
+        started = StartedJobRegistry(queue=jobs.backend.queue("default"))
+        deadline = time.monotonic() + 60
+        while not started.get_job_ids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert started.get_job_ids(), "the worker never started the delivery"
+        time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, mid-job
+        worker.wait(10)
+
+    [waiting] = events(SLOW_WRITE)
+    assert (waiting.done_at, waiting.attempts) == (None, 1)
+    with tenant_context(demo.id):
+        assert db.session.scalars(select(Category.name).where(Category.name == "写到一半")).all() == []
+    assert recover(app, jobs) == 0  # its lease still runs
+    assert recover(app, jobs, now=utcnow() + outbox.LEASE + timedelta(seconds=1)) == 1
+    assert recover(app, jobs, now=utcnow() + outbox.LEASE * 3) == 0  # done: nothing more to hand out
+    with tenant_context(demo.id):
+        db.session.expire_all()
+        assert db.session.scalars(select(Category.name).where(Category.name == "写到一半")).all() == ["写到一半"]
+        assert db.session.scalars(select(ProcessedEvent.subscriber).where(ProcessedEvent.event_id == event_id)).all() \
+            == ["tests.integration.outbox_worker.write_slowly"]
