@@ -187,23 +187,27 @@ def _bump_pending_versions(session):
     if savepoint_only(session):
         return
     for tenant_id, name in session.info.pop(_PENDING_BUMPS, set()):
-        bump_or_defer(tenant_id, name)
+        try:
+            bump_version(tenant_id, name)
+        except Exception as error:  # never fail the request that committed: the outbox bumps it later
+            log.warning("cache version %s of store %s not bumped (%s): deferred to the outbox", name, tenant_id, error)
+            session.info.setdefault(_REFUSED_BUMPS, set()).add((tenant_id, name))
 
 
-def bump_or_defer(tenant_id, name):
-    """``bump_version`` after a commit; if the cache cannot be reached, leave the bump to an
-    outbox event (delivered once it can), never failing the request that committed."""
-    try:
-        bump_version(tenant_id, name)
-    except Exception as error:
-        log.warning("cache version %s of store %s not bumped (%s): deferred to the outbox", name, tenant_id, error)
+_REFUSED_BUMPS = "duoshop_refused_version_bumps"
+VERSION_BUMPED = "cache.version_bumped"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _defer_refused_bumps(session, transaction):
+    # Written once the session's connection is back in the pool (writing needs one).
+    if transaction.parent is not None:
+        return
+    for tenant_id, name in session.info.pop(_REFUSED_BUMPS, set()):
         try:
             publish_detached(VERSION_BUMPED, tenant_id=tenant_id, name=name)
         except Exception:  # the database went too: the cached value lives until its TTL
             log.exception("cache version %s of store %s: bump lost", name, tenant_id)
-
-
-VERSION_BUMPED = "cache.version_bumped"
 
 
 @subscriber(VERSION_BUMPED)

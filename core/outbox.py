@@ -167,12 +167,20 @@ def _insert(conn, topic, tenant_id, available_at, payload):
     return event_id
 
 
+_COMMITTED = "duoshop_outbox_committed"
+
+
 @event.listens_for(Session, "after_commit")
-def _relay_just_committed(session):
-    if savepoint_only(session):
-        return
-    event_ids = session.info.pop(_PUBLISHED, None)
-    if event_ids and has_app_context():
+def _remember_committed(session):
+    if not savepoint_only(session):
+        session.info.setdefault(_COMMITTED, []).extend(session.info.pop(_PUBLISHED, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _relay_just_committed(session, transaction):
+    # Only once the session's connection is back in the pool: the relay needs one, and many
+    # threads each holding theirs while asking for another would drain the pool.
+    if transaction.parent is None and (event_ids := session.info.pop(_COMMITTED, None)) and has_app_context():
         relay_due(ids=event_ids)
 
 
