@@ -120,10 +120,11 @@ _URGENCY = ("high", "default", "low")
 
 
 def subscriber(topic, *, queue="default"):
-    """Register ``handler(event)`` for ``topic``. It must be idempotent in what it does
-    outside the database (the marker makes its database work exact) and should not commit:
-    the delivery commits its writes with its marker. Its name (module and function) is its
-    identity in ``processed_events``: renaming it makes it a new subscriber."""
+    """Register ``handler(event)`` for ``topic``; it runs in the event's store. Best it does
+    not commit: the delivery then commits its writes together with its marker, exactly once.
+    One that calls a committing job (provisioning, a WeChat refund) relies on that job being
+    idempotent, as every job is. Work outside the database may be repeated. Its name (module
+    and function) is its identity in ``processed_events``: renaming it makes a new subscriber."""
     if queue not in _URGENCY:
         raise ValueError(f"unknown queue {queue!r}")
 
