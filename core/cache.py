@@ -3,7 +3,8 @@
 Redis when ``REDIS_URL`` is set (shared by every web process); otherwise an in-process LRU,
 which is right for ``make run`` and tests. Version counters (``bump_version``) let callers
 build keys that change when what they depend on changes, instead of deleting entries;
-``bump_version_on_commit`` bumps one only once the change it stands for is committed.
+``bump_version_on_commit`` bumps one only once the change it stands for is committed; when
+the cache cannot be reached then, an outbox event bumps it once it can (twice is harmless).
 
 The cache is never needed: when Redis does not answer (``core.breaker``), reads miss,
 writes are dropped, and a version that cannot be read is a number no key was ever built
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.breaker import CircuitBreaker, Unavailable, quick_redis
 from core.database import savepoint_only
+from core.outbox import publish_detached, subscriber
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +256,31 @@ def _bump_pending_versions(session):
     if savepoint_only(session):
         return
     for tenant_id, name in session.info.pop(_PENDING_BUMPS, set()):
-        bump_version(tenant_id, name)
+        if bump_version(tenant_id, name) is None:  # the cache is away: the outbox bumps it once it is back
+            log.warning("cache version %s of store %s not bumped: deferred to the outbox", name, tenant_id)
+            session.info.setdefault(_REFUSED_BUMPS, set()).add((tenant_id, name))
+
+
+_REFUSED_BUMPS = "duoshop_refused_version_bumps"
+VERSION_BUMPED = "cache.version_bumped"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _defer_refused_bumps(session, transaction):
+    # Written once the session's connection is back in the pool (writing needs one).
+    if transaction.parent is not None:
+        return
+    for tenant_id, name in session.info.pop(_REFUSED_BUMPS, set()):
+        try:
+            publish_detached(VERSION_BUMPED, tenant_id=tenant_id, name=name)
+        except Exception:  # the database went too: the cached value lives until its TTL
+            log.exception("cache version %s of store %s: bump lost", name, tenant_id)
+
+
+@subscriber(VERSION_BUMPED)
+def _bump_deferred_version(event):
+    if bump_version(event.tenant_id, event.payload["name"]) is None:
+        raise Unavailable("the cache is still unreachable")  # the outbox retries with back-off
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,4 +1,5 @@
-"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``."""
+"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``,
+``flask outbox-relay``."""
 import logging
 import os
 
@@ -62,6 +63,7 @@ def worker_command(burst):
     app = current_app._get_current_object()
     if not burst:
         SweepTimer(app, run_sweep, interval=app.config["SWEEP_INTERVAL_SECONDS"]).start()
+        _start_outbox_relay()
     Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
 
 
@@ -90,6 +92,34 @@ def run_sweep():
             f"billing run for {len(billed)} stores", tracking]
 
 
+def _start_outbox_relay():
+    """The worker also relays the outbox (due and delayed events) on a thread, through an
+    engine without a pool, so the children rq forks never share its connections."""
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from core.outbox import run_relay
+
+    engine = create_engine(db.engine.url, poolclass=NullPool)
+    threading.Thread(target=run_relay, args=(current_app._get_current_object(),), kwargs={"bind": engine},
+                     name="duoshop-outbox-relay", daemon=True).start()
+
+
+@click.command("outbox-relay")
+@click.option("--once", is_flag=True, help="Hand out what is due now, then stop.")
+@with_appcontext
+def outbox_relay_command(once):
+    """Hand due outbox events to the job queues (every second; ``flask worker`` does this too)."""
+    from core.outbox import run_relay
+
+    if current_app.extensions["duoshop_jobs"].name == "thread":
+        raise click.UsageError("without REDIS_URL the web process relays its events itself")
+    handed = run_relay(current_app._get_current_object(), once=once)
+    click.echo(f"{handed} events handed out")
+
+
 @click.command("sweep")
 @with_appcontext
 def sweep_command():
@@ -104,5 +134,6 @@ def sweep_command():
 def register_commands(app):
     from billing.jobs import billing_run_command
 
-    for command in (create_admin_command, seed_demo_command, worker_command, sweep_command, billing_run_command):
+    for command in (create_admin_command, seed_demo_command, worker_command, sweep_command, billing_run_command,
+                    outbox_relay_command):
         app.cli.add_command(command)

@@ -7,6 +7,9 @@
 Every job runs through ``run_job``, which pushes its own app context (so its own database
 session) and enters the tenant the job was enqueued for. Jobs take ids, not objects, and
 must be idempotent: rq promises neither exactly-once nor at-least-once delivery.
+
+Work that follows a database change is not enqueued here directly but published as an
+event (``core.outbox``), which the relay hands to these backends.
 """
 import heapq
 import itertools
@@ -17,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 
-from core.database import savepoint_only
+from core import outbox
 from tenants.context import tenant_context
 
 log = logging.getLogger(__name__)
@@ -38,29 +41,6 @@ def enqueue(func, *args, tenant_id=None, queue="default", delay=None, job_id=Non
         delay = timedelta(seconds=delay)
     backend = current_app.extensions["duoshop_jobs"]
     return backend.enqueue(func, args, tenant_id=tenant_id, queue=queue, delay=delay, job_id=job_id)
-
-
-def enqueue_after_commit(func, *args, **options):
-    """``enqueue`` once the current database transaction has committed, and not at all if
-    it rolls back: a job must never see (or act on) work that did not happen."""
-    from core.extensions import db
-
-    db.session().info.setdefault(_AFTER_COMMIT, []).append((func, args, options))
-
-
-_AFTER_COMMIT = "duoshop_jobs_after_commit"
-
-
-def _enqueue_committed(session):
-    if savepoint_only(session):
-        return
-    for func, args, options in session.info.pop(_AFTER_COMMIT, []):
-        enqueue(func, *args, **options)
-
-
-def _forget_rolled_back(session, previous_transaction):
-    if not previous_transaction.nested:
-        session.info.pop(_AFTER_COMMIT, None)
 
 
 def run_job(func, tenant_id, args):
@@ -102,8 +82,10 @@ class EagerBackend:
         return run_job(func, tenant_id, args)
 
     def run_due(self, now=None):
-        """Run the scheduled jobs whose time has come (tests pass a simulated ``now``)."""
+        """Run the outbox events and scheduled jobs whose time has come (tests pass a
+        simulated ``now``)."""
         now = now or datetime.now(UTC)
+        outbox.relay_due(now=now)
         due = [job for job in self.scheduled if job[0] <= now]
         self.scheduled = [job for job in self.scheduled if job[0] > now]
         return [run_job(func, tenant_id, args) for _, func, tenant_id, args in due]
@@ -195,10 +177,5 @@ BACKENDS = {"eager": EagerBackend, "thread": ThreadBackend, "rq": RQBackend}
 
 
 def init_app(app):
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
     app.extensions["duoshop_jobs"] = BACKENDS[app.config["JOB_MODE"]](app)
-    if not event.contains(Session, "after_commit", _enqueue_committed):
-        event.listen(Session, "after_commit", _enqueue_committed)
-        event.listen(Session, "after_soft_rollback", _forget_rolled_back)
+    outbox.init_app(app)

@@ -12,7 +12,7 @@ from commerce.marketing.bargains import Bargain, BargainCampaign, bargain_helps,
 from commerce.members.addresses import member_addresses, save_address
 from commerce.members.models import Member
 from commerce.orders.cart import CartLine
-from commerce.orders.service import Wanted, member_address, place_order, schedule_timeout
+from commerce.orders.service import Wanted, member_address, place_order
 from commerce.pricing import Campaign
 from core.errors import DomainError
 from core.extensions import csrf, db, limiter
@@ -106,7 +106,6 @@ def bargain_checkout(bargain_id):
         db.session.rollback()
         return _render_checkout(bargain, line, addresses, error=refusal, status=refusal.status)
     db.session.commit()
-    schedule_timeout(order)
     return redirect(url_for("storefront.order_pay", number=order.number))
 
 

@@ -9,7 +9,7 @@ from commerce.catalog.models import SKU, Product
 from commerce.marketing.group_buys import GroupBuy, GroupTeam, team_places
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import CartLine
-from commerce.orders.service import Wanted, member_address, place_order, schedule_timeout
+from commerce.orders.service import Wanted, member_address, place_order
 from commerce.pricing import Campaign
 from core.errors import DomainError
 from core.extensions import csrf, db
@@ -71,7 +71,6 @@ def group_checkout():
         return _render(line, addresses, campaign, team, error=refusal, status=refusal.status)
     db.session.commit()
     session.pop(GROUP_CHECKOUT, None)
-    schedule_timeout(order)
     return redirect(url_for("storefront.order_pay", number=order.number))
 
 

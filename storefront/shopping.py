@@ -26,7 +26,6 @@ from commerce.orders.service import (
     member_address,
     member_orders,
     place_order,
-    schedule_timeout,
 )
 from commerce.pricing import Item, order_receipt, quote_for
 from commerce.shipping.parcels import order_parcels
@@ -128,7 +127,6 @@ def checkout():
         db.session.rollback()
         return _render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
     db.session.commit()
-    schedule_timeout(order)
     return redirect(url_for("storefront.order_pay", number=order.number))
 
 

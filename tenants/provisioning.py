@@ -1,6 +1,7 @@
 """Provisioning a new store: a job that finishes what sign-up started, idempotently.
 
-Packages contribute steps with ``@provisioning_step`` (default pages, sample categories,
+Sign-up announces the store (``announce_sign_up``, in its transaction); the job runs as the
+subscriber of that event. Packages contribute steps with ``@provisioning_step`` (default pages, sample categories,
 the trial subscription) so tenants does not import them. Every step checks what exists
 before creating it; running the job twice changes nothing, and two runs at once take
 turns (the store's row is locked first). A job that was never queued or died on the way
@@ -15,6 +16,7 @@ from core.audit import record_audit
 from core.extensions import db
 from core.jobs import run_job
 from core.models import utcnow
+from core.outbox import publish, subscriber
 from tenants.context import unscoped
 from tenants.models import StaffUser, Tenant
 
@@ -75,3 +77,16 @@ def provision_stuck_stores(now=None):
         except Exception:
             log.exception("provisioning store %s again failed; the next sweep tries again", tenant_id)
     return opened
+
+
+SIGNED_UP = "store.signed_up"
+
+
+def announce_sign_up(tenant):
+    """In the sign-up transaction: the event whose subscriber provisions the store."""
+    publish(SIGNED_UP, tenant_id=tenant.id)
+
+
+@subscriber(SIGNED_UP, queue="high")
+def provision_signed_up_store(event):
+    provision_store(event.tenant_id)

@@ -281,8 +281,8 @@ def product_image_upload(product_id):
     except DomainError as refusal:
         db.session.rollback()
         return _render_form(product, _form_from_product(product), error=refusal, status=refusal.status)
-    db.session.commit()
     request_thumbnail(image)
+    db.session.commit()
     flash(_("Image added."), "success")
     return redirect(url_for("console.product_edit", product_id=product.id))
 

@@ -7,11 +7,10 @@ from builder.forms import SignupForm
 from builder.views import site_bp
 from core.errors import DomainError
 from core.extensions import db, limiter
-from core.jobs import enqueue
 from core.sites import home_view
 from tenants.context import tenant_context
 from tenants.middleware import PLATFORM
-from tenants.provisioning import provision_store
+from tenants.provisioning import announce_sign_up
 from tenants.service import sign_up_merchant
 
 
@@ -36,8 +35,8 @@ def signup():
             db.session.rollback()
             getattr(form, refusal.field or "slug").errors.append(str(refusal.message))
             return render_template("builder/signup.html", form=form), refusal.status
+        announce_sign_up(tenant)  # provisioning follows from the outbox, even if Redis is down now
         db.session.commit()
-        enqueue(provision_store, tenant.id, tenant_id=tenant.id, queue="high")
         with tenant_context(tenant):  # reloading the committed owner is a scoped read
             login_user(owner)
         return redirect(url_for("console.dashboard", welcome=1))

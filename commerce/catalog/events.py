@@ -4,20 +4,18 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
-from core.cache import bump_version
-from core.database import savepoint_only
+from core.cache import bump_version_on_commit
 
 CATALOG = "catalog"
 CATALOG_MODELS = (Product, Category, SKU, ProductSpec, ProductImage)
-_PENDING = "duoshop_catalog_changed"
 
 
 @event.listens_for(Session, "after_flush")
 def _remember_changed_stores(session, flush_context):
     changed = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
                if isinstance(obj, CATALOG_MODELS) and obj.tenant_id is not None}
-    if changed:
-        session.info.setdefault(_PENDING, set()).update(changed)
+    for tenant_id in changed:
+        bump_version_on_commit(session, tenant_id, CATALOG)
 
 
 @event.listens_for(Session, "after_bulk_update")
@@ -26,24 +24,10 @@ def _remember_bulk_changes(update_context):
     from tenants.context import current_tenant_id
 
     if update_context.mapper.class_ in CATALOG_MODELS and current_tenant_id() is not None:
-        update_context.session.info.setdefault(_PENDING, set()).add(current_tenant_id())
+        bump_version_on_commit(update_context.session, current_tenant_id(), CATALOG)
 
 
 def catalog_changed(session, tenant_id):
     """Something shoppers see with the catalog changed outside the catalog's own tables (a
     flash sale starts, ends or is paused): bump the store's catalog version on commit."""
-    session.info.setdefault(_PENDING, set()).add(tenant_id)
-
-
-@event.listens_for(Session, "after_commit")
-def _bump_catalog_versions(session):
-    if savepoint_only(session):
-        return
-    for tenant_id in session.info.pop(_PENDING, set()):
-        bump_version(tenant_id, CATALOG)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session):
-    if not savepoint_only(session):
-        session.info.pop(_PENDING, None)
+    bump_version_on_commit(session, tenant_id, CATALOG)

@@ -1,17 +1,18 @@
 """Product images: upload (validated and re-encoded by ``core.storage``), order, remove.
 
 The file is written before the row commits; a rolled-back upload leaves an unreferenced
-file behind, never a row pointing at nothing. Thumbnails come later from a job.
+file behind, never a row pointing at nothing. Thumbnails come later, from an outbox event.
 """
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from billing.entitlements import require
 from commerce.catalog.errors import InvalidProduct
+from commerce.catalog.jobs import make_product_thumbnail
 from commerce.catalog.models import ProductImage
 from core.audit import record_audit
 from core.extensions import db
-from core.jobs import enqueue
+from core.outbox import publish, subscriber
 from core.storage import media_storage, prepare_image
 
 MAX_IMAGES = 20
@@ -58,8 +59,14 @@ def remove_product_image(image, *, actor):
     record_audit("product.image_removed", actor=actor, tenant_id=image.tenant_id, details={"image_id": image.id})
 
 
-def request_thumbnail(image):
-    """Ask for the image's thumbnail; call after commit, so the job finds the row."""
-    from commerce.catalog.jobs import make_product_thumbnail
+THUMBNAIL_WANTED = "product_image.thumbnail_wanted"
 
-    enqueue(make_product_thumbnail, image.id, tenant_id=image.tenant_id, queue="low")
+
+def request_thumbnail(image):
+    """Ask for the image's thumbnail, in the transaction that adds the image."""
+    publish(THUMBNAIL_WANTED, tenant_id=image.tenant_id, image_id=image.id)
+
+
+@subscriber(THUMBNAIL_WANTED, queue="low")
+def make_thumbnail_when_wanted(event):
+    make_product_thumbnail(event.payload["image_id"])

@@ -33,6 +33,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from core.money import format_money
+from core.outbox import publish, subscriber
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 DAILY_HELPS = 10  # helps one member may give in one store per (China) day
@@ -470,11 +471,17 @@ def _end_due(now, *which):
         .values(status=Bargain.EXPIRED).execution_options(synchronize_session=False)).rowcount
 
 
-def _schedule_expiry(bargain, now):
-    from core.jobs import enqueue_after_commit
+BARGAIN_DEADLINE = "bargain.deadline"
 
-    enqueue_after_commit(expire_bargain, bargain.id, tenant_id=bargain.tenant_id, queue="default",
-                         delay=(bargain.expires_at - now).total_seconds() + 1)
+
+def _schedule_expiry(bargain, now):
+    publish(BARGAIN_DEADLINE, tenant_id=bargain.tenant_id, available_at=bargain.expires_at + timedelta(seconds=1),
+            bargain_id=bargain.id)
+
+
+@subscriber(BARGAIN_DEADLINE)
+def expire_bargain_at_deadline(event):
+    _end_if_due(event.payload["bargain_id"], utcnow())
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
+from core.outbox import subscriber
 from tenants.context import current_tenant_id
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
@@ -396,14 +397,12 @@ def record_commissions(order):
     return made
 
 
-def record_commissions_job(order_id):
-    """Job after an order is paid: ``record_commissions``, and commit."""
-    order = db.session.get(Order, order_id)
-    if order is None:
-        return "nothing to do"
-    made = record_commissions(order)
-    db.session.commit()
-    return f"{len(made)} recorded"
+@subscriber("order.paid")
+def record_commissions_when_paid(event):
+    """An order was paid: ``record_commissions`` (committed with the event's marker)."""
+    order = db.session.get(Order, event.payload["order_id"])
+    if order is not None:
+        record_commissions(order)
 
 
 def order_completed(order):

@@ -23,7 +23,7 @@ row's lock is the bottleneck (many workers on one SKU), to be measured there wit
 benchmark.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -39,6 +39,7 @@ from core.database import savepoint_only
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
+from core.outbox import publish, subscriber
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -156,24 +157,36 @@ def set_flash_sale_status(sale, status, *, actor):
 def announce_window(sale):
     """Cached pages show flash prices: rebuild them now, when the sale starts and when it ends."""
     from commerce.catalog.events import catalog_changed
-    from core.jobs import enqueue_after_commit
 
     catalog_changed(db.session(), sale.tenant_id)
     now = utcnow()
     for moment in (sale.starts_at, sale.ends_at):
         if moment > now:
-            enqueue_after_commit(refresh_flash_pages, tenant_id=sale.tenant_id, queue="default",
-                                 delay=(moment - now).total_seconds() + 1)
+            refresh_pages_at(sale.tenant_id, moment)
+
+
+CAMPAIGN_BOUNDARY = "campaign.boundary"
+
+
+def refresh_pages_at(tenant_id, moment):
+    """In the current transaction: the store's cached pages are rebuilt at ``moment`` (a
+    campaign of any kind starts or ends then)."""
+    publish(CAMPAIGN_BOUNDARY, tenant_id=tenant_id, available_at=moment + timedelta(seconds=1))
 
 
 def refresh_flash_pages():
-    """Job at a campaign's start or end (flash sales, group buys, bargains): the store's
-    cached pages change price or offers."""
+    """At a campaign's start or end (flash sales, group buys, bargains): the store's cached
+    pages change price or offers."""
     from commerce.catalog.events import catalog_changed
     from tenants.context import current_tenant_id
 
     catalog_changed(db.session(), current_tenant_id())
     db.session.commit()
+
+
+@subscriber(CAMPAIGN_BOUNDARY)
+def refresh_pages_at_boundary(event):
+    refresh_flash_pages()
 
 
 @dataclass(frozen=True)

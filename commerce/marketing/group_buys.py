@@ -23,6 +23,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
+from core.outbox import publish, subscriber
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,10 @@ def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at,
     record_audit("group_buy.create", actor=actor, tenant_id=campaign.tenant_id, target=campaign,
                  details={"size": size, "price": group_price})
     from commerce.catalog.events import catalog_changed
-    from commerce.marketing.flash_sales import refresh_flash_pages
-    from core.jobs import enqueue_after_commit
+    from commerce.marketing.flash_sales import refresh_pages_at
 
     catalog_changed(db.session(), campaign.tenant_id)  # product pages show the group price
-    enqueue_after_commit(refresh_flash_pages, tenant_id=campaign.tenant_id, queue="default",
-                         delay=(ends_at - utcnow()).total_seconds() + 1)  # … and stop at its end
+    refresh_pages_at(campaign.tenant_id, ends_at)  # … and stop at its end
     return campaign
 
 
@@ -369,12 +368,14 @@ def expire_due_teams(now=None):
     return refunded
 
 
+TEAM_DEADLINE = "group_buy.team_deadline"
+
+
 def _schedule_expiry(team, now):
-    from core.jobs import enqueue_after_commit
-
-    enqueue_after_commit(expire_team_job, team.id, tenant_id=team.tenant_id, queue="high",
-                         delay=(team.expires_at - now).total_seconds() + 1)
+    publish(TEAM_DEADLINE, tenant_id=team.tenant_id, available_at=team.expires_at + timedelta(seconds=1),
+            team_id=team.id)
 
 
-def expire_team_job(team_id):
-    return expire_team(team_id)
+@subscriber(TEAM_DEADLINE, queue="high")
+def expire_team_at_deadline(event):
+    expire_team(event.payload["team_id"])

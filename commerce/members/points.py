@@ -20,6 +20,7 @@ from commerce.members.ledger import NotEnough, member_settings, post_adjustment,
 from commerce.members.models import Member, PointsEntry
 from core.extensions import db
 from core.models import utcnow
+from core.outbox import subscriber
 
 STORE_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a "day" for sign-in is a day in China
 
@@ -60,16 +61,14 @@ def credit_points_for_order(order):
     return entry
 
 
-def credit_points_for_paid_order(order_id):
-    """Job: ``credit_points_for_order`` for an order that was just paid, and commit."""
+@subscriber("order.paid")
+def credit_points_when_paid(event):
+    """An order was paid: ``credit_points_for_order`` (committed with the event's marker)."""
     from commerce.orders.models import Order
 
-    order = db.session.get(Order, order_id)
-    if order is None or order.paid_at is None:
-        return "nothing to do"
-    entry = credit_points_for_order(order)
-    db.session.commit()
-    return "credited" if entry is not None else "nothing to do"
+    order = db.session.get(Order, event.payload["order_id"])
+    if order is not None and order.paid_at is not None:
+        credit_points_for_order(order)
 
 
 def sign_in(member, *, now=None):

@@ -6,7 +6,8 @@
 - ``apply_payment_notification`` verifies and decrypts a notification, checks it is about
   this store's account and this order's amount, records WeChat's notification id (a replay
   finds it and changes nothing), then moves the order with the conditional "pay"
-  transition. Follow-up work is enqueued only when this call made the change.
+  transition. Follow-up work (points, commissions: subscribers of "order.paid") is
+  published in the same transaction, only when this call made the change.
 - ``settle_from_query`` does the same from an active query, for orders whose notification
   never came (the timeout and reconciliation jobs).
 - ``pay_with_balance`` pays an order from the member's stored value instead; both ways end
@@ -26,14 +27,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from commerce.marketing.distribution import record_commissions_job
 from commerce.marketing.group_buys import order_paid as group_order_paid
-from commerce.members.points import credit_points_for_paid_order
 from commerce.members.wallet import spend_balance
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
 from commerce.orders.fulfillment import assign_to_fulfillments
-from commerce.orders.jobs import refund_late_payment
 from commerce.orders.models import Order, Payment, PaymentEvent
 from commerce.orders.service import count_as_sold
 from commerce.payments import (
@@ -49,11 +47,12 @@ from commerce.payments import (
 from commerce.payments.settings import store_pay_account as _account_of
 from core.audit import record_audit
 from core.extensions import db
-from core.jobs import enqueue_after_commit
 from core.models import utcnow
+from core.outbox import publish
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
+PAID_AFTER_CANCEL = "order.paid_after_cancel"  # its subscriber gives the money back
 
 
 def store_pay_account(tenant):
@@ -243,8 +242,6 @@ def record_payment(order, transaction_id, success_time, *, source, paid_with=Ord
         count_as_sold(order)
         if group_order_paid(order) is None:  # a team order ships once its team has succeeded
             assign_to_fulfillments(order)
-        enqueue_after_commit(credit_points_for_paid_order, order.id, tenant_id=order.tenant_id)
-        enqueue_after_commit(record_commissions_job, order.id, tenant_id=order.tenant_id)
         record_audit("order.paid", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id, "source": source})
         return "applied"
@@ -255,7 +252,7 @@ def record_payment(order, transaction_id, success_time, *, source, paid_with=Ord
                      details={"transaction_id": transaction_id})
         order.transaction_id, order.paid_amount = transaction_id, order.total
         db.session.flush()
-        enqueue_after_commit(refund_late_payment, order.id, tenant_id=order.tenant_id, queue="high")
+        publish(PAID_AFTER_CANCEL, tenant_id=order.tenant_id, order_id=order.id)
         return "refunding"
     return "duplicate"
 

@@ -50,6 +50,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
+from core.outbox import publish
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,7 @@ def settle_refund(refund, *, succeeded=True, refund_id=None, failure=None):
     db.session.refresh(order)
     if succeeded:
         commissions_refunded(order)
+        publish("order.refunded", tenant_id=order.tenant_id, order_id=order.id, refund_id=refund.id, amount=refund.amount)
     else:
         _take_back_goods(refund.returned or {})
     still_open = db.session.scalar(select(func.count()).select_from(Refund).where(

@@ -31,8 +31,8 @@ from commerce.shipping.regions import region_name
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
-from core.jobs import enqueue
 from core.models import utcnow
+from core.outbox import publish
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
 
@@ -111,6 +111,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     )
     db.session.add(order)
     db.session.flush()
+    schedule_timeout(order)
     for line in priced.lines:
         sku, product = rows[line.sku_id]
         price = priced.prices.get(line.sku_id)
@@ -138,12 +139,14 @@ def _raise_refusals(priced, kind):
     raise CheckoutProblem(refusal.message, field=refusal.field)
 
 
-def schedule_timeout(order):
-    """After commit: cancel the order when its payment time is up (the job checks again)."""
-    from commerce.orders.jobs import cancel_unpaid_order
+PAYMENT_TIMEOUT = "order.payment_timeout"
 
-    delay = max(0, (order.expires_at - utcnow()).total_seconds())
-    enqueue(cancel_unpaid_order, order.id, tenant_id=order.tenant_id, queue="high", delay=delay)
+
+def schedule_timeout(order):
+    """In the order's transaction: an event due when its payment time is up, whose
+    subscriber cancels the order unless it was paid (it asks WeChat first)."""
+    publish(PAYMENT_TIMEOUT, tenant_id=order.tenant_id, available_at=order.expires_at + timedelta(seconds=1),
+            order_id=order.id)
 
 
 def cancel_order(order, *, reason, actor=None):

@@ -5,6 +5,10 @@
 so when two events race (the payment notification and the unpaid-order timeout, two
 copies of the same notification from two WeChat servers) exactly one of them changes the
 row and the other sees ``False`` and does nothing.
+
+The transitions in ``EVENTS`` announce themselves through the outbox (``core.outbox``) in the
+same transaction, so whatever follows them (points, commissions, the dashboard) happens
+exactly when the change is committed, even if Redis is down at that moment.
 """
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -12,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from commerce.orders.models import Order
 from core.extensions import db
 from core.models import utcnow
+from core.outbox import publish
 
 # event → (states it may start from, state it leads to)
 TRANSITIONS = {
@@ -29,6 +34,8 @@ TRANSITIONS = {
 }
 # When a transition happens, the moment is written into this column too.
 STAMPS = {"pay": "paid_at", "cancel": "cancelled_at", "ship_all": "shipped_at", "complete": "completed_at"}
+# … and this event is published, with the order's id ("order.refunded" comes from refunds).
+EVENTS = {"pay": "order.paid", "cancel": "order.cancelled", "ship_all": "order.shipped", "complete": "order.completed"}
 
 
 def allowed(event, status):
@@ -51,4 +58,6 @@ def transition(order, event, **values):
         return False
     for name, value in values.items():
         set_committed_value(order, name, value)  # what the row now says, with nothing left to flush
+    if event in EVENTS:
+        publish(EVENTS[event], tenant_id=order.tenant_id, order_id=order.id)
     return True

@@ -8,8 +8,9 @@ from commerce.shipping.models import Parcel
 from commerce.shipping.parcels import record_tracking
 from commerce.shipping.tracking import TrackingUnavailable, poll
 from core.extensions import db
-from core.jobs import enqueue, enqueue_after_commit
+from core.jobs import enqueue
 from core.models import utcnow
+from core.outbox import OutboxEvent, publish, subscriber
 from tenants.context import tenant_context, unscoped
 
 log = logging.getLogger(__name__)
@@ -42,19 +43,28 @@ def poll_parcels(tenant_id, now=None):
                 record_tracking(parcel, tracking, now=now)
                 checked += 1
             db.session.commit()
-        still_moving = db.session.scalar(select(Parcel.id).where(Parcel.status == Parcel.IN_TRANSIT).limit(1))
-    if still_moving is not None:
-        schedule_parcel_polls(tenant_id)
+        if db.session.scalar(select(Parcel.id).where(Parcel.status == Parcel.IN_TRANSIT).limit(1)) is not None:
+            schedule_parcel_polls(tenant_id)
+            db.session.commit()
     return checked
 
 
-def schedule_parcel_polls(tenant_id, *, after_commit=False):
-    """Run ``poll_parcels`` for the store in ``POLL_EVERY``. Every call made in the same
-    period gets the same rq job id, so several shipments share one run."""
-    period = int((utcnow() + POLL_EVERY).timestamp() // POLL_EVERY.total_seconds())
-    options = {"tenant_id": tenant_id, "queue": "low", "delay": POLL_EVERY,
-               "job_id": f"poll-parcels-{tenant_id}-{period}"}
-    (enqueue_after_commit if after_commit else enqueue)(poll_parcels, tenant_id, **options)
+POLL_DUE = "parcels.poll_due"
+
+
+def schedule_parcel_polls(tenant_id):
+    """In the current transaction: run ``poll_parcels`` for the store in ``POLL_EVERY``,
+    unless a run is already waiting, so several shipments share one run."""
+    waiting = db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.topic == POLL_DUE, OutboxEvent.tenant_id == tenant_id, OutboxEvent.done_at.is_(None),
+        OutboxEvent.sent_at.is_(None)).limit(1))  # not yet handed out (a running one is, and ends)
+    if waiting is None:
+        publish(POLL_DUE, tenant_id=tenant_id, available_at=utcnow() + POLL_EVERY)
+
+
+@subscriber(POLL_DUE, queue="low")
+def poll_parcels_when_due(event):
+    poll_parcels(event.tenant_id)
 
 
 def poll_all_stores():

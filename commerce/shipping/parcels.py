@@ -76,7 +76,7 @@ def ship_order(order, parcels, *, actor):
                  details={"parcels": [[p.carrier, p.tracking_number] for p in created], "status": order.status})
     from commerce.shipping.jobs import schedule_parcel_polls  # jobs imports this module
 
-    schedule_parcel_polls(order.tenant_id, after_commit=True)
+    schedule_parcel_polls(order.tenant_id)
     return created
 
 

@@ -101,25 +101,24 @@ def test_rq_job_runs_in_the_tenant_it_was_enqueued_for(app_ctx, jobs):
     assert CALLS == [("rq", 42)]
 
 
-def test_a_job_after_commit_waits_for_the_real_commit_not_a_savepoint(app_ctx, monkeypatch):
-    from sqlalchemy import text
+def test_an_event_goes_out_after_the_real_commit_not_a_savepoint_and_never_after_a_rollback(app_ctx, monkeypatch):
+    from sqlalchemy import select, text
 
+    from core import outbox
     from core.extensions import db
-    from core.jobs import enqueue_after_commit
 
-    sent = []
-    monkeypatch.setattr(jobs_module, "enqueue", lambda func, *args, **options: sent.append(args))
+    relayed = []
+    monkeypatch.setattr(outbox, "relay_due", lambda **kwargs: relayed.append(kwargs["ids"]))
     db.session.execute(text("SELECT 1"))
-    enqueue_after_commit(remember_tenant, "rolled back")
+    outbox.publish("test.nothing", tenant_id=None)
     with db.session.begin_nested():  # a savepoint released (a ledger entry, a quota row …)
         db.session.execute(text("SELECT 1"))
-    assert sent == []
+    assert relayed == []
     db.session.rollback()
-    assert sent == []  # the work never happened: no job
+    assert relayed == [] and db.session.scalars(select(outbox.OutboxEvent.id)).all() == []  # no event either
 
-    db.session.execute(text("SELECT 1"))
-    enqueue_after_commit(remember_tenant, "committed")
+    event_id = outbox.publish("test.nothing", tenant_id=None)
     with pytest.raises(ValueError), db.session.begin_nested():  # a savepoint rolled back: the transaction goes on
         raise ValueError
     db.session.commit()
-    assert sent == [("committed",)]
+    assert relayed == [[event_id]]
