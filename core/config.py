@@ -66,7 +66,7 @@ ENVIRONMENT_KEYS.update({name: name for name in ("BILLING_GRACE_DAYS", "BILLING_
 
 # Redis as a helper (core/breaker.py) and the worker's sweep timer (core/sweeper.py), in seconds.
 ENVIRONMENT_KEYS.update({name: name for name in (
-    "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS")})
+    "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS", "OUTBOX_READY_LAG_SECONDS")})
 
 
 def from_environment():
@@ -75,7 +75,8 @@ def from_environment():
     for number in ("TRIAL_DAYS", "TRUSTED_PROXIES"):
         if number in values:
             values[number] = int(values[number])
-    for seconds in ("WECHAT_TIMEOUT", "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS"):
+    for seconds in ("WECHAT_TIMEOUT", "REDIS_TIMEOUT_SECONDS", "REDIS_RETRY_SECONDS", "SWEEP_INTERVAL_SECONDS",
+                    "OUTBOX_READY_LAG_SECONDS"):
         if seconds in values:
             values[seconds] = float(values[seconds])
     for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX"):
@@ -112,6 +113,9 @@ class BaseConfig:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Seconds between `flask worker`'s sweeps of due work (core/sweeper.py).
     SWEEP_INTERVAL_SECONDS = 60
+    # /readyz fails when the oldest due outbox event has waited longer than this (no relay
+    # or worker is getting through them).
+    OUTBOX_READY_LAG_SECONDS = 300.0
     LOGIN_RATE_LIMIT = "10 per minute"
     SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"

@@ -59,6 +59,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.database import savepoint_only
 from core.extensions import db
+from core.health import NotReady, register_check
 from core.models import UtcDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -341,6 +342,14 @@ def ensure_relay_thread(app):
             state["thread"].start()
 
 
+def _lag_check():
+    lag = waiting_lag()
+    if lag > current_app.config["OUTBOX_READY_LAG_SECONDS"]:
+        raise NotReady(f"the oldest due event has waited {lag:.0f} s")
+    return {"lag_seconds": round(lag, 1)}
+
+
 def init_app(app):
+    register_check("outbox", _lag_check)
     if app.config["JOB_MODE"] == "thread":
         app.before_request(lambda: ensure_relay_thread(app))

@@ -4,16 +4,20 @@ request), merchants sign in with the login still rate-limited in memory, and ``/
 says what is missing while ``/healthz`` stays 200. Built as a second app on the same
 database, as a web process whose Redis went away would be."""
 import logging
+import uuid
+from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 
 from commerce.catalog.categories import create_category
 from commerce.catalog.models import Product
 from core.app import create_app
 from core.breaker import quick_redis
 from core.extensions import db, limiter
+from core.models import utcnow
+from core.outbox import OutboxEvent
 from tenants.context import tenant_context
 from tests.conftest import HostClient
 from tests.factories import create_member, create_product, create_store, login_staff, sku_of
@@ -128,7 +132,7 @@ def test_readyz_is_200_with_the_database_and_redis_up(app, stores, store_client,
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.get_json()
         assert {name: check["ok"] for name, check in ready.get_json()["checks"].items()} == {
-            "database": True, "redis": True}
+            "database": True, "redis": True, "outbox": True}
         assert "Set-Cookie" not in ready.headers
 
 
@@ -202,3 +206,22 @@ def test_a_version_bump_lost_while_redis_was_away_is_made_when_it_answers_again(
         backend.breaker._open_until = 0  # noqa: SLF001 — Redis is back: do not wait out the pause
     assert cache.current_versions(41, "catalog") == [before + 1]
     assert cache.current_versions(42, "catalog") == [other_store]
+
+
+def test_readyz_fails_when_outbox_events_wait_longer_than_allowed(owner_engine, platform_client):
+    """Work after commit that nobody hands out (no relay, no worker) makes the process not ready."""
+    event_id = str(uuid.uuid4())
+    with owner_engine.begin() as connection:  # beside the app's sessions: no after-commit relay hands it out
+        connection.execute(insert(OutboxEvent).values(id=event_id, tenant_id=None, topic="test.stuck", payload={},
+                                                      available_at=utcnow() - timedelta(minutes=10), attempts=0,
+                                                      created_at=utcnow() - timedelta(minutes=10)))
+    try:
+        ready = platform_client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.get_json()["checks"]["outbox"]["ok"] is False
+        assert "waited" in ready.get_json()["checks"]["outbox"]["error"]
+    finally:
+        with owner_engine.begin() as connection:
+            connection.execute(delete(OutboxEvent).where(OutboxEvent.id == event_id))
+    outbox = platform_client.get("/readyz").get_json()["checks"]["outbox"]
+    assert outbox["ok"] is True and outbox["detail"]["lag_seconds"] < 300
