@@ -1,8 +1,10 @@
 """One running sandbox: its platform key, the merchants registered with it, its ledger,
 and the developer's actions (pay, fail, settle a refund) that make WeChat notify."""
 import secrets
+import time
 
 from sandbox.wechatpay.auth import RegisteredMerchant
+from sandbox.wechatpay.faults import Faults
 from sandbox.wechatpay.keys import MerchantKeyPair, PlatformKey
 from sandbox.wechatpay.ledger import Ledger
 from sandbox.wechatpay.notify import build_notification, post_notification
@@ -13,6 +15,7 @@ class Sandbox:
         self.platform_key = platform_key or PlatformKey()
         self.ledger = Ledger()
         self.merchants = {}  # mchid → RegisteredMerchant
+        self.faults = Faults()
 
     def register_merchant(self, mchid, public_pem, serial_no, apiv3_key):
         """Tell the sandbox a merchant's API public key, as one uploads it to WeChat."""
@@ -47,6 +50,7 @@ class Sandbox:
         self.ledger.settle(trade, outcome)
         if outcome != "SUCCESS" or not send:
             return trade, None
+        time.sleep(self.faults.notify_delay)
         return trade, post_notification(trade.notify_url, *self.payment_notification(trade))
 
     def complete_refund(self, refund, *, send=True):
@@ -54,6 +58,7 @@ class Sandbox:
         self.ledger.complete_refund(refund)
         if not (send and refund.notify_url):
             return refund, None
+        time.sleep(self.faults.notify_delay)
         return refund, post_notification(refund.notify_url, *self.refund_notification(refund))
 
     def _pending_trade(self, out_trade_no, prepay_id):
