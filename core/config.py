@@ -45,6 +45,9 @@ ENVIRONMENT_KEYS = {
     **{name: name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_ADDRESSING_STYLE",
                                "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")},
     "BENCH_ROUTES": "BENCH_ROUTES",
+    # Keys of one run on a shared Redis (the fault harness runs beside others' processes).
+    "CACHE_KEY_PREFIX": "CACHE_KEY_PREFIX",
+    "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
 }
 # WeChat Pay: sandbox switch, where the API lives, the platform's service-provider keys.
 ENVIRONMENT_KEYS.update({name: name for name in (

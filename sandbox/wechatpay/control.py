@@ -6,6 +6,7 @@ processes, tests and the fault harness ask of "WeChat" besides its v3 API.
 ``GET|POST /control/faults``                    read or set the fault switches (faults.py)
 ``POST /control/faults/reset``                  every switch off
 ``POST /control/transactions/<no>/pay``         the shopper pays (or fails) an order; WeChat notifies
+``POST /control/transactions/<no>/notify``      WeChat retries a paid order's notification
 ``POST /control/refunds/<no>/complete``         WeChat settles a refund; notifies
 ``GET  /control/health``                        the platform key's id, for a caller to check it agrees
 """
@@ -13,6 +14,7 @@ from flask import jsonify, request
 
 from sandbox.wechatpay.blueprint import control_bp, current_sandbox
 from sandbox.wechatpay.ledger import Refusal
+from sandbox.wechatpay.notify import post_notification
 
 
 @control_bp.errorhandler(Refusal)
@@ -78,6 +80,16 @@ def pay(out_trade_no):
     except LookupError as error:
         raise Refusal(404, "ORDER_NOT_EXIST", str(error)) from None
     return jsonify(trade=trade.as_wechat_json(), notify_status=status)
+
+
+@control_bp.post("/transactions/<out_trade_no>/notify")
+def notify_again(out_trade_no):
+    sandbox = current_sandbox()
+    trades = [t for t in sandbox.ledger.snapshot()["transactions"] if t["out_trade_no"] == out_trade_no]
+    if len(trades) != 1 or not trades[0]["transaction_id"]:
+        raise Refusal(404, "ORDER_NOT_EXIST", f"no paid transaction numbered {out_trade_no}")
+    trade = sandbox.ledger.find(trades[0]["mchid"], trades[0]["sub_mchid"], out_trade_no)
+    return jsonify(notify_status=post_notification(trade.notify_url, *sandbox.payment_notification(trade)))
 
 
 @control_bp.post("/refunds/<out_refund_no>/complete")

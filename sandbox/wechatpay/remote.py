@@ -49,5 +49,9 @@ class RemoteSandbox:
         """The shopper pays; returns ``{"trade": …, "notify_status": the merchant's HTTP status}``."""
         return self._call("POST", f"/transactions/{out_trade_no}/pay", {"outcome": outcome, "send": send})
 
+    def notify_again(self, out_trade_no):
+        """WeChat's retry of a paid order's notification; the merchant's HTTP status."""
+        return self._call("POST", f"/transactions/{out_trade_no}/notify")["notify_status"]
+
     def complete_refund(self, out_refund_no):
         return self._call("POST", f"/refunds/{out_refund_no}/complete")

@@ -1,0 +1,438 @@
+"""The four fault scenarios of issue 12. Each ``inject`` drives people over HTTP while it
+breaks something for real (the sandbox's switches, SIGKILL, the Redis proxy); each
+``check`` reads the database and the sandbox's ledger and returns what still diverges, in
+words (empty: the end state is right). The runner polls every check after the faults until
+all are clean or the recovery window closes; how long that took after the work was due is
+the scenario's lateness."""
+import subprocess
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from tests.faults.cluster import BIN, PROJECT_ROOT, ClusterError, wait_for
+from tests.faults.people import (
+    ActionFailed,
+    Browser,
+    ask_for_refund,
+    console_refund_form,
+    merchant,
+    place_order,
+    shopper,
+    sign_up,
+    start_group_team,
+    start_wechat_payment,
+)
+
+LATE_LIMIT = 60.0  # seconds: scheduled work may be this late after the fault, no more
+OWNERS = {"demo": ("owner@demo.test", "demo-owner-2026"), "tea": ("owner@tea.test", "tea-owner-2026")}
+
+
+@dataclass
+class Outcome:
+    key: str
+    title: str
+    problems: list = field(default_factory=list)  # what diverged, in words
+    fen_compared: int = 0
+    events: dict = field(default_factory=dict)  # kind → how many applied (expected once each)
+    lateness: float | None = None  # seconds after the work was due until the end state was right
+    server_errors: list = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return not self.problems and not self.server_errors and self.lateness is not None \
+            and self.lateness <= LATE_LIMIT
+
+
+class Context:
+    def __init__(self, cluster, log, long_form=False):
+        self.cluster, self.log, self.long_form = cluster, log, long_form
+        self.db = cluster.owner_engine
+
+    def scalar(self, sql, **params):
+        with self.db.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def rows(self, sql, **params):
+        with self.db.connect() as conn:
+            return conn.execute(text(sql), params).mappings().all()
+
+    def tenant_id(self, slug):
+        return self.scalar("SELECT id FROM tenants WHERE slug = :s", s=slug)
+
+    def plain_sku(self, slug, skip=()):
+        """A SKU on sale in the store, not in a flash sale or group buy, with stock."""
+        return self.scalar(
+            "SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id AND p.tenant_id = s.tenant_id "
+            "WHERE s.tenant_id = :t AND p.status = 'on_sale' AND s.stock >= 3 AND s.id <> ALL(:skip) "
+            "AND s.id NOT IN (SELECT sku_id FROM flash_sale_items) AND s.id NOT IN (SELECT sku_id FROM group_buys) "
+            "ORDER BY s.stock DESC, s.id LIMIT 1", t=self.tenant_id(slug), skip=list(skip))
+
+    def order(self, number):
+        return self.rows("SELECT * FROM orders WHERE number = :n", n=number)[0]
+
+    def wait_paid(self, number, timeout=20):
+        wait_for(lambda: self.scalar("SELECT paid_at IS NOT NULL FROM orders WHERE number = :n", n=number),
+                 timeout, what=f"order {number} paid in the database")
+
+    def buy_and_pay(self, slug, who, sku_id=None):
+        """A shopper orders one unit and pays with WeChat; returns (browser, order number)."""
+        browser = shopper(self.cluster, self.log, slug, who)
+        number = place_order(browser, sku_id or self.plain_sku(slug))
+        start_wechat_payment(browser, number)
+        self.cluster.sandbox.pay(number)
+        return browser, number
+
+    def run_python(self, code):
+        """A short script in the cluster's environment (as rq's scheduler or cron would act)."""
+        result = subprocess.run([str(BIN / "python"), "-c", code], cwd=PROJECT_ROOT, env=self.cluster.env(),
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise ClusterError(f"script failed:\n{result.stderr[-2000:]}")
+        return result.stdout
+
+    def waiting_on_a_lock(self):
+        """Backends of this run's database blocked on a row lock (a job stuck mid-way)."""
+        return self.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+
+    def settle_wechat_refunds(self):
+        """WeChat settles every refund it accepted (and notifies), as it does a little later."""
+        for refund in self.cluster.sandbox.ledger()["refunds"]:
+            if refund["status"] == "PROCESSING":
+                self.cluster.sandbox.complete_refund(refund["out_refund_no"])
+
+
+# --- end-state checks shared by the scenarios ---------------------------------------------
+
+def money_divergences(ctx, numbers):
+    """Per order: paid and refunded fen, and the refund numbers, here against WeChat's ledger.
+    Returns ``(problems, fen compared)``."""
+    ledger = ctx.cluster.sandbox.ledger()
+    trades = {t["out_trade_no"]: t for t in ledger["transactions"]}
+    wechat_refunds = defaultdict(list)
+    for refund in ledger["refunds"]:
+        wechat_refunds[refund["out_trade_no"]].append(refund)
+    problems, fen = [], 0
+    for number in numbers:
+        order = ctx.order(number)
+        rows = ctx.rows("SELECT number, amount, status FROM refunds WHERE order_id = :o AND tenant_id = :t",
+                        o=order["id"], t=order["tenant_id"])
+        trade = trades.get(number)
+        wechat_paid = trade["total"] if trade and trade["trade_state"] in ("SUCCESS", "REFUND") else 0
+        here_paid = order["paid_amount"] if order["transaction_id"] else 0
+        theirs = {r["out_refund_no"]: r for r in wechat_refunds[number]}
+        ours = {r["number"]: r for r in rows if r["status"] != "failed"}
+        wechat_refunded, here_refunded = sum(r["refund"] for r in theirs.values()), sum(r["amount"] for r in ours.values())
+        fen += wechat_paid + wechat_refunded
+        if wechat_paid != here_paid:
+            problems.append(f"order {number}: WeChat has {wechat_paid} fen paid, the database {here_paid}")
+        if wechat_refunded != here_refunded or set(theirs) != set(ours):
+            problems.append(f"order {number}: WeChat refunded {wechat_refunded} fen in {len(theirs)} refund(s) "
+                            f"{sorted(theirs)}, the database records {here_refunded} fen in {len(ours)} "
+                            f"{sorted(ours)} (status {order['status']})")
+        settled_there = {n for n, r in theirs.items() if r["status"] == "SUCCESS"}
+        settled_here = {n for n, r in ours.items() if r["status"] == "succeeded"}
+        if settled_there != settled_here:
+            problems.append(f"order {number}: WeChat settled refunds {sorted(settled_there)}, "
+                            f"the database {sorted(settled_here)}")
+        if order["refunded_amount"] != sum(r["refund"] for n, r in theirs.items() if n in settled_there):
+            problems.append(f"order {number}: refunded_amount is {order['refunded_amount']} fen, WeChat settled "
+                            f"{sum(r['refund'] for n, r in theirs.items() if n in settled_there)}")
+        if wechat_paid and wechat_refunded == wechat_paid and order["status"] != "refunded":
+            problems.append(f"order {number}: refunded in full at WeChat but the order is still {order['status']}")
+    return problems, fen
+
+
+def points_applied(ctx, number):
+    """How many times the order's points were credited (exactly once is right)."""
+    order = ctx.order(number)
+    return ctx.scalar("SELECT count(*) FROM points_entries WHERE order_id = :o AND tenant_id = :t AND reason = 'order'",
+                      o=order["id"], t=order["tenant_id"])
+
+
+def commissions_applied(ctx, number):
+    """Commission rows of one order per (distributor, level) beyond the first: 0 is right."""
+    order = ctx.order(number)
+    return ctx.scalar("SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM commissions "
+                      "WHERE order_id = :o AND tenant_id = :t GROUP BY member_id, level) c",
+                      o=order["id"], t=order["tenant_id"])
+
+
+def once(problems, what, count):
+    if count != 1:
+        problems.append(f"{what} applied {count} times, not once")
+    return count
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+class Scenario:
+    key = title = ""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.due = None  # when the work became due (the fault ended)
+        self.setup_problems = []
+        self.outcome = Outcome(self.key, self.title)
+
+    def who(self, name):
+        return f"{self.key}:{name}"
+
+    def inject(self):
+        raise NotImplementedError
+
+    def check(self):
+        """``(problems, fen compared, events)`` of the end state as it is now."""
+        raise NotImplementedError
+
+    def errors_seen(self):
+        return [f"{a.method} {a.host}{a.path} → {a.status or 'no answer'} ({a.who})"
+                for a in self.ctx.log.server_errors() if a.who.startswith(self.key + ":")]
+
+
+class RefundAnswerLate(Scenario):
+    key, title = "a", "WeChat accepts a refund and answers after the client timeout"
+
+    def inject(self):
+        ctx, sandbox = self.ctx, self.ctx.cluster.sandbox
+        self.numbers = []
+        boss = merchant(ctx.cluster, ctx.log, "demo", *OWNERS["demo"], who=self.who("merchant"))
+        for i in range(3 if ctx.long_form else 1):
+            _, number = ctx.buy_and_pay("demo", self.who(f"shopper{i}"))
+            ctx.wait_paid(number)
+            self.numbers.append(number)
+            sandbox.set_faults(refund_answer_delay=ctx.cluster.wechatpay_timeout + 3)
+            try:
+                action, fields = console_refund_form(boss, number, ctx.order(number)["paid_amount"])
+                boss.post(action, data=fields)
+            finally:
+                sandbox.reset_faults()
+        self.due = time.monotonic()
+
+    def check(self):
+        problems, fen = money_divergences(self.ctx, self.numbers)
+        refunds = sum(self.ctx.scalar("SELECT count(*) FROM refunds r JOIN orders o ON o.id = r.order_id "
+                                      "WHERE o.number = :n AND r.status <> 'failed'", n=n) for n in self.numbers)
+        if refunds != len(self.numbers):
+            problems.append(f"{refunds} refund rows for {len(self.numbers)} refunded order(s), not one each")
+        return problems, fen, {"refund": refunds}
+
+
+class WorkerKilled(Scenario):
+    key, title = "b", "worker and work-horse SIGKILLed mid-job, then restarted"
+
+    def inject(self):
+        ctx, cluster = self.ctx, self.ctx.cluster
+        # 1. store provisioning: the job blocks on the new store's row, and dies there.
+        cluster.kill_worker()
+        self.slug = f"chaos-b-{uuid.uuid4().hex[:6]}"
+        answer = sign_up(Browser(cluster, cluster.platform_host, ctx.log, self.who("signup")), self.slug)
+        if answer.status_code != 302:
+            self.setup_problems.append(f"sign-up answered HTTP {answer.status_code}")
+        self._kill_mid_job("SELECT 1 FROM tenants WHERE slug = :k FOR UPDATE", k=self.slug)
+        # 2. the points job of a paid order: queued while no worker runs, then blocks on the member's row.
+        cluster.kill_worker()
+        _, self.points_order = ctx.buy_and_pay("demo", self.who("shopper"))
+        ctx.wait_paid(self.points_order)
+        member_id = ctx.order(self.points_order)["member_id"]
+        self._kill_mid_job("SELECT 1 FROM members WHERE id = :k FOR UPDATE", k=member_id)
+        # 3. a group-buy team expires unfilled: killed while WeChat is still answering the refund.
+        campaign = ctx.scalar("SELECT id FROM group_buys WHERE tenant_id = :t LIMIT 1", t=ctx.tenant_id("demo"))
+        browser = shopper(cluster, ctx.log, "demo", self.who("team-leader"))
+        self.team_order = start_group_team(browser, campaign)
+        start_wechat_payment(browser, self.team_order)
+        cluster.sandbox.pay(self.team_order)
+        ctx.wait_paid(self.team_order)
+        team = ctx.rows("SELECT team_id, tenant_id FROM group_team_members m JOIN orders o ON o.id = m.order_id "
+                        "WHERE o.number = :n", n=self.team_order)[0]
+        with ctx.db.begin() as conn:  # the team's 24 hours are up
+            conn.execute(text("UPDATE group_teams SET expires_at = now() - interval '1 second' WHERE id = :i"),
+                         {"i": team["team_id"]})
+        cluster.sandbox.set_faults(refund_answer_delay=cluster.wechatpay_timeout * 0.75)
+        try:
+            # The expiry job comes due (as rq's scheduler, or the sweep, would enqueue it).
+            ctx.run_python("from wsgi import app\nfrom core.jobs import enqueue\n"
+                           "from commerce.marketing.group_buys import expire_team_job\n"
+                           "with app.app_context():\n"
+                           f"    enqueue(expire_team_job, {team['team_id']}, tenant_id={team['tenant_id']}, "
+                           "queue='high')\n")
+            wait_for(lambda: any(r["out_trade_no"] == self.team_order
+                                 for r in cluster.sandbox.ledger()["refunds"]), 30,
+                     what="WeChat receiving the group-buy refund")
+            cluster.kill_worker()
+        finally:
+            cluster.sandbox.reset_faults()
+        cluster.start_worker()
+        self.due = time.monotonic()
+
+    def _kill_mid_job(self, lock_sql, **params):
+        ctx, cluster = self.ctx, self.ctx.cluster
+        with ctx.db.connect() as conn:
+            transaction = conn.begin()
+            conn.execute(text(lock_sql), params)
+            cluster.start_worker()
+            try:
+                wait_for(lambda: ctx.waiting_on_a_lock() > 0, 30, what="the job blocking mid-way")
+            except ClusterError as error:
+                self.setup_problems.append(str(error))
+            cluster.kill_worker()
+            transaction.rollback()
+        cluster.start_worker()
+
+    def check(self):
+        ctx = self.ctx
+        problems, fen = money_divergences(ctx, [self.points_order, self.team_order])
+        status = ctx.scalar("SELECT status FROM tenants WHERE slug = :s", s=self.slug)
+        if status != "active":
+            problems.append(f"store {self.slug} is {status}, not active (provisioning was killed)")
+        pages = ctx.scalar("SELECT count(*) FROM pages p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = :s",
+                           s=self.slug)
+        if status == "active" and pages != 2:
+            problems.append(f"store {self.slug} has {pages} pages, not the 2 provisioning makes once")
+        points = once(problems, f"points of order {self.points_order}", points_applied(ctx, self.points_order))
+        member = ctx.scalar("SELECT m.status FROM group_team_members m JOIN orders o ON o.id = m.order_id "
+                            "WHERE o.number = :n", n=self.team_order)
+        if member != "refunded":
+            problems.append(f"the expired team's paid member is {member}, not refunded")
+        return problems, fen, {"provisioned": int(status == "active"), "points": points,
+                               "refund": ctx.scalar("SELECT count(*) FROM refunds r JOIN orders o ON o.id = r.order_id "
+                                                    "WHERE o.number = :n", n=self.team_order)}
+
+
+class RedisUnreachable(Scenario):
+    key, title = "c", "Redis unreachable during checkout, a payment notification and sign-up"
+
+    def inject(self):
+        ctx, cluster = self.ctx, self.ctx.cluster
+        # Before the outage: an order waiting for its payment.
+        self.browser = shopper(cluster, ctx.log, "demo", self.who("shopper"))
+        self.paid_order = place_order(self.browser, ctx.plain_sku("demo"))
+        start_wechat_payment(self.browser, self.paid_order)
+        cluster.proxy.down()
+        self.slug = f"chaos-c-{uuid.uuid4().hex[:6]}"
+        try:
+            for path in ("/", f"/products/{ctx.scalar('SELECT product_id FROM skus WHERE id = :s', s=ctx.plain_sku('demo'))}"):
+                self._try(lambda p=path: self.browser.get(p))
+            self.notify_status = cluster.sandbox.pay(self.paid_order)["notify_status"]  # WeChat notifies
+            late = shopper(cluster, ctx.log, "demo", self.who("late-shopper"))
+            self.checkout_order = self._try(lambda: place_order(late, ctx.plain_sku("demo")))
+            self._try(lambda: sign_up(Browser(cluster, cluster.platform_host, ctx.log, self.who("signup")), self.slug))
+            time.sleep(2)
+        finally:
+            cluster.proxy.up()
+        self.due = time.monotonic()
+        if self.notify_status not in (200, 204):
+            time.sleep(1)  # WeChat retries a notification that was not answered 200/204
+            self.retry_status = cluster.sandbox.notify_again(self.paid_order)
+
+    def _try(self, action):
+        try:
+            return action()
+        except (ActionFailed, Exception) as error:  # noqa: BLE001  (the 5xx is in the log; keep going)
+            self.setup_problems.append(f"during the outage: {error}")
+            return None
+
+    def check(self):
+        ctx = self.ctx
+        problems, fen = money_divergences(ctx, [self.paid_order])
+        points = once(problems, f"points of order {self.paid_order} (paid during the outage)",
+                      points_applied(ctx, self.paid_order))
+        extra = commissions_applied(ctx, self.paid_order)
+        if extra:
+            problems.append(f"order {self.paid_order}: {extra} commission rows too many")
+        if self.checkout_order is None:
+            problems.append("checkout during the outage placed no order")
+        status = ctx.scalar("SELECT status FROM tenants WHERE slug = :s", s=self.slug)
+        if status != "active":
+            problems.append(f"store {self.slug} signed up during the outage is {status}, not active")
+        return problems, fen, {"points": points, "provisioned": int(status == "active")}
+
+
+class ConcurrentRefunds(Scenario):
+    key, title = "d", "20 simultaneous refunds and 20 simultaneous after-sales approvals of one order"
+
+    def inject(self):
+        ctx, cluster = self.ctx, self.ctx.cluster
+        n = 50 if ctx.long_form else 20
+        _, self.refund_order = ctx.buy_and_pay("demo", self.who("shopper"))
+        tea_shopper, self.after_sale_order = ctx.buy_and_pay("tea", self.who("tea-shopper"))  # a second tenant
+        ctx.wait_paid(self.refund_order)
+        ctx.wait_paid(self.after_sale_order)
+        demo = merchant(cluster, ctx.log, "demo", *OWNERS["demo"], who=self.who("demo-merchant"))
+        action, fields = console_refund_form(demo, self.refund_order, ctx.order(self.refund_order)["paid_amount"])
+        self._all_at_once(n, lambda i: demo.clone(self.who(f"refund{i}")).post(action, data=fields, follow=False))
+        ask_for_refund(tea_shopper, self.after_sale_order, ctx.order(self.after_sale_order)["paid_amount"])
+        request_id = ctx.scalar("SELECT a.id FROM after_sales a JOIN orders o ON o.id = a.order_id "
+                                "WHERE o.number = :n", n=self.after_sale_order)
+        tea = merchant(cluster, ctx.log, "tea", *OWNERS["tea"], who=self.who("tea-merchant"))
+        token = {"csrf_token": tea.csrf("/console/after-sales"), "note": "chaos"}
+        self._all_at_once(n, lambda i: tea.clone(self.who(f"approve{i}")).post(
+            f"/console/after-sales/{request_id}/approve", data=token, follow=False))
+        self.due = time.monotonic()
+
+    @staticmethod
+    def _all_at_once(n, post):
+        barrier = threading.Barrier(n)
+
+        def one(i):
+            barrier.wait()
+            try:
+                return post(i).status_code
+            except Exception:  # noqa: BLE001  (logged as "no answer")
+                return None
+
+        with ThreadPoolExecutor(n) as pool:
+            return list(pool.map(one, range(n)))
+
+    def check(self):
+        ctx = self.ctx
+        problems, fen = money_divergences(ctx, [self.refund_order, self.after_sale_order])
+        counts = {}
+        for number in (self.refund_order, self.after_sale_order):
+            counts[number] = once(problems, f"refund of order {number}", ctx.scalar(
+                "SELECT count(*) FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.number = :n", n=number))
+        return problems, fen, {"refund": sum(counts.values())}
+
+
+SCENARIOS = (RefundAnswerLate, WorkerKilled, RedisUnreachable, ConcurrentRefunds)
+
+
+def run_all(ctx, recovery_window, selected=None):
+    """Inject every scenario's faults in turn, then poll every end state until it is right
+    or the window closes. Returns the ``Outcome`` of each."""
+    scenarios = [cls(ctx) for cls in SCENARIOS if not selected or cls.key in selected]
+    for scenario in scenarios:
+        try:
+            scenario.inject()
+        except (ActionFailed, ClusterError, AssertionError) as error:
+            scenario.setup_problems.append(f"could not set the scenario up: {error}")
+        except Exception as error:  # noqa: BLE001  (report it, run the others)
+            scenario.setup_problems.append(f"could not set the scenario up: {type(error).__name__}: {error}")
+        if scenario.due is None:
+            scenario.due = time.monotonic()
+    waiting = {s for s in scenarios if not s.setup_problems}
+    for scenario in scenarios:
+        if scenario.setup_problems:
+            scenario.outcome.problems = list(scenario.setup_problems)
+    deadline = time.monotonic() + recovery_window
+    while waiting:
+        ctx.settle_wechat_refunds()
+        for scenario in list(waiting):
+            problems, fen, events = scenario.check()
+            scenario.outcome.problems, scenario.outcome.fen_compared, scenario.outcome.events = problems, fen, events
+            if not problems:
+                scenario.outcome.lateness = round(time.monotonic() - scenario.due, 1)
+                waiting.discard(scenario)
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    for scenario in scenarios:
+        scenario.outcome.server_errors = scenario.errors_seen()
+        if scenario in waiting:
+            scenario.outcome.problems.append(f"still diverging {recovery_window:.0f}s after the fault ended")
+    return [scenario.outcome for scenario in scenarios]
