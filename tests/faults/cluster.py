@@ -79,6 +79,8 @@ class RedisProxy:
     def down(self):
         listener, self._listener = self._listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):  # wakes the accept() below and stops listening at once
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             connections, self._connections = list(self._connections), set()
@@ -184,8 +186,11 @@ class Cluster:
         self.flask("db", "upgrade")
         self._grant()
         self.flask("seed-demo", JOB_MODE="eager")
-        self._spawn("web", [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-                            "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"])
+        # Two worker processes with threads: requests really run at the same moment, as in production.
+        self._spawn("web", [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+                            "--bind", f"127.0.0.1:{self.port}",
+                            "--timeout", "60", "--graceful-timeout", "5",
+                            "--no-control-socket", "wsgi:app"])
         wait_for(self._web_answers, 60, what="gunicorn answering")
         self.start_worker()
         return self

@@ -8,7 +8,7 @@ import pytest
 
 from tests.faults.cluster import Cluster
 from tests.faults.people import AnswerLog
-from tests.faults.report import write
+from tests.faults.report import LAST, write
 from tests.faults.scenarios import Context, run_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -34,3 +34,10 @@ def chaos(tmp_path_factory):
     write(outcomes, time.monotonic() - started, long_form)
     print(f"(process logs in {workdir})")
     return {outcome.key: outcome for outcome in outcomes}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The results table at the end of the run, also when output is captured (CI)."""
+    for table in LAST:
+        terminalreporter.write_sep("=", "fault harness (make chaos)")
+        terminalreporter.write_line(table)

@@ -174,11 +174,15 @@ def console_refund_form(browser, number, amount_fen):
 
 def sign_up(browser, slug):
     answer = browser.form_post("/signup", "/signup", {"store_name": f"混沌 {slug}", "slug": slug,
-                                                      "email": f"owner@{slug}.test", "password": "chaos-owner-2026"},
+                                                      "email": f"{slug}@example.com", "password": "chaos-owner-2026"},
                                follow=False)
     return answer
 
 
 def _visible_error(html):
-    match = re.search(r'role="alert"[^>]*>(.*?)<', html or "", re.S)
-    return (match.group(1).strip() if match else (html or "")[:200].replace("\n", " ")) or "(empty)"
+    """The page's alert, else its title: what the person read."""
+    for pattern in (r'role="alert"[^>]*>\s*([^<]+)', r"<title>([^<]+)</title>"):
+        match = re.search(pattern, html or "", re.S)
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return (html or "")[:120].replace("\n", " ") or "(empty page)"

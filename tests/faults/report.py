@@ -36,5 +36,9 @@ def write(outcomes, seconds, long_form):
         "scenarios": [{"key": o.key, "title": o.title, "passed": o.passed, "fen_compared": o.fen_compared,
                        "events": o.events, "lateness": o.lateness, "problems": o.problems,
                        "server_errors": o.server_errors} for o in outcomes]}, ensure_ascii=False, indent=2))
-    print(f"\n{markdown}\n(bench/results/chaos-{stamp}.md and .json)")
+    LAST.append(f"{markdown}\n(bench/results/chaos-{stamp}.md and .json)")
+    print(f"\n{LAST[-1]}")
     return RESULTS / f"chaos-{stamp}.md"
+
+
+LAST = []  # the table of this session, for pytest's terminal summary
