@@ -85,11 +85,9 @@ class RedisProxy:
         with self._lock:
             connections, self._connections = list(self._connections), set()
         for sock in connections:
-            try:  # RST instead of FIN: the client sees "connection reset", as when Redis dies
+            with contextlib.suppress(OSError):  # RST rather than FIN, as when Redis dies
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                sock.close()
-            except OSError:
-                pass
+            _hang_up(sock)
 
     def _accept(self, listener):
         while True:
@@ -116,10 +114,19 @@ class RedisProxy:
             pass
         finally:
             for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.close()
+                _hang_up(sock)
             with self._lock:
                 self._connections.difference_update((source, sink))
+
+
+def _hang_up(sock):
+    """Shut the socket down, then close it. shutdown() acts at once even while another
+    thread is blocked in recv() on it (close() alone would wait for that recv to return, so
+    Redis would keep a dead client's BLPOP and hand it the next job)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 class Cluster:

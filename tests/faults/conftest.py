@@ -29,7 +29,7 @@ def chaos(tmp_path_factory):
     started = time.monotonic()
     workdir = tmp_path_factory.mktemp("chaos")
     with Cluster(os.environ["DATABASE_URL"], os.environ["REDIS_URL"], workdir) as cluster:
-        outcomes = run_all(Context(cluster, AnswerLog(), long_form), recovery_window=300 if long_form else 90,
+        outcomes = run_all(Context(cluster, AnswerLog(), long_form), recovery_window=300 if long_form else 180,
                            selected=os.environ.get("CHAOS_SCENARIOS"))
     write(outcomes, time.monotonic() - started, long_form)
     print(f"(process logs in {workdir})")
