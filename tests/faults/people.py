@@ -112,17 +112,8 @@ def shopper(cluster, log, slug, who="shopper"):
 
 def place_order(browser, sku_id):
     """Cart → checkout form → the order's pay page. Returns the order number."""
-    origin = f"http://{browser.host}"
-    added = browser.post("/cart/items", data={"sku_id": str(sku_id), "quantity": "1", "then": "checkout"},
-                         headers={"Origin": origin}, follow=False)
-    if added.status_code != 302:
-        raise ActionFailed(f"{browser.who}: adding SKU {sku_id} to the cart answered HTTP {added.status_code}")
-    placed = browser.form_post("/checkout", "/checkout", ADDRESS, follow=False)
-    match = re.search(r"/orders/([^/]+)/pay", placed.headers.get("Location", ""))
-    if placed.status_code != 302 or not match:
-        raise ActionFailed(f"{browser.who}: checkout answered HTTP {placed.status_code}, not the pay page: "
-                           f"{_visible_error(placed.text)}")
-    return match.group(1)
+    return _checkout(browser, "/cart/items", {"sku_id": str(sku_id), "quantity": "1", "then": "checkout"},
+                     "/checkout", f"adding SKU {sku_id} to the cart")
 
 
 def start_wechat_payment(browser, number):
@@ -134,14 +125,19 @@ def start_wechat_payment(browser, number):
 
 
 def start_group_team(browser, campaign_id):
-    origin = f"http://{browser.host}"
-    started = browser.post(f"/group-buys/{campaign_id}/start", headers={"Origin": origin}, follow=False)
+    """"Start a team" on a group buy → its checkout form → the pay page. Returns the order number."""
+    return _checkout(browser, f"/group-buys/{campaign_id}/start", None, "/checkout/group", "starting a team")
+
+
+def _checkout(browser, start, data, checkout, what):
+    # The first step is posted from a cached product page: no token, the browser's Origin instead.
+    started = browser.post(start, data=data, headers={"Origin": f"http://{browser.host}"}, follow=False)
     if started.status_code != 302:
-        raise ActionFailed(f"{browser.who}: starting a team answered HTTP {started.status_code}")
-    placed = browser.form_post("/checkout/group", "/checkout/group", ADDRESS, follow=False)
+        raise ActionFailed(f"{browser.who}: {what} answered HTTP {started.status_code}")
+    placed = browser.form_post(checkout, checkout, ADDRESS, follow=False)
     match = re.search(r"/orders/([^/]+)/pay", placed.headers.get("Location", ""))
     if placed.status_code != 302 or not match:
-        raise ActionFailed(f"{browser.who}: group checkout answered HTTP {placed.status_code}: "
+        raise ActionFailed(f"{browser.who}: {checkout} answered HTTP {placed.status_code}, not the pay page: "
                            f"{_visible_error(placed.text)}")
     return match.group(1)
 

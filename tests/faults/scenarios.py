@@ -237,6 +237,36 @@ class Scenario:
                 for a in self.ctx.log.server_errors() if a.who.startswith(self.key + ":")]
 
 
+class NoFault(Scenario):
+    key, title = "0", "control: the same journeys with nothing broken"
+
+    def inject(self):
+        ctx, cluster = self.ctx, self.ctx.cluster
+        self.slug = f"chaos-0-{uuid.uuid4().hex[:6]}"
+        answer = sign_up(Browser(cluster, cluster.platform_host, ctx.log, self.who("signup")), self.slug)
+        if answer.status_code != 302:
+            self.setup_problems.append(f"sign-up answered HTTP {answer.status_code}")
+        _, self.number = ctx.buy_and_pay("demo", self.who("shopper"))
+        ctx.wait_paid(self.number)
+        boss = merchant(cluster, ctx.log, "demo", *OWNERS["demo"], who=self.who("merchant"))
+        action, fields = console_refund_form(boss, self.number, ctx.order(self.number)["paid_amount"] // 2)
+        refunded = boss.post(action, data=fields, follow=False)
+        if refunded.status_code != 302:
+            self.setup_problems.append(f"a plain console refund answered HTTP {refunded.status_code}")
+        self.due = time.monotonic()
+
+    def check(self):
+        ctx = self.ctx
+        problems, fen = money_divergences(ctx, [self.number])
+        points = once(problems, f"points of order {self.number}", points_applied(ctx, self.number))
+        refunds = once(problems, f"refund of order {self.number}", ctx.scalar(
+            "SELECT count(*) FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.number = :n", n=self.number))
+        status = ctx.scalar("SELECT status FROM tenants WHERE slug = :s", s=self.slug)
+        if status != "active":
+            problems.append(f"store {self.slug} is {status}, not active")
+        return problems, fen, {"points": points, "refund": refunds, "provisioned": int(status == "active")}
+
+
 class RefundAnswerLate(Scenario):
     key, title = "a", "WeChat accepts a refund and answers after the client timeout"
 
@@ -479,7 +509,7 @@ class ConcurrentRefunds(Scenario):
 
 
 # Redis last: what its outage leaves behind (reset pooled connections) shows in its own row only.
-SCENARIOS = (RefundAnswerLate, WorkerKilled, ConcurrentRefunds, RedisUnreachable)
+SCENARIOS = (NoFault, RefundAnswerLate, WorkerKilled, ConcurrentRefunds, RedisUnreachable)
 
 
 def run_all(ctx, recovery_window, selected=None):
