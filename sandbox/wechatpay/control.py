@@ -8,6 +8,7 @@ processes, tests and the fault harness ask of "WeChat" besides its v3 API.
 ``POST /control/transactions/<no>/pay``         the shopper pays (or fails) an order; WeChat notifies
 ``POST /control/transactions/<no>/notify``      WeChat retries a paid order's notification
 ``POST /control/refunds/<no>/complete``         WeChat settles a refund; notifies
+``POST /control/refunds/<no>/notify``           WeChat retries a settled refund's notification
 ``GET  /control/health``                        the platform key's id, for a caller to check it agrees
 """
 from flask import jsonify, request
@@ -97,3 +98,12 @@ def complete_refund(out_refund_no):
     refund = current_sandbox().ledger.find_refund_anywhere(out_refund_no)
     refund, status = current_sandbox().complete_refund(refund)
     return jsonify(refund=refund.as_wechat_json(), notify_status=status)
+
+
+@control_bp.post("/refunds/<out_refund_no>/notify")
+def notify_refund_again(out_refund_no):
+    sandbox = current_sandbox()
+    refund = sandbox.ledger.find_refund_anywhere(out_refund_no)
+    if refund.status != "SUCCESS" or not refund.notify_url:
+        raise Refusal(400, "INVALID_REQUEST", f"refund {out_refund_no} is {refund.status}; nothing to notify")
+    return jsonify(notify_status=post_notification(refund.notify_url, *sandbox.refund_notification(refund)))

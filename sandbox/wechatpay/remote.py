@@ -54,4 +54,8 @@ class RemoteSandbox:
         return self._call("POST", f"/transactions/{out_trade_no}/notify")["notify_status"]
 
     def complete_refund(self, out_refund_no):
+        """WeChat settles the refund; returns ``{"refund": …, "notify_status": the merchant's HTTP status}``."""
         return self._call("POST", f"/refunds/{out_refund_no}/complete")
+
+    def notify_refund_again(self, out_refund_no):
+        return self._call("POST", f"/refunds/{out_refund_no}/notify")["notify_status"]

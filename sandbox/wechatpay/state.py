@@ -2,6 +2,7 @@
 and the developer's actions (pay, fail, settle a refund) that make WeChat notify."""
 import secrets
 import time
+import uuid
 
 from sandbox.wechatpay.auth import RegisteredMerchant
 from sandbox.wechatpay.faults import Faults
@@ -16,6 +17,7 @@ class Sandbox:
         self.ledger = Ledger()
         self.merchants = {}  # mchid → RegisteredMerchant
         self.faults = Faults()
+        self._notification_ids = {}  # (kind, id) → the id every delivery of that notification carries
 
     def register_merchant(self, mchid, public_pem, serial_no, apiv3_key):
         """Tell the sandbox a merchant's API public key, as one uploads it to WeChat."""
@@ -30,14 +32,20 @@ class Sandbox:
         return keys, apiv3_key
 
     def payment_notification(self, trade, timestamp=None):
-        """``(headers, body)`` of the TRANSACTION.SUCCESS notification for a paid order."""
+        """``(headers, body)`` of the TRANSACTION.SUCCESS notification for a paid order
+        (every delivery of it has the same notification id)."""
         return build_notification(self.platform_key, self.merchants[trade.mchid].apiv3_key,
-                                  "TRANSACTION.SUCCESS", trade.as_wechat_json(), timestamp)
+                                  "TRANSACTION.SUCCESS", trade.as_wechat_json(), timestamp,
+                                  self._notification_id(("transaction", trade.prepay_id)))
 
     def refund_notification(self, refund, timestamp=None):
         """``(headers, body)`` of the REFUND.SUCCESS notification for a settled refund."""
         return build_notification(self.platform_key, self.merchants[refund.transaction.mchid].apiv3_key,
-                                  "REFUND.SUCCESS", refund.as_notification_json(), timestamp)
+                                  "REFUND.SUCCESS", refund.as_notification_json(), timestamp,
+                                  self._notification_id(("refund", refund.refund_id)))
+
+    def _notification_id(self, event):
+        return self._notification_ids.setdefault(event, str(uuid.uuid4()))
 
     def pay_transaction(self, out_trade_no=None, outcome="SUCCESS", *, prepay_id=None, send=True):
         """The shopper pays (or fails to pay) a pending order, found by number or prepay id.

@@ -4,6 +4,7 @@ registration over its control API, and fault switches for the fault harness.
 
 The server runs for real in a subprocess; the "processes" are separate Flask apps built by
 ``create_app`` the way gunicorn workers and ``flask worker`` build theirs."""
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from core.config import ConfigError
 from sandbox.wechatpay.blueprint import EXTENSION
 from sandbox.wechatpay.keys import MerchantKeyPair
 from sandbox.wechatpay.remote import RemoteSandbox
+from sandbox.wechatpay.testing import NotificationInbox, serving
 from storefront.shopping import wechat_pay_view
 from tenants.context import tenant_context
 from tests.factories import create_store
@@ -163,3 +165,21 @@ def test_production_refuses_a_shared_sandbox(app_overrides):
     refused = subprocess.run([sys.executable, "-m", "sandbox.wechatpay", "--port", "0"],
                              env={**os.environ, "DUOSHOP_ENV": "production"}, capture_output=True, text=True, timeout=30)
     assert refused.returncode != 0 and "never runs in production" in refused.stderr
+
+
+def test_wechat_retries_a_notification_the_merchant_did_not_accept(app_overrides, shared_sandbox):
+    inbox = NotificationInbox()
+    web = app_process(app_overrides, shared_sandbox)
+    with serving(inbox) as notify_base, web.app_context():
+        create_native_payment(platform_account(web), out_trade_no="RETRY-1", description="Tea", amount_fen=300,
+                              notify_url=f"{notify_base}/notify")
+        assert shared_sandbox.pay("RETRY-1")["notify_status"] == 204
+        assert shared_sandbox.notify_again("RETRY-1") == 204
+        refund_payment(platform_account(web), out_refund_no="RR-1", refund_fen=300, total_fen=300,
+                       out_trade_no="RETRY-1", notify_url=f"{notify_base}/notify")
+        assert shared_sandbox.complete_refund("RR-1")["notify_status"] == 204
+        assert shared_sandbox.notify_refund_again("RR-1") == 204
+    kinds = [json.loads(body)["event_type"] for _, body in inbox.received]
+    assert kinds == ["TRANSACTION.SUCCESS", "TRANSACTION.SUCCESS", "REFUND.SUCCESS", "REFUND.SUCCESS"]
+    ids = [json.loads(body)["id"] for _, body in inbox.received]
+    assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]  # a retry is the same notification
