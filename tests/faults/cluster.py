@@ -311,9 +311,12 @@ class Cluster:
         from redis import Redis
 
         connection = Redis.from_url(self.real_redis_url)
+        mark = f"chaos-{self.run_id}".encode()
         try:
-            for pattern in (f"*chaos-{self.run_id}*",):
-                for key in connection.scan_iter(pattern, count=1000):
+            for key in connection.scan_iter(f"*chaos-{self.run_id}*", count=1000):
+                connection.delete(key)
+            for key in connection.scan_iter("rq:job:*", count=1000):  # the run's jobs name their queue
+                if mark in (connection.hget(key, "origin") or b""):
                     connection.delete(key)
         finally:
             connection.close()
