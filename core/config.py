@@ -199,7 +199,7 @@ class ProductionConfig(BaseConfig):
         if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
         if cfg.get("WECHATPAY_SANDBOX") or cfg.get("WECHATPAY_SANDBOX_URL"):
-            raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
+            raise ConfigError("WECHATPAY_SANDBOX and WECHATPAY_SANDBOX_URL must be unset in production: they fake payments")
         if cfg.get("WECHAT_SANDBOX"):
             raise ConfigError("WECHAT_SANDBOX must be off in production: it hands out WeChat identities")
         if cfg.get("KUAIDI100_SANDBOX"):
