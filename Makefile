@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+# The shared WeChat Pay sandbox (python -m sandbox.wechatpay) listens on a free port unless told.
+ifndef SANDBOX_PORT
+SANDBOX_PORT := $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+endif
+SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
-.PHONY: install assets translations run worker test lint messages bench
+.PHONY: install assets translations run worker sandbox test lint messages bench chaos
 
 install: $(STAMP) assets
 
@@ -40,11 +45,18 @@ run: translations
 	@echo "  Demo storefronts:          http://demo.localhost:$(PORT)/   http://tea.localhost:$(PORT)/"
 	@echo "  Mini-program API:          http://demo.localhost:$(PORT)/api/v1/products"
 	@echo "  Platform console:          http://localhost:$(PORT)/platform/login"
+	@echo "  WeChat Pay sandbox:        $(SANDBOX_URL)/"
+	@echo "  (a separate worker pays against the same sandbox: WECHATPAY_SANDBOX_URL=$(SANDBOX_URL) make worker)"
 	@echo ""
-	PLATFORM_DOMAIN=localhost:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m sandbox.wechatpay --port $(SANDBOX_PORT) & trap 'kill $$!' EXIT INT TERM; \
+	WECHATPAY_SANDBOX_URL=$(SANDBOX_URL) PLATFORM_DOMAIN=localhost:$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(FLASK) worker
+
+# The shared WeChat Pay sandbox alone; every process given WECHATPAY_SANDBOX_URL pays against it.
+sandbox: install
+	$(BIN)/python -m sandbox.wechatpay --port $(SANDBOX_PORT)
 
 test: translations
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -58,6 +70,15 @@ lint: install
 bench: translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.flash_sale $(BENCH_FLASH_ARGS)
+
+# Fault harness (tests/faults, see bench/README.md): PostgreSQL + Redis + gunicorn + a real rq
+# worker + the shared WeChat Pay sandbox, with faults made for real; the long form. Writes
+# bench/results/chaos-<timestamp>.md and .json. CI runs the quick form on its PostgreSQL pass.
+CHAOS_DATABASE_URL ?= $(or $(DATABASE_URL),postgresql://postgres@127.0.0.1:5432/postgres)
+CHAOS_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+chaos: translations
+	DATABASE_URL=$(CHAOS_DATABASE_URL) REDIS_URL=$(CHAOS_REDIS_URL) CHAOS_LONG=$(or $(CHAOS_LONG),1) \
+		$(BIN)/pytest -p no:cacheprovider -s tests/faults $(PYTEST_ARGS)
 
 # Re-extract strings after changing templates or code, then translate the .po files.
 messages: install

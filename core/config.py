@@ -48,10 +48,14 @@ ENVIRONMENT_KEYS = {
     **{name: name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_ADDRESSING_STYLE",
                                "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")},
     "BENCH_ROUTES": "BENCH_ROUTES",
+    # Keys of one run on a shared Redis (the fault harness runs beside others' processes).
+    "CACHE_KEY_PREFIX": "CACHE_KEY_PREFIX",
+    "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
 }
 # WeChat Pay: sandbox switch, where the API lives, the platform's service-provider keys.
 ENVIRONMENT_KEYS.update({name: name for name in (
-    "WECHATPAY_SANDBOX", "WECHATPAY_BASE_URL", "WECHATPAY_TIMEOUT", "WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID",
+    "WECHATPAY_SANDBOX", "WECHATPAY_SANDBOX_URL", "WECHATPAY_SANDBOX_PLATFORM_KEY", "WECHATPAY_SANDBOX_SEED",
+    "WECHATPAY_BASE_URL", "WECHATPAY_TIMEOUT", "WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID",
     "WECHATPAY_SP_PRIVATE_KEY", "WECHATPAY_SP_CERT_SERIAL_NO", "WECHATPAY_SP_APIV3_KEY",
     "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID", "PAYMENT_NOTIFY_BASE_URL")})
 # WeChat login: sandbox switch, where WeChat's pages and APIs live, the platform's official account.
@@ -140,6 +144,10 @@ class BaseConfig:
     BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
     FLASH_SALE_GATE = False  # a cache counter in front of flash-sale stock; measured no faster here (flash_sales.py)
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
+    # The shared sandbox server (python -m sandbox.wechatpay) every process pays against; unset: mounted in-process.
+    WECHATPAY_SANDBOX_URL = None
+    WECHATPAY_SANDBOX_PLATFORM_KEY = None  # PEM the shared sandbox signs with; default: derived from the seed
+    WECHATPAY_SANDBOX_SEED = None  # development keys derived alike in every process (sandbox/wechatpay/keys.py)
     WECHATPAY_BASE_URL = None  # default: the sandbox when enabled, else https://api.mch.weixin.qq.com
     WECHATPAY_TIMEOUT = 10  # seconds to wait for WeChat Pay's answer
     WECHAT_SANDBOX = False  # serve sandbox/wechat at /sandbox/wechat and log shoppers in against it
@@ -171,7 +179,8 @@ class BaseConfig:
             cfg["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": timeout, "socket_timeout": timeout,
                                                 "retry": Retry(NoBackoff(), 0)}
         if not cfg.get("WECHATPAY_BASE_URL"):
-            sandbox = f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay"
+            sandbox = (cfg.get("WECHATPAY_SANDBOX_URL")
+                       or f"{cfg.get('PREFERRED_URL_SCHEME')}://{cfg.get('PLATFORM_DOMAIN')}/sandbox/wechatpay")
             cfg["WECHATPAY_BASE_URL"] = sandbox if cfg.get("WECHATPAY_SANDBOX") else "https://api.mch.weixin.qq.com"
         if not cfg.get("WECHAT_SANDBOX"):  # when enabled, sandbox.wechat.init_app points these at itself
             cfg["WECHAT_API_BASE_URL"] = cfg.get("WECHAT_API_BASE_URL") or "https://api.weixin.qq.com"
@@ -213,8 +222,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("PII_ENCRYPTION_KEY must be set in production")
         if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
-        if cfg.get("WECHATPAY_SANDBOX"):
-            raise ConfigError("WECHATPAY_SANDBOX must be off in production: it fakes payments")
+        if cfg.get("WECHATPAY_SANDBOX") or cfg.get("WECHATPAY_SANDBOX_URL"):
+            raise ConfigError("WECHATPAY_SANDBOX and WECHATPAY_SANDBOX_URL must be unset in production: they fake payments")
         if cfg.get("WECHAT_SANDBOX"):
             raise ConfigError("WECHAT_SANDBOX must be off in production: it hands out WeChat identities")
         if cfg.get("KUAIDI100_SANDBOX"):

@@ -249,8 +249,9 @@ def wechat_pay_channel(member):
 def wechat_pay_view(prepay):
     """What a pay page shows for a Native or JSAPI prepay: the QR code, the signed JSAPI
     parameters, and in development the sandbox page where the payment can be made."""
-    sandbox = (f"http://{current_app.config['PLATFORM_DOMAIN']}/sandbox/wechatpay/"
-               if current_app.config.get("WECHATPAY_SANDBOX") else None)
+    config = current_app.config
+    sandbox = ((config.get("WECHATPAY_SANDBOX_URL") or f"http://{config['PLATFORM_DOMAIN']}/sandbox/wechatpay").rstrip("/")
+               + "/" if config.get("WECHATPAY_SANDBOX") else None)
     return {"qr": Markup(_qr_svg(prepay.code_url)) if prepay.code_url else None,
             "jsapi": getattr(prepay, "jsapi", None), "sandbox_url": sandbox}
 

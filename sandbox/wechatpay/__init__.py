@@ -4,7 +4,11 @@ transactions and refunds in memory, and sends encrypted, signed notifications.
 
 Use: ``init_app(app)`` mounts it at ``/sandbox/wechatpay`` when ``WECHATPAY_SANDBOX`` is
 true; ``create_sandbox_app()`` serves one on its own (tests). The ``Sandbox`` object is
-reachable as ``app.extensions["wechatpay_sandbox"]``.
+reachable as ``app.extensions["wechatpay_sandbox"]``. For several processes (gunicorn
+workers, ``flask worker``) run the shared server, ``python -m sandbox.wechatpay`` (server.py),
+and give every process ``WECHATPAY_SANDBOX_URL``: nothing is mounted then, and the extension
+is a ``RemoteSandbox`` speaking to the server's control API (control.py). Fault switches for
+tests and ``make chaos``: faults.py.
 """
 from sandbox.wechatpay.blueprint import URL_PREFIX, create_sandbox_app, init_app
 from sandbox.wechatpay.ledger import Refusal

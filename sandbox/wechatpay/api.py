@@ -2,7 +2,6 @@
 valid merchant signature (401 otherwise), every answer is signed with the platform key.
 Covers prepay (JSAPI, Native, H5; direct and partner), query, close, refund, refund query."""
 import json
-import threading
 import time
 
 from flask import Response, g, request, url_for
@@ -12,7 +11,6 @@ from sandbox.wechatpay.blueprint import api_bp, current_sandbox
 from sandbox.wechatpay.ledger import Refusal, Transaction
 from sandbox.wechatpay.notify import signed_headers
 
-_FAULTS_LOCK = threading.Lock()
 TRADE_TYPES = {"jsapi": "JSAPI", "native": "NATIVE", "h5": "H5"}
 
 
@@ -43,6 +41,12 @@ def authenticate_merchant():
                               request.headers.get("Authorization"))
 
 
+def _unless_failing(endpoint):
+    """The ``fail_next`` switch: answer 500 SYSTEM_ERROR instead of doing the work."""
+    if current_sandbox().faults.take_failure(endpoint):
+        raise Refusal(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试")
+
+
 def _json_body():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -62,6 +66,7 @@ def _caller_must_be(mchid):
 
 
 def _new_transaction(body, trade_type, *, partner):
+    _unless_failing("prepay")
     if trade_type not in TRADE_TYPES:
         raise Refusal(404, "NOT_FOUND", "不支持的交易类型")
     mchid_field, appid_field = ("sp_mchid", "sp_appid") if partner else ("mchid", "appid")
@@ -116,6 +121,7 @@ def partner_prepay(trade_type):
 @api_bp.get("/v3/pay/transactions/out-trade-no/<out_trade_no>")
 @api_bp.get("/v3/pay/transactions/id/<transaction_id>")
 def direct_query(out_trade_no=None, transaction_id=None):
+    _unless_failing("query")
     _caller_must_be(request.args.get("mchid"))
     trade = current_sandbox().ledger.find(g.merchant.mchid, None, out_trade_no, transaction_id)
     return signed_response(trade.as_wechat_json())
@@ -124,6 +130,7 @@ def direct_query(out_trade_no=None, transaction_id=None):
 @api_bp.get("/v3/pay/partner/transactions/out-trade-no/<out_trade_no>")
 @api_bp.get("/v3/pay/partner/transactions/id/<transaction_id>")
 def partner_query(out_trade_no=None, transaction_id=None):
+    _unless_failing("query")
     _caller_must_be(request.args.get("sp_mchid"))
     sub_mchid = request.args.get("sub_mchid")
     trade = current_sandbox().ledger.find(g.merchant.mchid, sub_mchid, out_trade_no, transaction_id)
@@ -132,6 +139,7 @@ def partner_query(out_trade_no=None, transaction_id=None):
 
 @api_bp.post("/v3/pay/transactions/out-trade-no/<out_trade_no>/close")
 def direct_close(out_trade_no):
+    _unless_failing("close")
     _caller_must_be(_json_body().get("mchid"))
     ledger = current_sandbox().ledger
     ledger.close(ledger.find(g.merchant.mchid, None, out_trade_no))
@@ -140,6 +148,7 @@ def direct_close(out_trade_no):
 
 @api_bp.post("/v3/pay/partner/transactions/out-trade-no/<out_trade_no>/close")
 def partner_close(out_trade_no):
+    _unless_failing("close")
     body = _json_body()
     _caller_must_be(body.get("sp_mchid"))
     ledger = current_sandbox().ledger
@@ -149,6 +158,7 @@ def partner_close(out_trade_no):
 
 @api_bp.post("/v3/refund/domestic/refunds")
 def create_refund():
+    _unless_failing("refund")
     body = _json_body()
     _required(body, "out_refund_no", "amount")
     if not (body.get("out_trade_no") or body.get("transaction_id")):
@@ -156,28 +166,16 @@ def create_refund():
     amount = body["amount"] if isinstance(body["amount"], dict) else {}
     if not all(isinstance(amount.get(name), int) for name in ("refund", "total")):
         raise Refusal(400, "PARAM_ERROR", "amount.refund 和 amount.total 必须是整数（分）")
-    _maybe_fail("refund")
     ledger = current_sandbox().ledger
     trade = ledger.find(g.merchant.mchid, body.get("sub_mchid"), body.get("out_trade_no"), body.get("transaction_id"))
     refund = ledger.refund(trade, body["out_refund_no"], amount["refund"], amount["total"],
                            body.get("reason"), body.get("notify_url"))
-    time.sleep(current_sandbox().faults.refund_answer_delay)  # made, but the answer comes late
+    time.sleep(current_sandbox().faults.refund_answer_delay)  # recorded, but the caller may time out first
     return signed_response(refund.as_wechat_json())
 
 
 @api_bp.get("/v3/refund/domestic/refunds/<out_refund_no>")
 def query_refund(out_refund_no):
-    _maybe_fail("refund_query")
+    _unless_failing("refund_query")
     refund = current_sandbox().ledger.find_refund(g.merchant.mchid, request.args.get("sub_mchid"), out_refund_no)
     return signed_response(refund.as_wechat_json())
-
-
-def _maybe_fail(endpoint):
-    """The ``fail_next`` fault: answer 500 SYSTEM_ERROR without doing the work."""
-    fail_next = current_sandbox().faults.fail_next
-    with _FAULTS_LOCK:
-        left = fail_next.get(endpoint, 0)
-        if left > 0:
-            fail_next[endpoint] = left - 1
-    if left > 0:
-        raise Refusal(500, "SYSTEM_ERROR", "系统错误")

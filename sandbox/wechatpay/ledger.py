@@ -225,6 +225,26 @@ class Ledger:
                 refund.status, refund.success_time = REFUND_SUCCESS, wechat_time()
         return refund
 
+    def find_refund_anywhere(self, out_refund_no):
+        """A refund by its number alone (the developer's page and the control API)."""
+        with self._lock:
+            matches = [r for r in self._refunds.values() if r.out_refund_no == out_refund_no]
+        if len(matches) != 1:
+            raise Refusal(404, "RESOURCE_NOT_EXISTS", f"{len(matches)} 笔退款单号为 {out_refund_no}")
+        return matches[0]
+
+    def snapshot(self):
+        """Every transaction and refund with amounts (fen) and states, oldest first."""
+        with self._lock:
+            trades = [{"mchid": t.mchid, "sub_mchid": t.sub_mchid, "out_trade_no": t.out_trade_no,
+                       "transaction_id": t.transaction_id, "trade_state": t.trade_state, "total": t.total,
+                       "refunded": t.refunded} for t in self._transactions.values()]
+            refunds = [{"mchid": r.transaction.mchid, "sub_mchid": r.transaction.sub_mchid,
+                        "out_trade_no": r.transaction.out_trade_no, "out_refund_no": r.out_refund_no,
+                        "refund_id": r.refund_id, "refund": r.refund, "status": r.status}
+                       for r in self._refunds.values()]
+        return {"transactions": trades, "refunds": refunds}
+
     def pending(self):
         """Orders waiting for a shopper and refunds waiting to settle, newest first."""
         with self._lock:

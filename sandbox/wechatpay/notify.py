@@ -42,12 +42,13 @@ def signed_headers(platform_key, body, timestamp=None):
     }
 
 
-def build_notification(platform_key, apiv3_key, event_type, resource, timestamp=None):
-    """``(headers, body)`` of one notification, ready to POST or to hand to a test."""
+def build_notification(platform_key, apiv3_key, event_type, resource, timestamp=None, notification_id=None):
+    """``(headers, body)`` of one notification, ready to POST or to hand to a test.
+    ``notification_id``: a retry carries the id of the first delivery, as WeChat's do."""
     summary, original_type = EVENTS[event_type]
     plaintext = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
     body = json.dumps({
-        "id": str(uuid.uuid4()),
+        "id": notification_id or str(uuid.uuid4()),
         "create_time": wechat_time(),
         "resource_type": "encrypt-resource",
         "event_type": event_type,

@@ -1,6 +1,8 @@
 """One running sandbox: its platform key, the merchants registered with it, its ledger,
 and the developer's actions (pay, fail, settle a refund) that make WeChat notify."""
 import secrets
+import time
+import uuid
 
 from sandbox.wechatpay.auth import RegisteredMerchant
 from sandbox.wechatpay.faults import Faults
@@ -14,7 +16,8 @@ class Sandbox:
         self.platform_key = platform_key or PlatformKey()
         self.ledger = Ledger()
         self.merchants = {}  # mchid → RegisteredMerchant
-        self.faults = Faults()  # off until a test or the fault harness turns one on
+        self.faults = Faults()
+        self._notification_ids = {}  # (kind, id) → the id every delivery of that notification carries
 
     def register_merchant(self, mchid, public_pem, serial_no, apiv3_key):
         """Tell the sandbox a merchant's API public key, as one uploads it to WeChat."""
@@ -29,14 +32,20 @@ class Sandbox:
         return keys, apiv3_key
 
     def payment_notification(self, trade, timestamp=None):
-        """``(headers, body)`` of the TRANSACTION.SUCCESS notification for a paid order."""
+        """``(headers, body)`` of the TRANSACTION.SUCCESS notification for a paid order
+        (every delivery of it has the same notification id)."""
         return build_notification(self.platform_key, self.merchants[trade.mchid].apiv3_key,
-                                  "TRANSACTION.SUCCESS", trade.as_wechat_json(), timestamp)
+                                  "TRANSACTION.SUCCESS", trade.as_wechat_json(), timestamp,
+                                  self._notification_id(("transaction", trade.prepay_id)))
 
     def refund_notification(self, refund, timestamp=None):
         """``(headers, body)`` of the REFUND.SUCCESS notification for a settled refund."""
         return build_notification(self.platform_key, self.merchants[refund.transaction.mchid].apiv3_key,
-                                  "REFUND.SUCCESS", refund.as_notification_json(), timestamp)
+                                  "REFUND.SUCCESS", refund.as_notification_json(), timestamp,
+                                  self._notification_id(("refund", refund.refund_id)))
+
+    def _notification_id(self, event):
+        return self._notification_ids.setdefault(event, str(uuid.uuid4()))
 
     def pay_transaction(self, out_trade_no=None, outcome="SUCCESS", *, prepay_id=None, send=True):
         """The shopper pays (or fails to pay) a pending order, found by number or prepay id.
@@ -49,6 +58,7 @@ class Sandbox:
         self.ledger.settle(trade, outcome)
         if outcome != "SUCCESS" or not send:
             return trade, None
+        time.sleep(self.faults.notify_delay)
         return trade, post_notification(trade.notify_url, *self.payment_notification(trade))
 
     def complete_refund(self, refund, *, send=True):
@@ -56,6 +66,7 @@ class Sandbox:
         self.ledger.complete_refund(refund)
         if not (send and refund.notify_url):
             return refund, None
+        time.sleep(self.faults.notify_delay)
         return refund, post_notification(refund.notify_url, *self.refund_notification(refund))
 
     def _pending_trade(self, out_trade_no, prepay_id):
