@@ -2,6 +2,7 @@
 ``flask outbox-relay``."""
 import logging
 import os
+import time
 
 import click
 from flask import current_app
@@ -50,8 +51,6 @@ def seed_demo_command():
 def worker_command(burst):
     """Run an rq worker (with the scheduler) on the high, default and low queues, and sweep
     due work every SWEEP_INTERVAL_SECONDS on a timer thread (``flask sweep``)."""
-    from rq import Worker
-
     backend = current_app.extensions["duoshop_jobs"]
     if backend.name != "rq":
         raise click.UsageError("set REDIS_URL to run a separate worker; without it jobs run in the web process")
@@ -64,7 +63,30 @@ def worker_command(burst):
     if not burst:
         SweepTimer(app, run_sweep, interval=app.config["SWEEP_INTERVAL_SECONDS"]).start()
         _start_outbox_relay()
-    Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
+    _work_through_outages(backend, burst)
+
+
+REDIS_RETRY_SECONDS = 5
+
+
+def _work_through_outages(backend, burst):
+    """rq gives up when Redis does not answer (at start, or mid-loop); the sweep and relay
+    threads keep running meanwhile, and rq comes back when Redis does, instead of the whole
+    worker exiting and waiting for a supervisor."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from rq import Worker
+
+    while True:
+        try:
+            Worker(backend.queues(), connection=backend.connection).work(with_scheduler=True, burst=burst)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            if burst:
+                raise
+            log.warning("rq cannot reach Redis (%s): trying again in %d s; sweep and outbox relay go on",
+                        type(error).__name__, REDIS_RETRY_SECONDS)
+            time.sleep(REDIS_RETRY_SECONDS)
 
 
 def run_sweep():

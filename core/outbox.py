@@ -64,7 +64,7 @@ from core.models import UtcDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # an event handed out and not done by then is handed out again
+LEASE = timedelta(seconds=30)  # an event handed out and not done by then is handed out again (its worker died)
 BACKOFF = (10, 60, 300, 1800, 3600)  # seconds before the 1st, 2nd … retry; the last repeats
 BATCH = 100
 KEEP_DONE = timedelta(days=7)  # done events (and their markers) are purged after this

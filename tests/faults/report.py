@@ -15,7 +15,7 @@ def table(outcomes, seconds):
     for o in outcomes:
         events = ", ".join(f"{kind} {count}" for kind, count in sorted(o.events.items())) or "—"
         diverged = "; ".join(o.problems + [f"5xx: {e}" for e in o.server_errors]) or "—"
-        lateness = "—" if o.lateness is None else f"{o.lateness:.1f}"
+        lateness = "—" if o.lateness is None else f"{o.lateness:.1f}" + (f" ({o.slowest})" if o.slowest else "")
         lines.append(f"| ({o.key}) {o.title} | {'PASS' if o.passed else 'FAIL'} | {o.fen_compared} | {events} | "
                      f"{lateness} | {diverged.replace('|', '/')} |")
     worst = max((o.lateness for o in outcomes if o.lateness is not None), default=None)
@@ -34,7 +34,7 @@ def write(outcomes, seconds, long_form):
     (RESULTS / f"chaos-{stamp}.json").write_text(json.dumps({
         "form": form, "seconds": round(seconds, 1), "late_limit": LATE_LIMIT,
         "scenarios": [{"key": o.key, "title": o.title, "passed": o.passed, "fen_compared": o.fen_compared,
-                       "events": o.events, "lateness": o.lateness, "problems": o.problems,
+                       "events": o.events, "lateness": o.lateness, "slowest": o.slowest, "problems": o.problems,
                        "server_errors": o.server_errors} for o in outcomes]}, ensure_ascii=False, indent=2))
     LAST.append(f"{markdown}\n(bench/results/chaos-{stamp}.md and .json)")
     print(f"\n{LAST[-1]}")
