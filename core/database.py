@@ -10,6 +10,7 @@ def import_domain_modules():
     import billing.models  # noqa: F401
     import billing.subscriptions  # noqa: F401
     import commerce.aftersales.models  # noqa: F401
+    import commerce.aftersales.service  # noqa: F401
     import commerce.catalog.events  # noqa: F401
     import commerce.catalog.images  # noqa: F401
     import commerce.catalog.models  # noqa: F401

@@ -19,13 +19,14 @@ from sqlalchemy.exc import IntegrityError
 
 from commerce.aftersales.models import AfterSale
 from commerce.orders.models import Order, OrderLine
-from commerce.orders.refunds import refundable_amount, request_refund, send_refund
+from commerce.orders.refunds import REFUND_FAILED, refundable_amount, request_refund, send_refund
 from commerce.payments import PaymentError
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
+from core.outbox import subscriber
 from core.storage import media_storage, prepare_image
 
 MAX_PHOTOS = 3
@@ -110,15 +111,26 @@ def approve_after_sale(request, *, actor, note=None):
 
 def _reopen(request, refund):
     """WeChat refused the approved refund: the request waits for the merchant again."""
+    _reopen_for(refund.id)
+    db.session.commit()
+
+
+@subscriber(REFUND_FAILED)
+def reopen_after_failed_refund(event):
+    """A refund WeChat failed later (ABNORMAL, CLOSED: found by reconciliation or its
+    notification) puts its approved request back before the merchant, as a refusal does."""
+    _reopen_for(event.payload["refund_id"])
+
+
+def _reopen_for(refund_id):
     try:
         with db.session.begin_nested():
-            db.session.execute(update(AfterSale).where(AfterSale.id == request.id, AfterSale.refund_id == refund.id,
+            db.session.execute(update(AfterSale).where(AfterSale.refund_id == refund_id,
                                                        AfterSale.status == AfterSale.APPROVED)
                                .values(status=AfterSale.REQUESTED, refund_id=None, decided_at=None)
                                .execution_options(synchronize_session=False))
     except IntegrityError:
         pass  # the shopper has opened another request since: this one stays approved, its refund failed
-    db.session.commit()
 
 
 def reject_after_sale(request, *, actor, note):

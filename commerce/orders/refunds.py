@@ -54,6 +54,8 @@ from core.outbox import publish
 
 log = logging.getLogger(__name__)
 
+REFUND_FAILED = "order.refund_failed"  # WeChat refused it or could not pay it out: the amount is free again
+
 REFUNDABLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED, Order.REFUNDING)
 # A payment that arrived after the order was cancelled goes back through the same path.
 CLAIMABLE = (*REFUNDABLE, Order.CANCELLED)
@@ -249,6 +251,7 @@ def settle_refund(refund, *, succeeded=True, refund_id=None, failure=None):
         publish("order.refunded", tenant_id=order.tenant_id, order_id=order.id, refund_id=refund.id, amount=refund.amount)
     else:
         _take_back_goods(refund.returned or {})
+        publish(REFUND_FAILED, tenant_id=order.tenant_id, order_id=order.id, refund_id=refund.id)
     still_open = db.session.scalar(select(func.count()).select_from(Refund).where(
         Refund.order_id == order.id, Refund.status.in_(Refund.OPEN)))
     if not still_open and order.status == Order.REFUNDING:

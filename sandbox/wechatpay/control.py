@@ -96,7 +96,10 @@ def notify_again(out_trade_no):
 @control_bp.post("/refunds/<out_refund_no>/complete")
 def complete_refund(out_refund_no):
     refund = current_sandbox().ledger.find_refund_anywhere(out_refund_no)
-    refund, status = current_sandbox().complete_refund(refund)
+    outcome = request.args.get("outcome", "SUCCESS")
+    if outcome not in ("SUCCESS", "ABNORMAL"):
+        raise Refusal(400, "PARAM_ERROR", "outcome is SUCCESS or ABNORMAL")
+    refund, status = current_sandbox().complete_refund(refund, outcome=outcome)
     return jsonify(refund=refund.as_wechat_json(), notify_status=status)
 
 

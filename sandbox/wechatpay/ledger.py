@@ -22,6 +22,7 @@ PAYERROR = "PAYERROR"  # the shopper's payment failed (WeChat sends no notificat
 # Refund states.
 REFUND_PROCESSING = "PROCESSING"  # accepted; WeChat settles it a little later
 REFUND_SUCCESS = "SUCCESS"  # money back with the shopper
+REFUND_ABNORMAL = "ABNORMAL"  # could not be paid out (the shopper's card was closed): the merchant must act
 
 
 class Refusal(Exception):
@@ -219,10 +220,14 @@ class Ledger:
             raise Refusal(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
         return refund
 
-    def complete_refund(self, refund):
+    def complete_refund(self, refund, outcome=REFUND_SUCCESS):
+        """WeChat settles a PROCESSING refund: ``SUCCESS``, or ``ABNORMAL`` when it could not be paid out."""
+        if outcome not in (REFUND_SUCCESS, REFUND_ABNORMAL):
+            raise ValueError(f"a refund ends SUCCESS or ABNORMAL, not {outcome!r}")
         with self._lock:
             if refund.status == REFUND_PROCESSING:
-                refund.status, refund.success_time = REFUND_SUCCESS, wechat_time()
+                refund.status = outcome
+                refund.success_time = wechat_time() if outcome == REFUND_SUCCESS else None
         return refund
 
     def find_refund_anywhere(self, out_refund_no):

@@ -17,6 +17,7 @@ from sandbox.wechatpay.ledger import wechat_time
 EVENTS = {
     "TRANSACTION.SUCCESS": ("支付成功", "transaction"),
     "REFUND.SUCCESS": ("退款成功", "refund"),
+    "REFUND.ABNORMAL": ("退款异常", "refund"),
 }
 
 

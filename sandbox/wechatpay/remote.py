@@ -53,9 +53,10 @@ class RemoteSandbox:
         """WeChat's retry of a paid order's notification; the merchant's HTTP status."""
         return self._call("POST", f"/transactions/{out_trade_no}/notify")["notify_status"]
 
-    def complete_refund(self, out_refund_no):
-        """WeChat settles the refund; returns ``{"refund": …, "notify_status": the merchant's HTTP status}``."""
-        return self._call("POST", f"/refunds/{out_refund_no}/complete")
+    def complete_refund(self, out_refund_no, outcome="SUCCESS"):
+        """WeChat settles the refund (SUCCESS or ABNORMAL); returns ``{"refund": …, "notify_status": the
+        merchant's HTTP status}``."""
+        return self._call("POST", f"/refunds/{out_refund_no}/complete?outcome={outcome}")
 
     def notify_refund_again(self, out_refund_no):
         return self._call("POST", f"/refunds/{out_refund_no}/notify")["notify_status"]

@@ -39,9 +39,9 @@ class Sandbox:
                                   self._notification_id(("transaction", trade.prepay_id)))
 
     def refund_notification(self, refund, timestamp=None):
-        """``(headers, body)`` of the REFUND.SUCCESS notification for a settled refund."""
+        """``(headers, body)`` of the REFUND.SUCCESS (or REFUND.ABNORMAL) notification for a settled refund."""
         return build_notification(self.platform_key, self.merchants[refund.transaction.mchid].apiv3_key,
-                                  "REFUND.SUCCESS", refund.as_notification_json(), timestamp,
+                                  f"REFUND.{refund.status}", refund.as_notification_json(), timestamp,
                                   self._notification_id(("refund", refund.refund_id)))
 
     def _notification_id(self, event):
@@ -61,9 +61,10 @@ class Sandbox:
         time.sleep(self.faults.notify_delay)
         return trade, post_notification(trade.notify_url, *self.payment_notification(trade))
 
-    def complete_refund(self, refund, *, send=True):
-        """WeChat settles a PROCESSING refund; notifies when the refund had a notify_url."""
-        self.ledger.complete_refund(refund)
+    def complete_refund(self, refund, *, send=True, outcome="SUCCESS"):
+        """WeChat settles a PROCESSING refund (``outcome`` SUCCESS or ABNORMAL); notifies when
+        the refund had a notify_url."""
+        self.ledger.complete_refund(refund, outcome)
         if not (send and refund.notify_url):
             return refund, None
         time.sleep(self.faults.notify_delay)

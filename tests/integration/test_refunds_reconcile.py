@@ -275,3 +275,34 @@ def test_a_late_payment_refund_whose_answer_times_out_is_settled_by_the_sweep(sh
     late = the_order(demo)
     assert (late.status, late.refunded_amount) == (Order.CANCELLED, trade.refunded)
     assert len(wechat_refunds(impatient, trade)) == 1
+
+
+def test_an_approved_request_whose_refund_wechat_cannot_pay_out_goes_back_before_the_merchant(
+        shop, store_client, platform_client, wechat, jobs):
+    """WeChat accepts the refund, then reports it ABNORMAL (the shopper's card was closed): the
+    money never left, so the request waits for the merchant again instead of saying approved."""
+    demo, _tea, product_id, sku_id = shop
+    order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
+    with tenant_context(demo.id):
+        mine = db.session.get(Order, order.id)
+        request = request_after_sale(mine, mine.member_id, kind="refund_only", reason="damaged", description=None,
+                                     amount=2000, lines={})
+        db.session.commit()
+        request_id = request.id
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, "/console/after-sales")
+    platform_client.post(f"/console/after-sales/{request_id}/approve", data={"csrf_token": token}, headers=EN)
+    with tenant_context(demo.id):
+        assert db.session.get(AfterSale, request_id, populate_existing=True).status == "approved"
+    [made] = wechat_refunds(wechat, trade)
+    wechat.complete_refund(made, send=False, outcome="ABNORMAL")
+    headers, body = wechat.refund_notification(made)  # REFUND.ABNORMAL, delivered to the store
+    assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
+    jobs.drain()
+    with tenant_context(demo.id):
+        request = db.session.get(AfterSale, request_id, populate_existing=True)
+        assert (request.status, request.refund_id) == ("requested", None)
+    assert [r.status for r in refunds_of(demo)] == ["failed"]
+    assert (the_order(demo).refunded_amount, the_order(demo).refund_reserved) == (0, 0)
+    listing = platform_client.get("/console/after-sales", headers=EN).get_data(as_text=True)
+    assert "damaged" in listing.lower() or "Arrived damaged" in listing  # back in the merchant's queue
