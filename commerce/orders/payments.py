@@ -196,7 +196,7 @@ def apply_order_notification(envelope, resource):
 
 
 def _apply_refund_notification(envelope, resource):
-    from commerce.orders.refunds import find_refund, reconcile_refunds, settle_refund
+    from commerce.orders.refunds import find_refund, mark_abnormal, reconcile_refunds, settle_refund
 
     refund = find_refund(resource.get("out_refund_no"))
     if refund is None:
@@ -208,8 +208,12 @@ def _apply_refund_notification(envelope, resource):
         db.session.rollback()
         return "duplicate"
     outcome = resource.get("refund_status")
-    applied = settle_refund(refund, succeeded=outcome == "SUCCESS", refund_id=resource.get("refund_id"),
-                            failure=None if outcome == "SUCCESS" else f"WeChat Pay: {outcome}")
+    if outcome == "ABNORMAL":  # still open: the merchant handles it at WeChat, which reports again
+        mark_abnormal(refund, refund_id=resource.get("refund_id"))
+        applied = True
+    else:
+        applied = settle_refund(refund, succeeded=outcome == "SUCCESS", refund_id=resource.get("refund_id"),
+                                failure=None if outcome == "SUCCESS" else f"WeChat Pay: {outcome}")
     db.session.commit()
     reconcile_refunds(order=order)  # the order's other refunds whose answer never came
     return "applied" if applied else "duplicate"

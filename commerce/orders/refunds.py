@@ -211,8 +211,10 @@ def _apply_answer(refund, answer):
     """WeChat's word on a refund (from creating or querying it)."""
     if answer.status == "SUCCESS":
         settle_refund(refund, refund_id=answer.refund_id)
-    elif answer.status in ("CLOSED", "ABNORMAL"):
+    elif answer.status == "CLOSED":
         settle_refund(refund, succeeded=False, refund_id=answer.refund_id, failure=f"WeChat Pay: {answer.status}")
+    elif answer.status == "ABNORMAL":
+        mark_abnormal(refund, refund_id=answer.refund_id)
     else:  # PROCESSING: accepted, being paid out; its notification (or a later query) settles it
         accepted = db.session.execute(
             update(Refund).where(Refund.id == refund.id, Refund.status == Refund.SUBMITTED)
@@ -220,6 +222,21 @@ def _apply_answer(refund, answer):
             .execution_options(synchronize_session=False)).rowcount
         if accepted:
             refund.status, refund.refund_id = Refund.PROCESSING, answer.refund_id
+
+
+def mark_abnormal(refund, *, refund_id=None):
+    """WeChat could not pay the refund out (the shopper's card was closed). It stays open, and
+    its amount claimed: the merchant handles it in WeChat Pay's merchant platform, after which
+    WeChat reports it succeeded (or closed), which reconciliation and notifications apply."""
+    values = {"status": Refund.PROCESSING, "failure": ABNORMAL_NOTE}
+    if refund_id:
+        values["refund_id"] = refund_id
+    db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status.in_(Refund.OPEN)).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(refund)
+
+
+ABNORMAL_NOTE = "退款异常：请在微信支付商户平台处理"  # data shown to the merchant, in WeChat's own words
 
 
 def settle_refund(refund, *, succeeded=True, refund_id=None, failure=None):

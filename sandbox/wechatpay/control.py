@@ -97,8 +97,8 @@ def notify_again(out_trade_no):
 def complete_refund(out_refund_no):
     refund = current_sandbox().ledger.find_refund_anywhere(out_refund_no)
     outcome = request.args.get("outcome", "SUCCESS")
-    if outcome not in ("SUCCESS", "ABNORMAL"):
-        raise Refusal(400, "PARAM_ERROR", "outcome is SUCCESS or ABNORMAL")
+    if outcome not in ("SUCCESS", "ABNORMAL", "CLOSED"):
+        raise Refusal(400, "PARAM_ERROR", "outcome is SUCCESS, ABNORMAL or CLOSED")
     refund, status = current_sandbox().complete_refund(refund, outcome=outcome)
     return jsonify(refund=refund.as_wechat_json(), notify_status=status)
 

@@ -22,7 +22,8 @@ PAYERROR = "PAYERROR"  # the shopper's payment failed (WeChat sends no notificat
 # Refund states.
 REFUND_PROCESSING = "PROCESSING"  # accepted; WeChat settles it a little later
 REFUND_SUCCESS = "SUCCESS"  # money back with the shopper
-REFUND_ABNORMAL = "ABNORMAL"  # could not be paid out (the shopper's card was closed): the merchant must act
+REFUND_ABNORMAL = "ABNORMAL"  # could not be paid out (the shopper's card was closed): the merchant acts at WeChat
+REFUND_CLOSED = "CLOSED"  # closed without paying out: the amount can be refunded again
 
 
 class Refusal(Exception):
@@ -221,9 +222,10 @@ class Ledger:
         return refund
 
     def complete_refund(self, refund, outcome=REFUND_SUCCESS):
-        """WeChat settles a PROCESSING refund: ``SUCCESS``, or ``ABNORMAL`` when it could not be paid out."""
-        if outcome not in (REFUND_SUCCESS, REFUND_ABNORMAL):
-            raise ValueError(f"a refund ends SUCCESS or ABNORMAL, not {outcome!r}")
+        """WeChat settles a PROCESSING refund: ``SUCCESS``, ``ABNORMAL`` (not paid out; the
+        merchant handles it at WeChat, the refund stays open) or ``CLOSED``."""
+        if outcome not in (REFUND_SUCCESS, REFUND_ABNORMAL, REFUND_CLOSED):
+            raise ValueError(f"a refund ends SUCCESS, ABNORMAL or CLOSED, not {outcome!r}")
         with self._lock:
             if refund.status == REFUND_PROCESSING:
                 refund.status = outcome

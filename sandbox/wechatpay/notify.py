@@ -18,6 +18,7 @@ EVENTS = {
     "TRANSACTION.SUCCESS": ("支付成功", "transaction"),
     "REFUND.SUCCESS": ("退款成功", "refund"),
     "REFUND.ABNORMAL": ("退款异常", "refund"),
+    "REFUND.CLOSED": ("退款关闭", "refund"),
 }
 
 

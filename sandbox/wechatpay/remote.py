@@ -54,7 +54,7 @@ class RemoteSandbox:
         return self._call("POST", f"/transactions/{out_trade_no}/notify")["notify_status"]
 
     def complete_refund(self, out_refund_no, outcome="SUCCESS"):
-        """WeChat settles the refund (SUCCESS or ABNORMAL); returns ``{"refund": …, "notify_status": the
+        """WeChat settles the refund (SUCCESS, ABNORMAL or CLOSED); returns ``{"refund": …, "notify_status": the
         merchant's HTTP status}``."""
         return self._call("POST", f"/refunds/{out_refund_no}/complete?outcome={outcome}")
 

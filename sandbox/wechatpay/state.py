@@ -39,7 +39,7 @@ class Sandbox:
                                   self._notification_id(("transaction", trade.prepay_id)))
 
     def refund_notification(self, refund, timestamp=None):
-        """``(headers, body)`` of the REFUND.SUCCESS (or REFUND.ABNORMAL) notification for a settled refund."""
+        """``(headers, body)`` of the REFUND.SUCCESS (ABNORMAL, CLOSED) notification for a settled refund."""
         return build_notification(self.platform_key, self.merchants[refund.transaction.mchid].apiv3_key,
                                   f"REFUND.{refund.status}", refund.as_notification_json(), timestamp,
                                   self._notification_id(("refund", refund.refund_id)))
@@ -62,7 +62,7 @@ class Sandbox:
         return trade, post_notification(trade.notify_url, *self.payment_notification(trade))
 
     def complete_refund(self, refund, *, send=True, outcome="SUCCESS"):
-        """WeChat settles a PROCESSING refund (``outcome`` SUCCESS or ABNORMAL); notifies when
+        """WeChat settles a PROCESSING refund (``outcome`` SUCCESS, ABNORMAL or CLOSED); notifies when
         the refund had a notify_url."""
         self.ledger.complete_refund(refund, outcome)
         if not (send and refund.notify_url):

@@ -277,10 +277,10 @@ def test_a_late_payment_refund_whose_answer_times_out_is_settled_by_the_sweep(sh
     assert len(wechat_refunds(impatient, trade)) == 1
 
 
-def test_an_approved_request_whose_refund_wechat_cannot_pay_out_goes_back_before_the_merchant(
+def test_an_approved_request_whose_refund_wechat_closes_goes_back_before_the_merchant(
         shop, store_client, platform_client, wechat, jobs):
-    """WeChat accepts the refund, then reports it ABNORMAL (the shopper's card was closed): the
-    money never left, so the request waits for the merchant again instead of saying approved."""
+    """WeChat accepts the refund, then closes it without paying out (REFUND.CLOSED): the money
+    never left, so the request waits for the merchant again instead of saying approved."""
     demo, _tea, product_id, sku_id = shop
     order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
     with tenant_context(demo.id):
@@ -295,8 +295,8 @@ def test_an_approved_request_whose_refund_wechat_cannot_pay_out_goes_back_before
     with tenant_context(demo.id):
         assert db.session.get(AfterSale, request_id, populate_existing=True).status == "approved"
     [made] = wechat_refunds(wechat, trade)
-    wechat.complete_refund(made, send=False, outcome="ABNORMAL")
-    headers, body = wechat.refund_notification(made)  # REFUND.ABNORMAL, delivered to the store
+    wechat.complete_refund(made, send=False, outcome="CLOSED")
+    headers, body = wechat.refund_notification(made)  # REFUND.CLOSED, delivered to the store
     assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
     jobs.drain()
     with tenant_context(demo.id):
@@ -306,3 +306,26 @@ def test_an_approved_request_whose_refund_wechat_cannot_pay_out_goes_back_before
     assert (the_order(demo).refunded_amount, the_order(demo).refund_reserved) == (0, 0)
     listing = platform_client.get("/console/after-sales", headers=EN).get_data(as_text=True)
     assert "damaged" in listing.lower() or "Arrived damaged" in listing  # back in the merchant's queue
+
+
+def test_a_refund_wechat_could_not_pay_out_stays_open_and_tells_the_merchant_to_handle_it_at_wechat(
+        shop, store_client, platform_client, wechat, jobs):
+    """ABNORMAL (the shopper's card was closed) is not a failure: the money is still WeChat's to
+    pay once the merchant handles it there, so the amount stays claimed and the request approved."""
+    demo, _tea, product_id, sku_id = shop
+    order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
+    login_staff(platform_client, demo)
+    assert console_refund(platform_client, order.number, amount="20", reason="缺货").status_code == 302
+    [made] = wechat_refunds(wechat, trade)
+    wechat.complete_refund(made, send=False, outcome="ABNORMAL")
+    headers, body = wechat.refund_notification(made)
+    assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
+    jobs.drain()
+    [refund] = refunds_of(demo)
+    assert (refund.status, refund.failure) == ("processing", "退款异常：请在微信支付商户平台处理")
+    assert the_order(demo).refund_reserved == 2000 and the_order(demo).refunded_amount == 0
+    page = platform_client.get(f"/console/orders/{order.number}", headers=EN).get_data(as_text=True)
+    assert "退款异常：请在微信支付商户平台处理" in page
+    with tenant_context(demo.id):  # the sweep asks WeChat again: still abnormal, still open
+        reconcile_refunds(now=later())
+    assert [r.status for r in refunds_of(demo)] == ["processing"] and the_order(demo).refund_reserved == 2000
