@@ -2,14 +2,18 @@
 ``flask outbox-relay``."""
 import logging
 import os
+import threading
 import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.extensions import db
+from core.outbox import run_relay
 from core.sweeper import SweepTimer
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,8 @@ def worker_command(burst):
     if backend.name != "rq":
         raise click.UsageError("set REDIS_URL to run a separate worker; without it jobs run in the web process")
     # rq forks a child per job: hold no pooled connection a child could inherit and share,
-    # and since the sweep thread below keeps using the pool, a child drops what it inherited.
+    # and since the sweep and relay threads below keep using the pool, a child drops what it
+    # inherited.
     engine = db.engine
     engine.dispose()
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
@@ -63,18 +68,13 @@ def worker_command(burst):
     if not burst:
         SweepTimer(app, run_sweep, interval=app.config["SWEEP_INTERVAL_SECONDS"]).start()
         _start_outbox_relay()
-    _work_through_outages(backend, burst)
+    _work_through_outages(backend, burst, pause=app.config["REDIS_RETRY_SECONDS"])
 
 
-REDIS_RETRY_SECONDS = 5
-
-
-def _work_through_outages(backend, burst):
+def _work_through_outages(backend, burst, *, pause):
     """rq gives up when Redis does not answer (at start, or mid-loop); the sweep and relay
     threads keep running meanwhile, and rq comes back when Redis does, instead of the whole
     worker exiting and waiting for a supervisor."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Worker
 
     while True:
@@ -84,9 +84,9 @@ def _work_through_outages(backend, burst):
         except (RedisConnectionError, RedisTimeoutError) as error:
             if burst:
                 raise
-            log.warning("rq cannot reach Redis (%s): trying again in %d s; sweep and outbox relay go on",
-                        type(error).__name__, REDIS_RETRY_SECONDS)
-            time.sleep(REDIS_RETRY_SECONDS)
+            log.warning("rq cannot reach Redis (%s): trying again in %.0f s; sweep and outbox relay go on",
+                        type(error).__name__, pause)
+            time.sleep(pause)
 
 
 def run_sweep():
@@ -115,17 +115,8 @@ def run_sweep():
 
 
 def _start_outbox_relay():
-    """The worker also relays the outbox (due and delayed events) on a thread, through an
-    engine without a pool, so the children rq forks never share its connections."""
-    import threading
-
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    from core.outbox import run_relay
-
-    engine = create_engine(db.engine.url, poolclass=NullPool)
-    threading.Thread(target=run_relay, args=(current_app._get_current_object(),), kwargs={"bind": engine},
+    """The worker also relays the outbox (due and delayed events) on a thread."""
+    threading.Thread(target=run_relay, args=(current_app._get_current_object(),),
                      name="duoshop-outbox-relay", daemon=True).start()
 
 
@@ -134,8 +125,6 @@ def _start_outbox_relay():
 @with_appcontext
 def outbox_relay_command(once):
     """Hand due outbox events to the job queues (every second; ``flask worker`` does this too)."""
-    from core.outbox import run_relay
-
     if current_app.extensions["duoshop_jobs"].name == "thread":
         raise click.UsageError("without REDIS_URL the web process relays its events itself")
     handed = run_relay(current_app._get_current_object(), once=once)

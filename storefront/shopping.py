@@ -109,9 +109,9 @@ def checkout():
     member = current_member()
     addresses = member_addresses(member.id) if member else []
     if request.method == "GET":
-        return _render_checkout(lines, addresses)
+        return render_checkout(lines, addresses)
     if any(line.problem for line in lines):
-        return _render_checkout(lines, addresses, error=_("Some items cannot be bought as they are. "
+        return render_checkout(lines, addresses, error=_("Some items cannot be bought as they are. "
                                                           "Change them in your cart first."), status=409)
     try:
         member = become_member()  # a guest's cart becomes the member's here
@@ -125,13 +125,9 @@ def checkout():
             db.session.delete(line.item)
     except DomainError as refusal:
         db.session.rollback()
-        return _render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
+        return render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
     db.session.commit()
     return redirect(url_for("storefront.order_pay", number=order.number))
-
-
-def _render_checkout(lines, addresses, *, error=None, status=200):
-    return render_checkout(lines, addresses, error=error, status=status)
 
 
 def render_checkout(lines, addresses, *, campaign=None, error=None, status=200, **extra):

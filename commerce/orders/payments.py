@@ -22,7 +22,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +43,7 @@ from commerce.payments import (
     parse_notification,
     query_payment,
 )
+from commerce.payments.settings import notify_url
 from commerce.payments.settings import store_pay_account as _account_of
 from core.audit import record_audit
 from core.extensions import db
@@ -58,11 +58,6 @@ PAID_AFTER_CANCEL = "order.paid_after_cancel"  # its subscriber gives the money 
 def store_pay_account(tenant):
     """The account a store's shoppers pay into (see ``commerce.payments.settings``)."""
     return _account_of(tenant.id)
-
-
-def notify_url(tenant_id):
-    base = current_app.config.get("PAYMENT_NOTIFY_BASE_URL") or f"http://{current_app.config['PLATFORM_DOMAIN']}"
-    return f"{base.rstrip('/')}/payments/wechatpay/notify/{int(tenant_id)}"
 
 
 @dataclass(frozen=True)

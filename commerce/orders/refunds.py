@@ -44,7 +44,7 @@ from commerce.members.wallet import refund_to_balance
 from commerce.orders import states
 from commerce.orders.models import Order, OrderLine, Refund
 from commerce.payments import PaymentError, query_refund, refund_payment
-from commerce.payments.settings import store_pay_account
+from commerce.payments.settings import notify_url, store_pay_account
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -140,8 +140,6 @@ def send_refund(refund):
 
     :raise PaymentError: WeChat refused; the refund is now failed (committed)
     """
-    from commerce.orders.payments import notify_url  # orders.payments imports this module
-
     db.session.commit()
     if refund.status != Refund.SUBMITTED:
         return refund

@@ -75,6 +75,12 @@ def save_direct_account(*, actor, mchid, appid, private_key, cert_serial_no, api
     return _saved(account, actor)
 
 
+def notify_url(tenant_id):
+    """Where WeChat Pay notifies a store's payments and refunds."""
+    base = current_app.config.get("PAYMENT_NOTIFY_BASE_URL") or f"http://{current_app.config['PLATFORM_DOMAIN']}"
+    return f"{base.rstrip('/')}/payments/wechatpay/notify/{int(tenant_id)}"
+
+
 def store_pay_account(tenant_id):
     """The ``PayAccount`` the current store's shoppers pay into.
 

@@ -59,6 +59,21 @@ def console_refund(console, number, **form):
     return console.post(f"/console/orders/{number}/refund", data={"csrf_token": token, **form}, headers=EN)
 
 
+def ask_for_refund(store, order, amount):
+    """The shopper asks for ``amount`` fen back (refund only); returns the request's id."""
+    with tenant_context(store.id):
+        mine = db.session.get(Order, order.id)
+        request = request_after_sale(mine, mine.member_id, kind="refund_only", reason="damaged", description=None,
+                                     amount=amount, lines={})
+        db.session.commit()
+        return request.id
+
+
+def approve(console, request_id):
+    token = csrf_from(console, "/console/after-sales")
+    return console.post(f"/console/after-sales/{request_id}/approve", data={"csrf_token": token}, headers=EN)
+
+
 def settles_at_wechat(wechat, trade):
     for refund in wechat_refunds(wechat, trade):
         wechat.complete_refund(refund, send=False)
@@ -234,16 +249,10 @@ def test_an_approval_wechat_refuses_puts_the_request_back_before_the_merchant(sh
                                                                              wechat):
     demo, _tea, product_id, sku_id = shop
     order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
-    with tenant_context(demo.id):
-        mine = db.session.get(Order, order.id)
-        request = request_after_sale(mine, mine.member_id, kind="refund_only", reason="damaged", description=None,
-                                     amount=2000, lines={})
-        db.session.commit()
-        request_id = request.id
+    request_id = ask_for_refund(demo, order, 2000)
     trade.refunded = trade.total  # WeChat will refuse: "exceeds the refundable amount"
     login_staff(platform_client, demo)
-    token = csrf_from(platform_client, "/console/after-sales")
-    platform_client.post(f"/console/after-sales/{request_id}/approve", data={"csrf_token": token}, headers=EN)
+    approve(platform_client, request_id)
     listing = platform_client.get("/console/after-sales", headers=EN).get_data(as_text=True)
     assert "申请退款金额超过订单可退金额" in listing  # the reason, flashed
     with tenant_context(demo.id):
@@ -283,15 +292,9 @@ def test_an_approved_request_whose_refund_wechat_closes_goes_back_before_the_mer
     never left, so the request waits for the merchant again instead of saying approved."""
     demo, _tea, product_id, sku_id = shop
     order, trade = paid_order(store_client("demo"), demo, product_id, sku_id, wechat, platform_client)
-    with tenant_context(demo.id):
-        mine = db.session.get(Order, order.id)
-        request = request_after_sale(mine, mine.member_id, kind="refund_only", reason="damaged", description=None,
-                                     amount=2000, lines={})
-        db.session.commit()
-        request_id = request.id
+    request_id = ask_for_refund(demo, order, 2000)
     login_staff(platform_client, demo)
-    token = csrf_from(platform_client, "/console/after-sales")
-    platform_client.post(f"/console/after-sales/{request_id}/approve", data={"csrf_token": token}, headers=EN)
+    approve(platform_client, request_id)
     with tenant_context(demo.id):
         assert db.session.get(AfterSale, request_id, populate_existing=True).status == "approved"
     [made] = wechat_refunds(wechat, trade)
