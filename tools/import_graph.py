@@ -1,0 +1,257 @@
+"""Read the project's imports from its source and check them against the layer order.
+
+`python -m tools.import_graph` prints the figures (cycles, upward imports, in-function
+imports); `--mermaid` prints the package graph for docs/architecture.md. The layer test
+(tests/architecture/test_layers.py) asserts the same figures.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Lowest first. A package may import its own layer's other packages (without a cycle
+# between them) and any lower layer, never a higher one.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("core",),
+    ("tenants",),
+    ("payments", "commerce", "themes"),
+    ("storefront", "builder", "billing"),
+    ("duoshop",),
+)
+PRODUCT_PACKAGES = tuple(p for layer in LAYERS for p in layer)
+
+
+def layer_of(package: str) -> int:
+    for index, layer in enumerate(LAYERS):
+        if package in layer:
+            return index
+    raise KeyError(package)
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str       # importing module, dotted
+    target: str       # imported module, dotted (resolved to a module that exists)
+    line: int
+    in_function: bool
+    reason: str       # the comment on the import's line, for in-function imports
+
+    @property
+    def source_package(self) -> str:
+        return self.source.split(".")[0]
+
+    @property
+    def target_package(self) -> str:
+        return self.target.split(".")[0]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def product_modules() -> dict[str, Path]:
+    found = {}
+    for package in PRODUCT_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            found[module_name(path)] = path
+    return found
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str | None:
+    """The longest prefix of `name` that is one of our modules."""
+    parts = name.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in modules:
+            return candidate
+        parts.pop()
+    return None
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, module: str, is_package: bool, lines: list[str], modules):
+        self.module, self.is_package, self.lines, self.modules = module, is_package, lines, modules
+        self.depth = 0
+        self.type_checking = 0
+        self.found: list[Import] = []
+
+    def _enter_scope(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _enter_scope
+
+    def visit_If(self, node):
+        guard = ast.unparse(node.test)
+        if guard in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            return  # annotations only: never executed, never a runtime edge
+        self.generic_visit(node)
+
+    def _add(self, target: str | None, node):
+        if target is None or target == self.module:
+            return
+        line = self.lines[node.lineno - 1]
+        reason = line.split("#", 1)[1].strip() if "#" in line else ""
+        self.found.append(Import(self.module, target, node.lineno, self.depth > 0, reason))
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self._add(_resolve(alias.name, self.modules), node)
+
+    def visit_ImportFrom(self, node):
+        if node.level:
+            base = self.module.split(".")
+            if not self.is_package:
+                base = base[:-1]
+            base = base[: len(base) - (node.level - 1)]
+            stem = ".".join(base + ([node.module] if node.module else []))
+        else:
+            stem = node.module or ""
+        for alias in node.names:
+            target = _resolve(f"{stem}.{alias.name}", self.modules) or _resolve(stem, self.modules)
+            self._add(target, node)
+
+
+def collect_imports() -> list[Import]:
+    modules = product_modules()
+    imports: list[Import] = []
+    for module, path in modules.items():
+        text = path.read_text(encoding="utf-8")
+        collector = _Collector(module, path.name == "__init__.py", text.splitlines(), modules)
+        collector.visit(ast.parse(text, filename=str(path)))
+        imports.extend(collector.found)
+    return imports
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative; returns components with more than one member."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    components.append(component)
+    return components
+
+
+def module_graph(imports: list[Import], *, top_level_only: bool) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for imp in imports:
+        if top_level_only and imp.in_function:
+            continue
+        graph.setdefault(imp.source, set()).add(imp.target)
+    return graph
+
+
+def package_graph(imports: list[Import]) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {p: set() for p in PRODUCT_PACKAGES}
+    for imp in imports:
+        if imp.source_package != imp.target_package:
+            graph[imp.source_package].add(imp.target_package)
+    return graph
+
+
+def upward_imports(imports: list[Import]) -> list[Import]:
+    return [
+        imp for imp in imports
+        if layer_of(imp.target_package) > layer_of(imp.source_package)
+    ]
+
+
+def cross_package_cycles(imports: list[Import]) -> list[set[str]]:
+    """Cycles among modules (every import counts) that span more than one package."""
+    return [
+        component for component in strongly_connected(module_graph(imports, top_level_only=False))
+        if len({m.split(".")[0] for m in component}) > 1
+    ]
+
+
+def mermaid(imports: list[Import]) -> str:
+    graph = package_graph(imports)
+    lines = ["flowchart BT"]
+    for index, layer in enumerate(LAYERS):
+        lines.append(f"  subgraph L{index}[layer {index}]")
+        lines.extend(f"    {p}" for p in layer)
+        lines.append("  end")
+    for source in PRODUCT_PACKAGES:
+        for target in sorted(graph[source]):
+            lines.append(f"  {source} --> {target}")
+    return "\n".join(lines)
+
+
+def report(imports: list[Import]) -> str:
+    in_function = [i for i in imports if i.in_function]
+    cycles = cross_package_cycles(imports)
+    all_cycles = strongly_connected(module_graph(imports, top_level_only=False))
+    upward = upward_imports(imports)
+    out = [
+        f"modules: {len(product_modules())}",
+        f"imports: {len(imports)} ({len(in_function)} inside functions)",
+        f"module cycles: {len(all_cycles)}, largest {max((len(c) for c in all_cycles), default=0)} modules",
+        f"cycles spanning packages: {len(cycles)}",
+        f"upward imports: {len(upward)}",
+    ]
+    for imp in upward:
+        out.append(f"  up  {imp.source}:{imp.line} -> {imp.target}")
+    for imp in in_function:
+        out.append(f"  fn  {imp.source}:{imp.line} -> {imp.target}  # {imp.reason or '(no reason)'}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mermaid", action="store_true", help="print the package graph")
+    args = parser.parse_args(argv)
+    imports = collect_imports()
+    print(mermaid(imports) if args.mermaid else report(imports))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
