@@ -1,4 +1,4 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi …``."""
-from core.app import create_app
+from duoshop.app import create_app
 
 app = create_app()

@@ -55,7 +55,7 @@ class Rush:
         from commerce.catalog.models import SKU, Product
         from commerce.members.models import Address, Member
         from core.extensions import db
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
 
         self.app, self.tenant_id = app, tenant_id
         with app.app_context(), tenant_context(tenant_id):
@@ -85,7 +85,7 @@ class Rush:
         from commerce.marketing.flash_sales import FlashSale, create_flash_sale
         from core.extensions import db
         from core.models import utcnow
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
 
         with self.app.app_context(), tenant_context(self.tenant_id):
             db.session.execute(update(FlashSale).values(status=FlashSale.PAUSED))
@@ -102,7 +102,7 @@ class Rush:
         from commerce.orders.errors import SoldOut
         from commerce.orders.service import Wanted, place_order
         from core.extensions import db
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
 
         started = time.perf_counter()
         with self.app.app_context(), tenant_context(self.tenant_id):
@@ -125,7 +125,7 @@ class Rush:
         from commerce.marketing.flash_sales import FlashSaleItem
         from commerce.orders.models import OrderLine
         from core.extensions import db
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
 
         with self.app.app_context(), tenant_context(self.tenant_id):
             orders = db.session.scalar(select(func.count(OrderLine.id)).where(OrderLine.flash_sale_item_id == item_id))
@@ -219,7 +219,7 @@ def main(argv=None):
         seed = migrate_and_seed(database)
         os.environ.update(DATABASE_URL=database.app_url, REDIS_URL=args.redis_url, JOB_MODE="eager",
                           DUOSHOP_ENV="development")
-        from core.app import create_app
+        from duoshop.app import create_app
 
         app = create_app(overrides={"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.workers + 5, "max_overflow": 0}})
         rush = Rush(app, seed["tenant_id"], args.buyers)

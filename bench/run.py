@@ -75,8 +75,8 @@ def parse_args(argv=None):
                         help="a PostgreSQL role that may create databases; the benchmark makes its own database")
     parser.add_argument("--redis-url", default=env.get("REDIS_URL") or DEFAULT_REDIS_URL)
     parser.add_argument("--out-dir", default=str(ROOT / "bench" / "results"))
-    parser.add_argument("--app", default="core.app:create_app",
-                        help="application factory gunicorn serves (default core.app:create_app; to measure a variant)")
+    parser.add_argument("--app", default="duoshop.app:create_app",
+                        help="application factory gunicorn serves (default duoshop.app:create_app; to measure a variant)")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end (debugging)")
     args = parser.parse_args(argv)
     if args.tiny:

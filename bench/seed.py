@@ -51,7 +51,7 @@ def home_document(category_id):
 def seed():
     from commerce.catalog.models import Category, Product
     from core.extensions import db
-    from tenants.context import tenant_context
+    from core.tenancy import tenant_context
     from tenants.models import StaffUser, Tenant
     from tenants.provisioning import provision_store
     from tenants.service import add_mini_program, sign_up_merchant
@@ -92,7 +92,7 @@ def seed():
 
 
 def main():
-    from core.app import create_app
+    from duoshop.app import create_app
 
     app = create_app()
     with app.app_context():

@@ -35,9 +35,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from billing.errors import BillingError
 from billing.mail import send_notice
 from billing.models import Credit, Invoice, InvoiceLine, Subscription
-from billing.plans import add_interval, plan
 from billing.states import transition
-from commerce.payments import (
+from core.audit import record_audit
+from core.extensions import db
+from core.models import utcnow
+from core.money import format_money
+from core.tenancy import tenant_context, unscoped
+from payments import (
     InvalidNotification,
     PayAccount,
     PaymentError,
@@ -47,11 +51,7 @@ from commerce.payments import (
     platform_keys,
     refund_payment,
 )
-from core.audit import record_audit
-from core.extensions import db
-from core.models import utcnow
-from core.money import format_money
-from tenants.context import tenant_context, unscoped
+from tenants.plans import add_interval, plan
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
 from core.money import format_money
-from tenants.context import tenant_context, unscoped
+from core.tenancy import tenant_context, unscoped
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)

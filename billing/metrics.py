@@ -24,10 +24,10 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from billing.models import Invoice, Subscription
-from billing.plans import plan
 from core.audit import AuditLog
 from core.extensions import db
-from tenants.context import unscoped
+from core.tenancy import unscoped
+from tenants.plans import plan
 
 MONTHS_SHOWN = 12
 CHURNED = (Subscription.SUSPENDED, Subscription.CANCELLED)

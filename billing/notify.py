@@ -10,8 +10,8 @@ import logging
 from flask import Blueprint, Response, request
 
 from billing.invoices import apply_invoice_notification
-from commerce.payments import InvalidNotification
 from core.extensions import csrf, db
+from payments import InvalidNotification
 from tenants.middleware import PLATFORM, serve_on
 
 log = logging.getLogger(__name__)

@@ -7,18 +7,18 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from billing.entitlements import LIMITS, entitlements_of, usage_of
 from billing.errors import BillingError
 from billing.models import PlatformAdmin, Subscription
-from billing.plans import PLANS
 from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.jobs import QUEUES
 from core.money import format_money, parse_yuan
-from tenants.context import unscoped
+from core.tenancy import unscoped
+from tenants.entitlements import LIMITS, entitlements_of, usage_of
 from tenants.models import StaffUser, Tenant
+from tenants.plans import PLANS
 
 
 def create_platform_admin(*, email, password):

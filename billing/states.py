@@ -23,7 +23,8 @@ from billing.models import Subscription
 from core.audit import record_audit
 from core.extensions import db
 from core.models import utcnow
-from tenants.context import current_tenant_id, tenant_context
+from core.tenancy import current_tenant_id, tenant_context
+from tenants.entitlements import plan_source
 from tenants.models import Tenant
 
 TRIALING, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED = Subscription.STATUSES
@@ -46,6 +47,12 @@ def subscription_of(tenant_id=None):
     for a store made before billing existed."""
     with tenant_context(tenant_id if tenant_id is not None else current_tenant_id()):
         return db.session.scalar(select(Subscription))
+
+
+@plan_source
+def _plan_code(tenant_id):
+    subscription = subscription_of(tenant_id)
+    return subscription.plan if subscription is not None else None
 
 
 def grace_days():

@@ -26,12 +26,12 @@ from sqlalchemy import func, select
 from billing.errors import BillingError
 from billing.invoices import UPGRADE_DUE_DAYS, issue_invoice, refresh_renewal_invoice, void_open_invoices
 from billing.models import Credit, Invoice, Subscription
-from billing.plans import TRIAL_PLAN, Plan, add_interval, plan
 from billing.states import TRANSITIONS, allowed, subscription_of, transition
 from core.audit import record_audit
 from core.extensions import db
 from core.models import utcnow
-from tenants.context import current_tenant_id, tenant_context
+from core.tenancy import current_tenant_id, tenant_context
+from tenants.plans import TRIAL_PLAN, Plan, add_interval, plan
 from tenants.provisioning import provisioning_step
 
 DAY = timedelta(days=1)

@@ -15,7 +15,6 @@ from billing import platform
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import Invoice, PlatformAdmin, Subscription
-from billing.plans import PLANS
 from billing.platform import JobNotFailed, StoreFilters
 from billing.subscriptions import credit_balance
 from core.audit import AuditLog, record_audit
@@ -24,9 +23,10 @@ from core.breaker import OUTAGE_ERRORS
 from core.errors import DomainError
 from core.extensions import db, limiter
 from core.models import utcnow
-from tenants.context import tenant_context
+from core.tenancy import tenant_context
 from tenants.middleware import PLATFORM, serve_on
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
+from tenants.plans import PLANS
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
                                            template_folder="templates", static_folder="static"))

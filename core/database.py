@@ -1,38 +1,7 @@
-"""Database wiring: model registration for migrations, SQLite foreign keys."""
+"""Database wiring: savepoint awareness, SQLite foreign keys. (Which models exist is the
+composition root's business: ``duoshop.registry``.)"""
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-
-
-def import_domain_modules():
-    """Import every package's models (so Alembic and the ORM see all tables) and the
-    services that register provisioning steps and outbox subscribers (a process delivering
-    an event must know every subscriber of its topic)."""
-    import billing.models  # noqa: F401
-    import billing.subscriptions  # noqa: F401
-    import commerce.aftersales.models  # noqa: F401
-    import commerce.aftersales.service  # noqa: F401
-    import commerce.catalog.events  # noqa: F401
-    import commerce.catalog.images  # noqa: F401
-    import commerce.catalog.models  # noqa: F401
-    import commerce.catalog.service  # noqa: F401
-    import commerce.marketing.bargains  # noqa: F401
-    import commerce.marketing.distribution  # noqa: F401
-    import commerce.marketing.flash_sales  # noqa: F401
-    import commerce.marketing.group_buys  # noqa: F401
-    import commerce.marketing.models  # noqa: F401
-    import commerce.members.models  # noqa: F401
-    import commerce.members.points  # noqa: F401
-    import commerce.orders.models  # noqa: F401
-    import commerce.orders.subscribers  # noqa: F401
-    import commerce.payments.models  # noqa: F401
-    import commerce.shipping.jobs  # noqa: F401
-    import commerce.shipping.models  # noqa: F401
-    import core.audit  # noqa: F401
-    import core.outbox  # noqa: F401
-    import tenants.models  # noqa: F401
-    import tenants.provisioning  # noqa: F401
-    import themes.models  # noqa: F401
-    import themes.pages  # noqa: F401
 
 
 def savepoint_only(session):
@@ -51,6 +20,3 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
-
-def init_app(app):
-    import_domain_modules()

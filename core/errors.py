@@ -84,17 +84,6 @@ def error_response(status, detail=None, *, template="errors/error.html", title=N
 
 
 def init_app(app):
-    from tenants.resolve import StoreNotFound
-
-    @app.errorhandler(StoreNotFound)
-    def store_not_found(exc):
-        return error_response(
-            404,
-            _l("There is no store at this address. Check the link, or ask the shop for its current address."),
-            title=_l("Store not found"),
-            template="errors/store_not_found.html",
-        )
-
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return error_response(400, _l("The form expired or did not come from this site. Reload the page and try again."))

@@ -14,14 +14,16 @@ event (``core.outbox``), which the relay hands to these backends.
 import heapq
 import itertools
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
+from werkzeug.utils import import_string
 
 from core import outbox
-from tenants.context import tenant_context
+from core.tenancy import tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,12 @@ _app = None
 
 
 def _standalone_app():
-    """For a bare ``rq worker`` process, which starts without a Flask app."""
+    """For a bare ``rq worker`` process, which starts without a Flask app. The factory is
+    named, like Flask's own ``--app``, because core sits below the package that builds
+    the app (``DUOSHOP_APP_FACTORY`` overrides it)."""
     global _app
     if _app is None:
-        from core.app import create_app
-
-        _app = create_app()
+        _app = import_string(os.environ.get("DUOSHOP_APP_FACTORY", "duoshop.app:create_app"))()
     return _app
 
 

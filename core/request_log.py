@@ -4,7 +4,7 @@ import uuid
 
 from flask import g, has_request_context, request
 
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
 
 
 class RequestContextFilter(logging.Filter):

@@ -18,7 +18,7 @@ Backends (``MEDIA_STORAGE``):
   Aliyun OSS) named by ``MEDIA_S3_BUCKET``, ``MEDIA_S3_ENDPOINT_URL``, ``MEDIA_S3_REGION``,
   ``MEDIA_S3_ADDRESSING_STYLE`` and the ``MEDIA_S3_ACCESS_KEY_ID`` /
   ``MEDIA_S3_SECRET_ACCESS_KEY`` environment variables. Every web host sees the same files.
-  The bucket stays private: ``storefront.media`` reads through ``read`` and serves the bytes
+  The bucket stays private: ``storefront.views.media`` reads through ``read`` and serves the bytes
   itself, so the rules of who may see a store's files hold for both backends.
 
 Any other ``MEDIA_STORAGE`` value is refused rather than silently writing to one host's disk.

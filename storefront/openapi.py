@@ -1,11 +1,11 @@
 """The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
 
-Written by hand next to the routes in ``storefront.api``; the schemathesis run in the test
+Written by hand next to the routes in ``storefront.views.api``; the schemathesis run in the test
 suite checks the two against each other. Developer-facing, so in English only.
 """
 from copy import deepcopy
 
-MAX_LIMIT = 50  # keep in step with storefront.api
+MAX_LIMIT = 50  # keep in step with storefront.views.api
 
 
 def _ref(name):

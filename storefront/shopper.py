@@ -26,7 +26,7 @@ def current_member():
 
 def sign_in_member(member):
     """Start the member's session and bring the guest cart along."""
-    from storefront.distribution import bind_remembered_referrer  # imports this module
+    from storefront.views.distribution import bind_remembered_referrer  # imports this module
     session[MEMBER_KEY] = member.id
     bind_remembered_referrer(member)  # the ?ref= link they came by, if any
     guest = find_cart(token=request.cookies.get(CART_COOKIE))

@@ -3,7 +3,7 @@ from flask import g
 
 from core.auth import register_user_loader
 from core.extensions import db
-from tenants.context import tenant_context
+from core.tenancy import tenant_context
 from tenants.models import StaffUser
 
 

@@ -4,12 +4,14 @@ Blueprints declare which site they serve (``SITE_BLUEPRINTS``); a platform scree
 for on a store host, or a store page on the platform host, is a 404 like any unknown path.
 """
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
-from billing.errors import StoreClosed
 from core import health
+from core.errors import error_response
 from core.extensions import db
-from tenants.context import enter_tenant, leave_tenant
+from core.tenancy import enter_tenant, leave_tenant
+from tenants.errors import StoreClosed
 from tenants.models import Tenant
 from tenants.resolve import PLATFORM, STORE, StoreNotFound, resolve_tenant
 
@@ -26,6 +28,16 @@ def serve_on(site, blueprint):
 def init_app(app):
     app.before_request(_resolve_request_tenant)
     app.teardown_request(_leave_request_tenant)
+    app.register_error_handler(StoreNotFound, _store_not_found)
+
+
+def _store_not_found(exc):
+    return error_response(
+        404,
+        _l("There is no store at this address. Check the link, or ask the shop for its current address."),
+        title=_l("Store not found"),
+        template="errors/store_not_found.html",
+    )
 
 
 def _resolve_request_tenant():

@@ -17,7 +17,7 @@ from core.extensions import db
 from core.jobs import run_job
 from core.models import utcnow
 from core.outbox import publish, subscriber
-from tenants.context import unscoped
+from core.tenancy import unscoped
 from tenants.models import StaffUser, Tenant
 
 log = logging.getLogger(__name__)

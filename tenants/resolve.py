@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.database import savepoint_only
 from core.extensions import db
-from tenants.context import unscoped
+from core.tenancy import unscoped
 from tenants.models import RESERVED_SLUGS, Domain, MiniProgram, Tenant
 
 APPID_PATTERN = re.compile(r"^wx[0-9a-f]{16}$")

@@ -12,7 +12,7 @@ covered by this wall; on PostgreSQL the RLS policies catch them (see ``rls.py``)
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
-from tenants.context import NoTenantContext, current_tenant_id, is_unscoped, on_tenant_change
+from core.tenancy import NoTenantContext, current_tenant_id, is_unscoped, on_tenant_change
 
 
 class CrossTenantWrite(RuntimeError):

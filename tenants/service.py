@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from billing.entitlements import require
 from core.audit import record_audit
 from core.extensions import db
-from tenants.context import tenant_context, unscoped
+from core.tenancy import tenant_context, unscoped
+from tenants.entitlements import require
 from tenants.errors import AlreadyTaken, InvalidValue, NotAllowed, SlugInvalid, SlugUnavailable, WeakPassword
 from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, MiniProgram, StaffUser, Tenant
 from tenants.resolve import APPID_PATTERN, normalize_host

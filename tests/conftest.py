@@ -19,10 +19,13 @@ from flask_babel import force_locale
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.app import create_app
 from core.config import normalize_database_url
 from core.extensions import db, limiter
+from duoshop.app import create_app
+from sandbox.wechatpay.blueprint import EXTENSION, create_sandbox_app
+from sandbox.wechatpay.testing import serving
 from tenants.resolve import forget_routes
+from tests.factories import create_product, create_store, sku_of
 
 APP_ROLE = "duoshop_app"
 PLATFORM_HOST = "duoshop.test"
@@ -217,3 +220,21 @@ def pytest_collection_modifyitems(config, items):
         for marker, absent in missing.items():
             if absent and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reasons[marker]))
+
+@pytest.fixture
+def wechat(app):
+    """The app's own sandbox, answering the SDK over HTTP on 127.0.0.1."""
+    sandbox = app.extensions[EXTENSION]
+    with serving(create_sandbox_app(sandbox)) as base_url:
+        previous = app.config["WECHATPAY_BASE_URL"]
+        app.config["WECHATPAY_BASE_URL"] = base_url
+        yield sandbox
+        app.config["WECHATPAY_BASE_URL"] = previous
+
+
+@pytest.fixture
+def shop(app_ctx):
+    """Two stores; demo sells 龙井 (¥50, 5 in stock): ``(demo, tea, product id, sku id)``."""
+    demo, tea = create_store("demo"), create_store("tea")
+    product = create_product(demo, "龙井", price=5000, stock=5)
+    return demo, tea, product, sku_of(demo, product)

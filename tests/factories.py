@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from commerce.catalog.models import Category, Product
 from core.extensions import db
-from tenants.context import tenant_context
+from core.tenancy import tenant_context
 from tenants.models import StaffUser
 from tenants.provisioning import provision_store
 from tenants.service import sign_up_merchant

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
 from core.models import Timestamped, utcnow
+from tenants.entitlements import count_rows
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -72,3 +73,6 @@ class StoreTheme(TenantScoped, Timestamped, db.Model):
     settings: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     # Part of every cached page's key: a theme change shows at once.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+count_rows("pages", Page)

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from billing.entitlements import require
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
+from tenants.entitlements import require
 from tenants.provisioning import provisioning_step
 from themes.document import validate_document
 from themes.models import Page, PageVersion, StoreTheme, empty_document

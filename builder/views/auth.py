@@ -9,7 +9,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db, limiter
 from core.models import utcnow
-from tenants.context import enter_tenant, tenant_context
+from core.tenancy import enter_tenant, tenant_context
 from tenants.models import StaffUser, Tenant
 from tenants.service import accept_invite, authenticate_staff
 

@@ -11,16 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from billing.entitlements import entitlements_of, usage_of
 from billing.invoices import find_invoice, invoices_of, pay_invoice_natively
 from billing.mail import sent_emails
-from billing.plans import PLANS
 from billing.subscriptions import change_plan, credit_balance, preview_plan_change, subscription_of
 from builder.views import console_bp
 from builder.views.staff import require_staff_manager
 from core.errors import DomainError
 from core.extensions import db
-from storefront.shopping import wechat_pay_view  # the order pay page's QR code and sandbox link, reused
+from storefront.views.shopping import wechat_pay_view  # the order pay page's QR code and sandbox link, reused
+from tenants.entitlements import entitlements_of, usage_of
+from tenants.plans import PLANS
 
 # Usage bars: (usage key, entitlement field, label)
 USAGE_ROWS = (("products", "max_products", _l("Products")), ("staff", "staff_seats", _l("Staff seats")),

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
 
-from billing.entitlements import UpgradeRequired, require
 from builder.views import console_bp
 from builder.views.dashboard import store_urls
 from builder.views.pages import require_editor
@@ -20,6 +19,7 @@ from core.audit import record_audit
 from core.errors import TITLES, DomainError
 from core.extensions import db
 from core.storage import InvalidImage, media_storage, media_url, prepare_image
+from tenants.entitlements import UpgradeRequired, require
 from themes.document import _translate_pydantic
 from themes.pages import change_theme, store_theme
 from themes.theme import ThemeSettings, get_theme, themes

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from builder.forms import DomainForm, MiniProgramForm, StoreSettingsForm
 from builder.views import console_bp
-from commerce.payments.settings import save_direct_account, save_service_provider_account, store_account
 from core.errors import DomainError
 from core.extensions import db
+from payments.settings import save_direct_account, save_service_provider_account, store_account
 from tenants.models import Domain, MiniProgram
 from tenants.service import add_custom_domain, add_mini_program, update_store_settings
 

@@ -8,7 +8,7 @@ from builder.views import site_bp
 from core.errors import DomainError
 from core.extensions import db, limiter
 from core.sites import home_view
-from tenants.context import tenant_context
+from core.tenancy import tenant_context
 from tenants.middleware import PLATFORM
 from tenants.provisioning import announce_sign_up
 from tenants.service import sign_up_merchant

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from commerce.aftersales.models import AfterSale
 from commerce.orders.models import Order, OrderLine
 from commerce.orders.refunds import REFUND_FAILED, refundable_amount, request_refund, send_refund
-from commerce.payments import PaymentError
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -28,6 +27,7 @@ from core.models import utcnow
 from core.money import format_money
 from core.outbox import subscriber
 from core.storage import media_storage, prepare_image
+from payments import PaymentError
 
 MAX_PHOTOS = 3
 ELIGIBLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED)

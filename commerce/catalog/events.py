@@ -21,7 +21,7 @@ def _remember_changed_stores(session, flush_context):
 @event.listens_for(Session, "after_bulk_update")
 @event.listens_for(Session, "after_bulk_delete")
 def _remember_bulk_changes(update_context):
-    from tenants.context import current_tenant_id
+    from core.tenancy import current_tenant_id
 
     if update_context.mapper.class_ in CATALOG_MODELS and current_tenant_id() is not None:
         bump_version_on_commit(update_context.session, current_tenant_id(), CATALOG)

@@ -6,7 +6,6 @@ file behind, never a row pointing at nothing. Thumbnails come later, from an out
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from billing.entitlements import require
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.jobs import make_product_thumbnail
 from commerce.catalog.models import ProductImage
@@ -14,6 +13,7 @@ from core.audit import record_audit
 from core.extensions import db
 from core.outbox import publish, subscriber
 from core.storage import media_storage, prepare_image
+from tenants.entitlements import require
 
 MAX_IMAGES = 20
 

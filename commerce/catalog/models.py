@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.models import Timestamped
 from core.storage import media_url
+from tenants.entitlements import count_rows
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -127,3 +128,6 @@ class ProductImage(TenantScoped, Timestamped, db.Model):
     def thumbnail_url(self):
         """The small version once the job has made it, the original until then."""
         return media_url(self.tenant_id, self.thumbnail or self.filename)
+
+
+count_rows("products", Product)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from commerce.catalog.models import Product
 from core.extensions import db
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
 
 MAX_QUERY = 50
 TRIGRAM = 3

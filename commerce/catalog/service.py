@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from billing.entitlements import require
 from commerce.catalog import search
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.models import SKU, Category, Product, ProductSpec
@@ -14,6 +13,7 @@ from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_
 from core.audit import record_audit
 from core.extensions import db
 from core.richtext import sanitize_rich_text
+from tenants.entitlements import require
 from tenants.provisioning import provisioning_step
 
 MAX_DESCRIPTION = 50_000

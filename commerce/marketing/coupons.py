@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from billing.entitlements import require
 from commerce.catalog.models import Category, Product
 from commerce.marketing.errors import CouponInvalid, CouponUnavailable
 from commerce.marketing.models import Coupon, MemberCoupon
@@ -38,6 +37,7 @@ from core.audit import record_audit
 from core.cache import bump_version_on_commit
 from core.extensions import db
 from core.models import utcnow
+from tenants.entitlements import require
 
 MAX_NAME = 40
 MAX_MONEY = 10_000_000  # fen: ¥100,000

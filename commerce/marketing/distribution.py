@@ -52,7 +52,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from core.outbox import subscriber
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 MAX_LEVELS = 2  # WeChat's rules: never more than two levels of distribution

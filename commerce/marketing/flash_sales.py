@@ -31,7 +31,6 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from billing.entitlements import require
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.cache import cache_add, cache_incr
@@ -40,6 +39,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from core.outbox import publish, subscriber
+from tenants.entitlements import require
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -178,7 +178,7 @@ def refresh_flash_pages():
     """At a campaign's start or end (flash sales, group buys, bargains): the store's cached
     pages change price or offers."""
     from commerce.catalog.events import catalog_changed
-    from tenants.context import current_tenant_id
+    from core.tenancy import current_tenant_id
 
     catalog_changed(db.session(), current_tenant_id())
     db.session.commit()

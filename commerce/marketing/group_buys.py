@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.entitlements import require
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
 from core.outbox import publish, subscriber
+from tenants.entitlements import require
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ def expire_team(team_id, now=None):
     Returns the number of refunds made by this run."""
     from commerce.orders.models import Order
     from commerce.orders.refunds import InvalidRefund, refund_order
-    from commerce.payments import PaymentError
+    from payments import PaymentError
 
     now = now or utcnow()
     team = db.session.get(GroupTeam, team_id)

@@ -12,7 +12,7 @@ from commerce.marketing.flash_sales import FlashSale
 from commerce.marketing.group_buys import GroupBuy
 from core.extensions import db
 from core.models import utcnow
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
 
 RECENT = timedelta(minutes=5)  # several sweeps' worth: one late or missed sweep still catches the moment
 

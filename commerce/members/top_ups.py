@@ -11,10 +11,10 @@ from sqlalchemy import select
 from commerce.members.models import TopUp
 from commerce.members.wallet import apply_top_up
 from commerce.orders.payments import parse_wechat_time, prepay, record_event, store_pay_account
-from commerce.payments import InvalidNotification, PaymentError, query_payment
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from payments import InvalidNotification, PaymentError, query_payment
 from tenants.models import Tenant
 
 PAY_WITHIN = timedelta(hours=2)  # a prepay is good for 2 hours at WeChat

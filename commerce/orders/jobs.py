@@ -20,7 +20,7 @@ def cancel_unpaid_order(order_id):
     notification may be late or lost), close the payment and cancel, returning the stock."""
     from commerce.orders.payments import settle_from_query, store_pay_account
     from commerce.orders.service import cancel_order
-    from commerce.payments import PaymentError, close_payment
+    from payments import PaymentError, close_payment
     from tenants.models import Tenant
 
     order = db.session.get(Order, order_id)
@@ -130,7 +130,7 @@ def sweep_all_stores():
     as a job would run. One store's failure is logged and the others go on. Returns
     ``{store id: outcome}`` of the stores swept."""
     from core.jobs import run_job
-    from tenants.context import unscoped
+    from core.tenancy import unscoped
     from tenants.models import Tenant
 
     with unscoped():

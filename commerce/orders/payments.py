@@ -33,7 +33,11 @@ from commerce.orders.errors import OrderStateError
 from commerce.orders.fulfillment import assign_to_fulfillments
 from commerce.orders.models import Order, Payment, PaymentEvent
 from commerce.orders.service import count_as_sold
-from commerce.payments import (
+from core.audit import record_audit
+from core.extensions import db
+from core.models import utcnow
+from core.outbox import publish
+from payments import (
     InvalidNotification,
     PaymentError,
     close_payment,
@@ -43,12 +47,8 @@ from commerce.payments import (
     parse_notification,
     query_payment,
 )
-from commerce.payments.settings import notify_url
-from commerce.payments.settings import store_pay_account as _account_of
-from core.audit import record_audit
-from core.extensions import db
-from core.models import utcnow
-from core.outbox import publish
+from payments.settings import notify_url
+from payments.settings import store_pay_account as _account_of
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ PAID_AFTER_CANCEL = "order.paid_after_cancel"  # its subscriber gives the money 
 
 
 def store_pay_account(tenant):
-    """The account a store's shoppers pay into (see ``commerce.payments.settings``)."""
+    """The account a store's shoppers pay into (see ``payments.settings``)."""
     return _account_of(tenant.id)
 
 

@@ -43,14 +43,14 @@ from commerce.members.models import Member
 from commerce.members.wallet import refund_to_balance
 from commerce.orders import states
 from commerce.orders.models import Order, OrderLine, Refund
-from commerce.payments import PaymentError, query_refund, refund_payment
-from commerce.payments.settings import notify_url, store_pay_account
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
 from core.outbox import publish
+from payments import PaymentError, query_refund, refund_payment
+from payments.settings import notify_url, store_pay_account
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import publish
-from tenants.context import current_tenant_id
+from core.tenancy import current_tenant_id
 from tenants.models import Tenant
 
 MAX_LINES = 50

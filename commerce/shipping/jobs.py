@@ -11,7 +11,7 @@ from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
 from core.outbox import OutboxEvent, publish, subscriber
-from tenants.context import tenant_context, unscoped
+from core.tenancy import tenant_context, unscoped
 
 log = logging.getLogger(__name__)
 

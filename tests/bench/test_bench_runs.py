@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench.run import SCENARIOS
-from core.app import create_app
 from core.bench_routes import enabled
+from duoshop.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -101,7 +101,7 @@ class StoreDecorator:
     """The app in this process, on the server's database: publishes pages, switches themes."""
 
     def __init__(self, server):
-        from core.app import create_app
+        from duoshop.app import create_app
 
         self.app = create_app("development", overrides={
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{server.database}", "PLATFORM_DOMAIN": f"localhost:{server.port}",
@@ -132,7 +132,7 @@ class StoreDecorator:
         from commerce.catalog.service import list_categories
         from core.extensions import db
         from core.storage import media_storage, prepare_image
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
         from themes.models import Page
         from themes.pages import publish_page, save_draft
 
@@ -155,7 +155,7 @@ class StoreDecorator:
 
     def use_theme(self, name):
         from core.extensions import db
-        from tenants.context import tenant_context
+        from core.tenancy import tenant_context
         from themes.pages import change_theme
 
         with self.app.app_context(), tenant_context(self._store()):

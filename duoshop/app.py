@@ -1,0 +1,101 @@
+"""The application factory: the composition root, the one place that knows every package.
+
+It imports downwards only: core (the ground), tenants, the domain packages (through
+``duoshop.registry``) and the web packages whose blueprints it registers.
+"""
+import os
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import duoshop.registry  # noqa: F401  (every model and outbox subscriber)
+import tenants.auth  # noqa: F401  (registers the staff account loader)
+from billing.notify import billing_notify_bp
+from billing.views import platform_bp
+from builder.views import console_bp, site_bp
+from core import bench_routes, cache, database, errors, health, jobs, request_log, security  # noqa: F401
+from core.config import config_for, from_environment
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import select_locale, set_language
+from core.money import format_money
+from core.sites import register_home
+from duoshop.cli import register_commands
+from sandbox import kuaidi100, wechat, wechatpay
+from storefront.views import storefront_bp
+from storefront.views.api import api_bp
+from storefront.views.media import media_bp
+from storefront.views.payment_notify import notify_bp
+from tenants import middleware
+from themes.assets import assets_bp
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config_name=None, overrides=None):
+    """Build the app. ``overrides`` (tests) are applied before the config is checked."""
+    app = Flask(
+        "duoshop",
+        root_path=PROJECT_ROOT,
+        static_folder="core/static",
+        template_folder="core/templates",
+        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+    )
+    config = config_for(config_name)
+    app.config.from_object(config)
+    app.config.update(from_environment())
+    app.config.update(overrides or {})
+    config.finalize(app)
+    app.json.ensure_ascii = False  # shoppers' and merchants' Chinese stays readable in JSON
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.blueprint_login_views = {"console": "console.login", "platform": "platform.login"}
+    request_log.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    jobs.init_app(app)
+    cache.init_app(app)
+    middleware.init_app(app)
+
+
+def _register_blueprints(app):
+    for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp,
+                      billing_notify_bp):
+        app.register_blueprint(blueprint)
+
+    register_home(app)
+    health.init_app(app)  # /healthz, /readyz on every host
+    bench_routes.init_app(app)  # /__bench/hello, only when BENCH_ROUTES is true
+    wechatpay.init_app(app)  # /sandbox/wechatpay, only when WECHATPAY_SANDBOX is true
+    kuaidi100.init_app(app)  # /sandbox/kuaidi100, only when KUAIDI100_SANDBOX is true
+    wechat.init_app(app)  # /sandbox/wechat (login), only when WECHAT_SANDBOX is true; after wechatpay (its AppID)
+
+
+def _register_template_helpers(app):
+    app.add_url_rule("/lang/<code>", "set_language", set_language, methods=["GET", "POST"])
+
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals.update(get_locale=get_locale, format_date=format_date, format_datetime=format_datetime)
+
+    @app.context_processor
+    def inject_site():
+        return {"current_tenant": g.get("tenant"), "current_site": g.get("site")}

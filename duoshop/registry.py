@@ -1,0 +1,31 @@
+"""Every package's models and event subscribers, imported once so the ORM and Alembic see
+all tables and a process delivering an outbox event knows every subscriber of its topic.
+
+This is the composition root's list: the packages themselves never import it.
+"""
+import billing.models  # noqa: F401
+import billing.subscriptions  # noqa: F401
+import commerce.aftersales.models  # noqa: F401
+import commerce.aftersales.service  # noqa: F401
+import commerce.catalog.events  # noqa: F401
+import commerce.catalog.images  # noqa: F401
+import commerce.catalog.models  # noqa: F401
+import commerce.catalog.service  # noqa: F401
+import commerce.marketing.bargains  # noqa: F401
+import commerce.marketing.distribution  # noqa: F401
+import commerce.marketing.flash_sales  # noqa: F401
+import commerce.marketing.group_buys  # noqa: F401
+import commerce.marketing.models  # noqa: F401
+import commerce.members.models  # noqa: F401
+import commerce.members.points  # noqa: F401
+import commerce.orders.models  # noqa: F401
+import commerce.orders.subscribers  # noqa: F401
+import commerce.shipping.jobs  # noqa: F401
+import commerce.shipping.models  # noqa: F401
+import core.audit  # noqa: F401
+import core.outbox  # noqa: F401
+import payments.models  # noqa: F401
+import tenants.models  # noqa: F401
+import tenants.provisioning  # noqa: F401
+import themes.models  # noqa: F401
+import themes.pages  # noqa: F401

@@ -1,0 +1,151 @@
+"""Storefront pages (store hosts). The mini-program JSON API is in ``storefront.views.api``."""
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, g, make_response, render_template, request
+from markupsafe import Markup
+
+from commerce.catalog.listing import BadCursor, browse_products
+from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from commerce.marketing.bargains import live_bargain_campaigns_for_skus
+from commerce.marketing.flash_sales import live_items_for_skus
+from commerce.marketing.group_buys import live_campaigns_for_skus
+from core.richtext import sanitize_rich_text
+from core.sites import home_view
+from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
+from storefront.views import storefront_bp
+from tenants.middleware import STORE
+from themes.models import Page
+from themes.pages import store_theme
+from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+@storefront_bp.app_context_processor
+def inject_store_theme():
+    """Store pages (home included, which is routed by core) link their theme's stylesheet."""
+    if g.get("site") != STORE or g.get("tenant") is None:
+        return {}
+    return {"store_theme_name": store_theme().theme}
+
+
+def _page_response(published):
+    """The published page, whole from the cache for anonymous shoppers, or 304 when the
+    browser already has this exact version.
+
+    :raise 404: there is no such published page
+    """
+    if published is None:
+        abort(404)
+    return cached_storefront_response(f"page/{published.page.id}", lambda: _render_page(published))
+
+
+def _render_page(published):
+    if request.if_none_match.contains(published.etag):
+        response = Response(status=304)
+    else:
+        html = render_published(published, store=g.tenant)
+        response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
+    response.set_etag(published.etag)
+    response.cache_control.no_cache = True  # revalidate every time: ETag makes that cheap
+    return response
+
+
+@home_view(STORE)
+def home():
+    """The published home page; for anonymous shoppers straight from the cache, no SQL."""
+    return cached_storefront_response("home", _render_home)
+
+
+def _render_home():
+    published = find_published_page(kind=Page.HOME)
+    if published is None or not published.page.published_document.get("order"):
+        # A store that has not decorated its home page yet still shows its products.
+        return make_response(render_template("storefront/home.html", categories=list_categories(),
+                                             products=list_products_on_sale()))
+    return _render_page(published)
+
+
+@storefront_bp.route("/p/<slug>")
+def custom_page(slug):
+    return _page_response(find_published_page(slug=slug))
+
+
+@storefront_bp.route("/products")
+def products():
+    return _product_list()
+
+
+@storefront_bp.route("/c/<int:category_id>")
+def category(category_id):
+    return _product_list(category_id=category_id)
+
+
+def _product_list(*, category_id=None):
+    choice = read_list_choice(request.args, category_id=category_id)
+    build = lambda: _render_list(category_id, choice)  # noqa: E731
+    if choice.problems:  # names what the shopper typed: not for anyone else
+        return build()
+    # The name holds the normalized choice, not the raw query string: junk parameters
+    # cannot multiply the cached copies. An unknown category is a 404, never cached.
+    return cached_storefront_response(f"list/{category_id or 'all'}/{choice.cache_name()}", build)
+
+
+def _render_list(category_id, choice):
+    category, children = None, ()
+    if category_id is not None:
+        categories = list_categories()
+        category = next((c for c in categories if c.id == category_id), None) or abort(404)
+        children = [c for c in categories if c.parent_id == category.id]
+    try:
+        page = browse_products(sort=choice.sort, filters=choice.filters, cursor=choice.cursor)
+    except BadCursor:
+        raise OutdatedLink() from None
+    return make_response(render_template("storefront/products.html", category=category, children=children,
+                                         page=page, choice=choice, sort_labels=sort_labels()))
+
+
+@storefront_bp.route("/products/<int:product_id>")
+def product_detail(product_id):
+    return cached_storefront_response(f"product/{product_id}", lambda: _render_product(product_id))
+
+
+def _render_product(product_id):
+    product = get_product_on_sale(product_id) or abort(404)
+    layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
+    layout_html = render_published(layout, store=g.tenant) if layout else None
+    flash = live_items_for_skus([sku.id for sku in product.skus])
+    group_buys = live_campaigns_for_skus([sku.id for sku in product.skus])
+    flash_ends = min((sale.ends_at for _item, sale in flash.values()), default=None)
+    return make_response(render_template(
+        "storefront/product.html", product=product, layout_html=layout_html,
+        description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
+        flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
+        bargains=live_bargain_campaigns_for_skus([sku.id for sku in product.skus]),
+        flash_ends=flash_ends.astimezone(CHINA).isoformat(timespec="seconds") if flash_ends else None))
+
+
+@storefront_bp.route("/search")
+def search():
+    query = request.args.get("q", "")
+    return render_template("storefront/search.html", query=query, products=search_products(query))
+
+
+@storefront_bp.route("/sitemap.xml")
+def sitemap():
+    xml = render_template("storefront/sitemap.xml", entries=sitemap_entries(request.host_url.rstrip("/")))
+    return Response(xml, mimetype="application/xml")
+
+
+@storefront_bp.route("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /search", f"Sitemap: {request.host_url}sitemap.xml", ""]
+    return Response("\n".join(lines), mimetype="text/plain")
+
+
+@storefront_bp.route("/theme.css")
+def theme_stylesheet():
+    css, row = store_theme_css()
+    response = Response(css, mimetype="text/css")
+    response.set_etag(f"theme-{row.theme}-{row.version}")
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)

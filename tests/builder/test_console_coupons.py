@@ -1,0 +1,118 @@
+"""The merchant's coupon screens in /console: creating and editing with messages by field,
+pausing, issuing to members (audited), the results columns, viewers who only look, and
+another store's coupon that finds nothing."""
+import pytest
+from sqlalchemy import select
+
+from commerce.marketing.models import Coupon, MemberCoupon
+from core.extensions import db
+from core.tenancy import tenant_context
+from tenants.models import StaffUser
+from tests.builder.test_console_orders import audits, page, post
+from tests.commerce.marketing.test_coupons import new_coupon
+from tests.factories import create_member, create_staff, create_store, login_staff
+
+FORM = {"name": "满100减10", "kind": "amount_off", "amount_off": "10", "threshold": "100", "scope": "all",
+        "validity": "days", "valid_days": "7", "per_member_limit": "1"}
+
+
+@pytest.fixture
+def shop(app_ctx):
+    return create_store("demo"), create_store("tea")
+
+
+@pytest.fixture
+def console(platform_client, shop):
+    login_staff(platform_client, shop[0])
+    return platform_client
+
+
+def coupons_of(store):
+    with tenant_context(store.id):
+        db.session.expire_all()
+        return db.session.scalars(select(Coupon).order_by(Coupon.id)).all()
+
+
+def test_a_coupon_is_created_from_the_form_in_fen(console, shop):
+    demo, _tea = shop
+    assert post(console, "/console/coupons/new", **FORM).status_code == 302
+    made = coupons_of(demo)[0]
+    assert (made.amount_off, made.threshold, made.valid_days, made.status) == (1000, 10000, 7, Coupon.ACTIVE)
+    assert "满100减10" in page(console, "/console/coupons")
+    assert len(audits(demo, "coupon.create")) == 1
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"amount_off": "ten"}, "ten is not an amount in yuan."),
+    ({"name": ""}, "Give the coupon a name."),
+    ({"kind": "percent_off", "percent_off": "120"}, "a whole number from 1 to 99"),
+    ({"validity": "fixed", "valid_from": "2026-12-10", "valid_until": "2026-12-01"}, "The end must be after"),
+    ({"validity": "fixed", "valid_from": "tomorrow"}, "Enter a date like 2026-12-01."),
+])
+def test_a_refused_form_says_which_field_and_writes_nothing(console, shop, changes, message):
+    demo, _tea = shop
+    response = post(console, "/console/coupons/new", **{**FORM, **changes})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert coupons_of(demo) == []
+
+
+def test_a_fixed_window_covers_whole_days_in_china(console, shop):
+    demo, _tea = shop
+    post(console, "/console/coupons/new", **{**FORM, "validity": "fixed", "valid_from": "2026-12-01",
+                                              "valid_until": "2026-12-12"})
+    made = coupons_of(demo)[0]
+    assert (made.valid_from.isoformat(), made.valid_until.isoformat()) == (
+        "2026-11-30T16:00:00+00:00", "2026-12-12T16:00:00+00:00")
+    form = page(console, f"/console/coupons/{made.id}")
+    assert 'value="2026-12-01"' in form and 'value="2026-12-12"' in form  # the same days come back
+
+
+def test_editing_pausing_and_resuming(console, shop):
+    demo, _tea = shop
+    coupon_id = new_coupon(demo)
+    assert post(console, f"/console/coupons/{coupon_id}", **{**FORM, "name": "满100减20", "amount_off": "20"}
+                ).status_code == 302
+    assert (coupons_of(demo)[0].name, coupons_of(demo)[0].amount_off) == ("满100减20", 2000)
+    post(console, f"/console/coupons/{coupon_id}/pause", form_path="/console/coupons")
+    assert coupons_of(demo)[0].status == Coupon.PAUSED
+    post(console, f"/console/coupons/{coupon_id}/resume", form_path="/console/coupons")
+    assert coupons_of(demo)[0].status == Coupon.ACTIVE
+    assert [len(audits(demo, f"coupon.{verb}")) for verb in ("update", "pause", "resume")] == [1, 1, 1]
+
+
+def test_issuing_to_chosen_members_and_to_everyone(console, shop):
+    demo, _tea = shop
+    first, _ = create_member(demo, nickname="甲")
+    second, _ = create_member(demo, nickname="乙")
+    coupon_id = new_coupon(demo)
+    response = post(console, f"/console/coupons/{coupon_id}/issue", form_path=f"/console/coupons/{coupon_id}",
+                    audience="ids", member_ids=f"{first}")
+    assert response.status_code == 302
+    post(console, f"/console/coupons/{coupon_id}/issue", form_path=f"/console/coupons/{coupon_id}", audience="all")
+    with tenant_context(demo.id):
+        held = sorted(copy.member_id for copy in db.session.scalars(select(MemberCoupon)))
+    assert held == [first, second]
+    assert [entry.details["issued"] for entry in audits(demo, "coupon.issue")] == [1, 1]
+    listing = page(console, "/console/coupons")
+    assert "<td>2</td>" in listing  # claimed
+
+
+def test_viewers_only_look(platform_client, shop):
+    demo, _tea = shop
+    coupon_id = new_coupon(demo)
+    create_staff(demo, "viewer@demo.test", StaffUser.VIEWER)
+    login_staff(platform_client, demo, email="viewer@demo.test")
+    assert "满100减10" in page(platform_client, "/console/coupons")
+    assert post(platform_client, "/console/coupons/new", form_path="/console/coupons/new", **FORM).status_code == 403
+    assert post(platform_client, f"/console/coupons/{coupon_id}/pause",
+                form_path=f"/console/coupons/{coupon_id}").status_code == 403
+    assert coupons_of(demo)[0].status == Coupon.ACTIVE
+
+
+def test_another_stores_coupon_finds_nothing(console, shop):
+    _demo, tea = shop
+    theirs = new_coupon(tea, name="茶店的券")
+    assert console.get(f"/console/coupons/{theirs}").status_code == 404
+    assert post(console, f"/console/coupons/{theirs}/pause", form_path="/console/coupons").status_code == 404
+    assert "茶店的券" not in page(console, "/console/coupons")
+    assert coupons_of(tea)[0].status == Coupon.ACTIVE
