@@ -24,6 +24,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("duoshop",),
 )
 PRODUCT_PACKAGES = tuple(p for layer in LAYERS for p in layer)
+# Inside commerce, the areas are layered too (lowest first): orders never reaches up into a
+# campaign; a campaign hooks into orders through registries (price rules, sweep steps).
+COMMERCE_AREAS: tuple[str, ...] = (
+    "catalog", "shipping", "members", "pricing", "orders", "aftersales", "marketing",
+)
+# Packages outside the product that product code must never import.
+FORBIDDEN = ("sandbox", "tests", "bench", "tools", "migrations")
 
 
 def layer_of(package: str) -> int:
@@ -197,11 +204,50 @@ def package_graph(imports: list[Import]) -> dict[str, set[str]]:
     return graph
 
 
+def _area(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "commerce" or len(parts) < 2 or parts[1] not in COMMERCE_AREAS:
+        return None
+    return COMMERCE_AREAS.index(parts[1])
+
+
 def upward_imports(imports: list[Import]) -> list[Import]:
-    return [
-        imp for imp in imports
-        if layer_of(imp.target_package) > layer_of(imp.source_package)
-    ]
+    """Imports from a lower layer to a higher one, and from a lower commerce area to a higher."""
+    found = []
+    for imp in imports:
+        if layer_of(imp.target_package) > layer_of(imp.source_package):
+            found.append(imp)
+            continue
+        source_area, target_area = _area(imp.source), _area(imp.target)
+        if source_area is not None and target_area is not None and target_area > source_area:
+            found.append(imp)
+    return found
+
+
+def in_function_statements(imports: list[Import]) -> list[Import]:
+    """One entry per in-function import statement (a statement naming three things is one)."""
+    seen, found = set(), []
+    for imp in imports:
+        if imp.in_function and (imp.source, imp.line) not in seen:
+            seen.add((imp.source, imp.line))
+            found.append(imp)
+    return found
+
+
+def forbidden_imports() -> list[tuple[str, int, str]]:
+    """(module, line, name) of product code importing sandbox, tests, bench, tools or migrations."""
+    found = []
+    for module, path in product_modules().items():
+        if module.split(".")[0] == "duoshop":
+            continue  # the composition root mounts the local sandboxes (each off unless configured)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            found.extend((module, node.lineno, name) for name in names if name.split(".")[0] in FORBIDDEN)
+    return found
 
 
 def cross_package_cycles(imports: list[Import]) -> list[set[str]]:
@@ -226,16 +272,17 @@ def mermaid(imports: list[Import]) -> str:
 
 
 def report(imports: list[Import]) -> str:
-    in_function = [i for i in imports if i.in_function]
+    in_function = in_function_statements(imports)
     cycles = cross_package_cycles(imports)
     all_cycles = strongly_connected(module_graph(imports, top_level_only=False))
     upward = upward_imports(imports)
     out = [
         f"modules: {len(product_modules())}",
-        f"imports: {len(imports)} ({len(in_function)} inside functions)",
+        f"imports: {len(imports)} names; {len(in_function)} import statements inside functions",
         f"module cycles: {len(all_cycles)}, largest {max((len(c) for c in all_cycles), default=0)} modules",
         f"cycles spanning packages: {len(cycles)}",
         f"upward imports: {len(upward)}",
+        f"imports of sandbox/tests/bench/tools: {len(forbidden_imports())}",
     ]
     for imp in upward:
         out.append(f"  up  {imp.source}:{imp.line} -> {imp.target}")
