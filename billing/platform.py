@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from billing.errors import BillingError
+from billing.invoices import refund_invoice
 from billing.models import PlatformAdmin, Subscription
 from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
@@ -113,8 +114,6 @@ def resume_store(subscription, *, reason, actor, now=None):
 
 
 def refund_store_invoice(invoice, *, reason, actor):
-    from billing.invoices import refund_invoice
-
     return refund_invoice(invoice, actor=actor, reason=_reason(reason, field="refund_reason"))
 
 
