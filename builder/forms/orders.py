@@ -91,3 +91,16 @@ class RefundForm(FlaskForm):
         """``{order line id: units back to stock}``, or None when nothing comes back."""
         quantities = {line.id: self[f"restock_{line.id}"].data for line in order.lines}
         return {line_id: quantity for line_id, quantity in quantities.items() if quantity} or None
+
+
+class PackingShipForm(FlaskForm):
+    """A packing list sent in one parcel; ``ship_fulfillment`` checks the carrier and number."""
+
+    carrier = StringField(default="")
+    tracking_number = StringField(default="")
+
+
+class AfterSaleDecisionForm(FlaskForm):
+    """The note to the shopper; a rejection needs one (``reject_after_sale`` says so)."""
+
+    note = StringField(filters=[_strip])
