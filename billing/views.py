@@ -116,7 +116,7 @@ def _render_detail(tenant, refusal=None, form=None):
         invoices = invoices_of(tenant.id)
         credit = credit_balance(tenant.id)
         usage = platform.store_usage(tenant.id)
-    audit = queries.audit_page(tenant.id, cursor=request.args.get("cursor"))
+    audit = queries.audit_page(tenant.id, per_page=queries.AUDIT_PAGE_SIZE, cursor=request.args.get("cursor"))
     subscription = accounts.subscription
     entered = {name: field._value() for name, field in form._fields.items()} if refusal and form else {}
     return render_template("billing/tenant_detail.html", tenant=tenant, staff=accounts.staff, domains=accounts.domains,

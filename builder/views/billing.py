@@ -62,7 +62,7 @@ def billing_change():
     """GET: what the change would cost, with a confirm form. POST: make it."""
     require_staff_manager()
     subscription = subscription_of() or abort(404)
-    form = PlanChoiceForm(request.values)  # GET previews from the plan card's link, POST confirms
+    form = PlanChoiceForm(request.args) if request.method == "GET" else PlanChoiceForm()  # GET: the card's link
     with Attempt(flash=False, commit=request.method == "POST") as attempt:
         change = preview_plan_change(subscription, form.plan.data, form.interval.data)
         if request.method == "POST":

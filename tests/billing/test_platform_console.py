@@ -263,3 +263,20 @@ def test_an_action_names_only_its_own_store(stores, admin):
     assert [row.tenant_id for row in rows] == [tea.id]
     with tenant_context(demo.id):
         assert db.session.scalar(select(Credit)) is None
+
+
+def test_the_audit_trail_pages_and_shows_only_its_store(stores, admin, monkeypatch):
+    demo, tea = stores
+    monkeypatch.setattr(queries, "AUDIT_PAGE_SIZE", 1)
+    post_action(admin, demo, "credit", amount="10", note="first gesture")
+    post_action(admin, demo, "credit", amount="20", note="second gesture")
+    post_action(admin, tea, "credit", amount="30", note="tea gesture")
+    first = page(admin, f"/platform/tenants/{demo.id}")
+    assert "in all" in first
+    pages, link = [first], re.search(r'rel="next" href="([^"]+)"', first)
+    while link:
+        pages.append(page(admin, html.unescape(link.group(1))))
+        link = re.search(r'rel="next" href="([^"]+)"', pages[-1])
+    trail = [re.search(r"<h2>Audit trail</h2>.*", body, re.S).group(0) for body in pages]
+    assert sum("billing.credit_applied" in body for body in trail) == 2 and len(pages) >= 2
+    assert not any("tea gesture" in body for body in trail)
