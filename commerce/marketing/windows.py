@@ -18,8 +18,6 @@ from core.tenancy import current_tenant_id
 
 def announce_window(sale):
     """Cached pages show flash prices: rebuild them now, when the sale starts and when it ends."""
-    from commerce.catalog.events import catalog_changed
-
     catalog_changed(db.session(), sale.tenant_id)
     now = utcnow()
     for moment in (sale.starts_at, sale.ends_at):
@@ -39,9 +37,6 @@ def refresh_pages_at(tenant_id, moment):
 def refresh_flash_pages():
     """At a campaign's start or end (flash sales, group buys, bargains): the store's cached
     pages change price or offers."""
-    from commerce.catalog.events import catalog_changed
-    from core.tenancy import current_tenant_id
-
     catalog_changed(db.session(), current_tenant_id())
     db.session.commit()
 

@@ -2,8 +2,12 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from commerce.catalog.models import SKU, Product
 from commerce.marketing.bargains.models import Bargain, BargainCampaign, BargainHelp, BargainOrder
+from commerce.marketing.results import campaign_results
+from commerce.members.models import Member
 from core.extensions import db
 from core.models import utcnow
 
@@ -38,10 +42,6 @@ class BargainDeal:
 
 def bargain_deals(limit=20, now=None):
     """The campaigns on now with their products (pictures loaded) on sale, soonest-ending first."""
-    from sqlalchemy.orm import selectinload
-
-    from commerce.catalog.models import SKU, Product
-
     rows = db.session.execute(
         _live_campaigns(now or utcnow()).add_columns(SKU, Product)
         .join(SKU, SKU.id == BargainCampaign.sku_id).join(Product, Product.id == SKU.product_id)
@@ -58,8 +58,6 @@ def live_bargain_of(campaign_id, member_id):
 
 def bargain_helps(bargain):
     """``[(help, member)]`` in the order they came."""
-    from commerce.members.models import Member
-
     return db.session.execute(select(BargainHelp, Member).join(Member, Member.id == BargainHelp.helper_member_id)
                               .where(BargainHelp.bargain_id == bargain.id).order_by(BargainHelp.id)).all()
 
@@ -76,8 +74,6 @@ class BargainResults:
 
 def bargain_results(campaign_ids):
     """``{campaign id: BargainResults}`` in four queries, whatever the number of campaigns."""
-    from commerce.marketing.results import campaign_results
-
     campaign_ids = list(campaign_ids)
     if not campaign_ids:
         return {}
@@ -101,8 +97,6 @@ def bargain_results(campaign_ids):
 
 def campaign_bargains(campaign_id, limit=100):
     """``[(bargain, starter member)]``, newest first, for the console's results page."""
-    from commerce.members.models import Member
-
     return db.session.execute(select(Bargain, Member).join(Member, Member.id == Bargain.starter_member_id)
                               .where(Bargain.campaign_id == campaign_id).order_by(Bargain.id.desc())
                               .limit(limit)).all()

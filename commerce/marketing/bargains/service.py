@@ -24,12 +24,14 @@ from flask_babel import gettext as _
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from commerce.catalog.models import SKU, Product
 from commerce.marketing.bargains.errors import BargainProblem
 from commerce.marketing.bargains.models import Bargain, BargainCampaign, BargainHelp, BargainHelpDay, BargainOrder
 from commerce.marketing.bargains.queries import live_bargain_of
 from commerce.marketing.windows import announce_window
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
+from core.clock import china_date
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
@@ -57,8 +59,6 @@ def next_cut(remaining, helps_left, rng=_random):
 def create_bargain_campaign(*, actor, title, sku_id, floor_price, max_helps, hours, starts_at, ends_at):
     """:raise BargainProblem: unknown SKU, floor not below the SKU's price by at least K fen,
     K outside 2..50, hours outside 1..72, a window that ends before it starts or in the past"""
-    from commerce.catalog.models import SKU
-
     title = (title or "").strip()
     if not title or len(title) > 40:
         raise BargainProblem(_("Give the bargain a title (at most 40 characters)."), field="title", status=422)
@@ -104,8 +104,6 @@ def start_bargain(campaign, member, *, now=None):
     :raise BargainProblem: campaign not on, member not signed in with WeChat, SKU off sale
         or already at the floor price
     """
-    from commerce.catalog.models import SKU, Product
-
     now = now or utcnow()
     if not campaign.is_on(now):
         raise BargainProblem(_("This bargain is not running."))
@@ -143,8 +141,6 @@ def help_cut(bargain, helper, *, now=None):
     :raise BargainProblem: not a WeChat member, the starter, helped already, over the daily
         cap, the bargain or its campaign is over, or too many helps at once
     """
-    from commerce.members.points import STORE_TIMEZONE
-
     now = now or utcnow()
     if not helper.openid:
         raise BargainProblem(_("Sign in with WeChat to help."), status=401)
@@ -156,7 +152,7 @@ def help_cut(bargain, helper, *, now=None):
     campaign = db.session.get(BargainCampaign, bargain.campaign_id)
     if campaign.status != BargainCampaign.ACTIVE:
         raise BargainProblem(_("This bargain is paused. Try again later."))
-    _count_daily_help(helper.id, now.astimezone(STORE_TIMEZONE).date())
+    _count_daily_help(helper.id, china_date(now))
     for _attempt in range(MAX_RACES):
         seen = db.session.execute(select(Bargain.current_price, Bargain.helps_count, Bargain.status,
                                          Bargain.expires_at).where(Bargain.id == bargain.id)).one()

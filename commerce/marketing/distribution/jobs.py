@@ -4,6 +4,7 @@ from sqlalchemy import (
     update,
 )
 
+from commerce.aftersales.models import AfterSale
 from commerce.marketing.distribution.models import Commission
 from commerce.marketing.distribution.service import _stamp_settle_after, record_commissions
 from commerce.members.ledger import post_entry
@@ -26,8 +27,6 @@ def settle_due_commissions(now=None):
     """For the current store (from the sweep): credit frozen commissions whose order has
     been completed for the store's days with no after-sales request open. Returns how many
     this run settled; a second run finds them settled."""
-    from commerce.aftersales.models import AfterSale
-
     now = now or utcnow()
     _stamp_settle_after(select(Commission.id).where(Commission.status == Commission.FROZEN,
                                                     Commission.settle_after.is_(None)))

@@ -45,6 +45,7 @@ from commerce.marketing.distribution.models import (
     Referral,
 )
 from commerce.marketing.distribution.queries import ancestors, distribution_settings, distributor_of, referrer_of
+from commerce.marketing.invites.service import credit_invite_rewards
 from commerce.members.ledger import NotEnough, post_entry
 from commerce.members.models import BalanceEntry, Member
 from commerce.orders.models import Order
@@ -232,8 +233,6 @@ def record_commissions(order):
 def order_completed(order):
     """The order completed: its frozen commissions settle ``settle_days`` from now, and
     its buyer may have earned their inviter a reward. Does not commit."""
-    from commerce.marketing.invites.service import credit_invite_rewards
-
     _stamp_settle_after(select(Commission.id).where(Commission.order_id == order.id))
     credit_invite_rewards(order)
 

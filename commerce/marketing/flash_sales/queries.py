@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from commerce.catalog.models import SKU, Product
 from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem
 from commerce.orders.models import OrderLine
 from core.extensions import db
@@ -22,10 +24,6 @@ class FlashDeal:
 
 def flash_deals(limit=20, now=None):
     """The deals on now, with their products (pictures loaded), soonest-ending first."""
-    from sqlalchemy.orm import selectinload
-
-    from commerce.catalog.models import SKU, Product
-
     rows = live_flash_items(limit=limit, now=now)
     skus = {sku.id: sku for sku in db.session.scalars(select(SKU).where(SKU.id.in_([i.sku_id for i, _s in rows])))}
     products = {p.id: p for p in db.session.scalars(
@@ -67,8 +65,6 @@ def live_flash_items(limit=20, now=None):
 
 
 def flash_sale_orders(sale_ids):
-    from commerce.marketing.flash_sales.models import FlashSaleItem
-
     return (select(FlashSaleItem.flash_sale_id, OrderLine.order_id)
             .join(OrderLine, OrderLine.flash_sale_item_id == FlashSaleItem.id)
             .where(FlashSaleItem.flash_sale_id.in_(list(sale_ids))))

@@ -30,6 +30,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from commerce.catalog.models import SKU
 from commerce.marketing.flash_sales.errors import FlashSaleProblem
 from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem, FlashSaleQuota
 from commerce.marketing.flash_sales.queries import live_items_for_skus
@@ -49,8 +50,6 @@ def create_flash_sale(*, actor, title, starts_at, ends_at, items):
     :raise FlashSaleProblem: bad window, unknown SKU, price/stock/limit out of range
     """
     require("marketing")
-    from commerce.catalog.models import SKU
-
     title = (title or "").strip()
     if not title or len(title) > 40:
         raise FlashSaleProblem(_("Give the flash sale a title (at most 40 characters)."), field="title", status=422)

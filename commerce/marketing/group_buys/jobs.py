@@ -5,9 +5,12 @@ from sqlalchemy import select, update
 
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
 from commerce.marketing.group_buys.service import TEAM_DEADLINE, _ship_team
+from commerce.orders.models import Order
+from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import subscriber
+from payments import PaymentError
 
 log = logging.getLogger(__name__)
 
@@ -16,10 +19,6 @@ def expire_team(team_id, now=None):
     """Job at a team's deadline: an unfilled team fails and each paid member is refunded in
     full through WeChat Pay, once. With ``virtual_success`` the team succeeds instead.
     Returns the number of refunds made by this run."""
-    from commerce.orders.models import Order
-    from commerce.orders.refunds import InvalidRefund, refund_order
-    from payments import PaymentError
-
     now = now or utcnow()
     team = db.session.get(GroupTeam, team_id)
     if team is None or team.expires_at > now:

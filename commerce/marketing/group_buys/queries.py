@@ -2,7 +2,9 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from commerce.catalog.models import SKU, Product
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
 from core.extensions import db
 from core.models import utcnow
@@ -36,10 +38,6 @@ class GroupBuyDeal:
 def group_buy_deals(limit=20, now=None):
     """The group buys a shopper can start now, with their products (pictures loaded),
     soonest-ending first."""
-    from sqlalchemy.orm import selectinload
-
-    from commerce.catalog.models import SKU, Product
-
     now = now or utcnow()
     rows = db.session.execute(
         select(GroupBuy, SKU, Product).join(SKU, SKU.id == GroupBuy.sku_id).join(Product, Product.id == SKU.product_id)

@@ -14,8 +14,13 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from commerce.catalog.events import catalog_changed
+from commerce.catalog.models import SKU
 from commerce.marketing.group_buys.errors import GroupBuyProblem
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
+from commerce.marketing.windows import refresh_pages_at
+from commerce.orders.fulfillment import assign_to_fulfillments
+from commerce.orders.models import Order
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.extensions import db
@@ -27,8 +32,6 @@ from tenants.entitlements import require
 def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at, virtual_success=False):
     """:raise GroupBuyProblem: unknown SKU, price above the SKU's, size < 2, bad times"""
     require("marketing")
-    from commerce.catalog.models import SKU
-
     sku = db.session.scalar(select(SKU).where(SKU.id == sku_id))
     if sku is None:
         raise GroupBuyProblem(_("No such SKU in this store."), field="sku_id", status=422)
@@ -44,9 +47,6 @@ def create_group_buy(*, actor, title, sku_id, group_price, size, hours, ends_at,
     db.session.flush()
     record_audit("group_buy.create", actor=actor, tenant_id=campaign.tenant_id, target=campaign,
                  details={"size": size, "price": group_price})
-    from commerce.catalog.events import catalog_changed
-    from commerce.marketing.windows import refresh_pages_at
-
     catalog_changed(db.session(), campaign.tenant_id)  # product pages show the group price
     refresh_pages_at(campaign.tenant_id, ends_at)  # … and stop at its end
     return campaign
@@ -58,8 +58,6 @@ def set_group_buy_status(campaign, status, *, actor):
                        .execution_options(synchronize_session=False))
     campaign.status = status
     record_audit(f"group_buy.{status}", actor=actor, tenant_id=campaign.tenant_id, target=campaign)
-    from commerce.catalog.events import catalog_changed
-
     catalog_changed(db.session(), campaign.tenant_id)  # product pages stop (or start) offering it
 
 
@@ -143,9 +141,6 @@ def order_paid(order):
 
 def _ship_team(team):
     """A team succeeded: its paid orders go on packing lists."""
-    from commerce.orders.fulfillment import assign_to_fulfillments
-    from commerce.orders.models import Order
-
     order_ids = db.session.scalars(select(GroupTeamMember.order_id).where(
         GroupTeamMember.team_id == team.id, GroupTeamMember.status == GroupTeamMember.PAID)).all()
     for order in db.session.scalars(select(Order).where(Order.id.in_(order_ids))):
