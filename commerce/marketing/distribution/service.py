@@ -21,11 +21,8 @@ Rules, in one place:
   the member (A→B→A), walked to the top under a per-store lock on PostgreSQL so two
   crosswise bindings cannot both pass the check.
 """
-import hashlib
-import hmac
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     select,
@@ -53,8 +50,10 @@ from core.audit import record_audit
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import current_tenant_id
+from core.tokens import id_code, id_from_code
 
 MAX_CHAIN = 10_000  # a walk up the referral chain gives up here (the chain is acyclic by construction)
+REFERRAL = "referral"  # the core.tokens purpose of share-link codes
 _BINDING_LOCK = 17  # first key of the PostgreSQL advisory lock that serializes one store's bindings
 
 
@@ -139,22 +138,12 @@ def decide_application(distributor, *, approve, actor, now=None):
 def referral_code(member):
     """The code in a member's share links (``?ref=``): their id and a signature, so codes
     cannot be made up for other members and another store's code finds nobody."""
-    return f"{member.id}-{_signature(member.tenant_id, member.id)}"
+    return id_code(REFERRAL, member.id, tenant_id=member.tenant_id)
 
 
 def referrer_id_from_code(code, tenant_id):
     """The member id a code names, if its signature is right for this store; else None."""
-    member_id, _sep, signature = (code or "").partition("-")
-    if not member_id.isdigit() or len(member_id) > 12:
-        return None
-    if not hmac.compare_digest(signature, _signature(tenant_id, int(member_id))):
-        return None
-    return int(member_id)
-
-
-def _signature(tenant_id, member_id):
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"referral:{tenant_id}:{member_id}".encode(), hashlib.sha256).hexdigest()[:10]
+    return id_from_code(REFERRAL, code, tenant_id=tenant_id)
 
 
 def bind_referral(member_id, referrer_id, *, now=None):
