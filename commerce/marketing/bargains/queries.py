@@ -10,10 +10,22 @@ from commerce.marketing.results import campaign_results
 from commerce.members.models import Member
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Ordering, paginate
+
+NEWEST_FIRST = Ordering("bargain_campaigns.newest", BargainCampaign.id.desc())
 
 
-def store_bargain_campaigns(limit=50):
-    return db.session.scalars(select(BargainCampaign).order_by(BargainCampaign.id.desc()).limit(limit)).all()
+def store_bargain_campaigns(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the store's bargain campaigns, newest first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(select(BargainCampaign), NEWEST_FIRST, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def find_bargain_campaign(campaign_id):
+    """The current store's campaign, or None (another store's id finds nothing)."""
+    return db.session.scalar(select(BargainCampaign).where(BargainCampaign.id == campaign_id))
 
 
 def _live_campaigns(now):

@@ -10,6 +10,7 @@ from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem
 from commerce.orders.models import OrderLine
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Ordering, paginate
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,22 @@ class FlashDeal:
     sku: object
     price: int
     ends_at: datetime
+
+
+LATEST_FIRST = Ordering("flash_sales.latest", FlashSale.starts_at.desc(), FlashSale.id.desc())
+
+
+def store_flash_sales(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the store's flash sales, latest start first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(select(FlashSale), LATEST_FIRST, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def find_flash_sale(sale_id):
+    """The current store's flash sale, or None (another store's id finds nothing)."""
+    return db.session.scalar(select(FlashSale).where(FlashSale.id == sale_id))
 
 
 def flash_deals(limit=20, now=None):

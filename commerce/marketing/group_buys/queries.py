@@ -8,10 +8,22 @@ from commerce.catalog.models import SKU, Product
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Ordering, paginate
+
+NEWEST_FIRST = Ordering("group_buys.newest", GroupBuy.id.desc())
 
 
-def store_group_buys(limit=50):
-    return db.session.scalars(select(GroupBuy).order_by(GroupBuy.id.desc()).limit(limit)).all()
+def store_group_buys(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the store's group buys, newest first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(select(GroupBuy), NEWEST_FIRST, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def find_group_buy(campaign_id):
+    """The current store's campaign, or None (another store's id finds nothing)."""
+    return db.session.scalar(select(GroupBuy).where(GroupBuy.id == campaign_id))
 
 
 def team_counts(campaign_ids):
