@@ -21,6 +21,7 @@ from commerce.members.models import Member, PointsEntry
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import subscriber
+from core.sweep_steps import sweep_step
 
 STORE_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a "day" for sign-in is a day in China
 
@@ -122,6 +123,7 @@ def expired_points(member_id, cutoff):
     return max(earned - taken, 0)
 
 
+@sweep_step(order=50, outcome="points_expired")
 def expire_points(*, now=None):
     """Job, per store: expire points older than the store's ``points_expire_months``. Safe to
     run again (what expired is taken, so nothing more is due; one entry per member per day).

@@ -13,6 +13,7 @@ from commerce.members.wallet import apply_top_up
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from core.sweep_steps import sweep_step
 from payments import InvalidNotification, PaymentError, query_payment
 from payments.notifications import parse_wechat_time, record_notification
 from payments.prepay import prepay
@@ -80,6 +81,7 @@ def settle_top_up_from_query(top_up):
     return True
 
 
+@sweep_step(order=60)
 def reconcile_pending_top_ups(now=None, *, after_minutes=5, within_days=2):
     """For the current store (``sweep_store``): ask WeChat about top-ups still pending some
     minutes after they were started, in case the notification never came and the member
