@@ -29,12 +29,12 @@ PRODUCT_PACKAGES = tuple(p for layer in LAYERS for p in layer)
 # order hooks) and outbox subscribers. An entry is an area ("orders") or a sub-area
 # ("marketing.coupons": a module belongs to its longest listed prefix), or a tuple of
 # areas on one level (they may import each other, without a cycle).
-# - the coupons a member holds are a pricing input: their models sit below pricing, while
-#   spending them on an order, like every campaign, is above orders;
+# - the coupons a member holds are a pricing input: their models and errors sit below
+#   pricing, while spending them on an order, like every campaign, is above orders;
 # - shipping.parcels sends an order (moves its state) and packing lists ship through it:
 #   it sits with orders; fees, regions and tracking stay below.
 COMMERCE_AREAS: tuple[str | tuple[str, ...], ...] = (
-    "catalog", "shipping", "members", "marketing.coupons.models", "pricing", ("orders", "shipping.parcels"),
+    "catalog", "shipping", "members", ("marketing.coupons.models", "marketing.coupons.errors"), "pricing", ("orders", "shipping.parcels"),
     "aftersales", "marketing",
 )
 # Packages outside the product that product code must never import.

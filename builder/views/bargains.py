@@ -10,16 +10,15 @@ from builder.views import console_bp
 from builder.views.catalog import require_editor
 from builder.views.flash_sales import _china_time, _whole
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains import (
-    BargainCampaign,
-    BargainProblem,
+from commerce.marketing.bargains.errors import BargainProblem
+from commerce.marketing.bargains.models import BargainCampaign
+from commerce.marketing.bargains.queries import (
     BargainResults,
     bargain_results,
     campaign_bargains,
-    create_bargain_campaign,
-    set_bargain_campaign_status,
     store_bargain_campaigns,
 )
+from commerce.marketing.bargains.service import create_bargain_campaign, set_bargain_campaign_status
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow

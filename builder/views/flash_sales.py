@@ -11,8 +11,11 @@ from sqlalchemy import select
 from builder.views import console_bp
 from builder.views.catalog import _fen, require_editor
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.flash_sales import FlashSale, FlashSaleProblem, create_flash_sale, set_flash_sale_status
-from commerce.marketing.results import campaign_results, flash_sale_orders
+from commerce.marketing.flash_sales.errors import FlashSaleProblem
+from commerce.marketing.flash_sales.models import FlashSale
+from commerce.marketing.flash_sales.queries import flash_sale_orders
+from commerce.marketing.flash_sales.service import create_flash_sale, set_flash_sale_status
+from commerce.marketing.results import campaign_results
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow

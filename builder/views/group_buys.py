@@ -9,15 +9,11 @@ from builder.views import console_bp
 from builder.views.catalog import require_editor
 from builder.views.flash_sales import _china_time, _whole
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.group_buys import (
-    GroupBuy,
-    GroupBuyProblem,
-    create_group_buy,
-    set_group_buy_status,
-    store_group_buys,
-    team_counts,
-)
-from commerce.marketing.results import campaign_results, group_buy_orders
+from commerce.marketing.group_buys.errors import GroupBuyProblem
+from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.group_buys.queries import group_buy_orders, store_group_buys, team_counts
+from commerce.marketing.group_buys.service import create_group_buy, set_group_buy_status
+from commerce.marketing.results import campaign_results
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow

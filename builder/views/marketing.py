@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from builder.views import console_bp
-from commerce.marketing.bargains import BargainCampaign
-from commerce.marketing.flash_sales import FlashSale
-from commerce.marketing.group_buys import GroupBuy
-from commerce.marketing.models import Coupon
+from commerce.marketing.bargains.models import BargainCampaign
+from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.flash_sales.models import FlashSale
+from commerce.marketing.group_buys.models import GroupBuy
 from core.extensions import db
 from core.models import utcnow
 

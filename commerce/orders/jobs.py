@@ -7,11 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from commerce.marketing.bargains import expire_due_bargains
-from commerce.marketing.distribution import order_completed, settle_due_commissions
-from commerce.marketing.group_buys import expire_due_teams
-from commerce.marketing.windows import refresh_pages_after_recent_windows
 from commerce.orders import states
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, Payment, Refund
 from commerce.orders.payments import settle_from_query, store_pay_account
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
@@ -106,7 +103,7 @@ def complete_long_shipped_orders():
     completed = 0
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):
-            order_completed(order)
+            run_order_hooks("completed", order)
             completed += 1
     return completed
 
@@ -115,12 +112,6 @@ def complete_long_shipped_orders():
 def reconcile_open_refunds():
     """Refunds WeChat has not answered are asked about (and settled) again."""
     reconcile_refunds()
-
-
-sweep_step(order=30, outcome="team_refunds")(expire_due_teams)
-sweep_step(order=31, outcome="bargains_expired")(expire_due_bargains)
-sweep_step(order=32, outcome="pages_refreshed")(lambda: int(refresh_pages_after_recent_windows()))
-sweep_step(order=80)(settle_due_commissions)
 
 
 def sweep_store():

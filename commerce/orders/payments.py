@@ -21,11 +21,11 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from commerce.marketing.group_buys import order_paid as group_order_paid
 from commerce.members.wallet import spend_balance
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
 from commerce.orders.fulfillment import assign_to_fulfillments
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, Payment
 from commerce.orders.refunds import find_refund, mark_abnormal, reconcile_refunds, settle_refund
 from commerce.orders.service import count_as_sold
@@ -181,7 +181,7 @@ def record_payment(order, transaction_id, success_time, *, source, paid_with=Ord
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at,
                          paid_with=paid_with):
         count_as_sold(order)
-        if group_order_paid(order) is None:  # a team order ships once its team has succeeded
+        if not any(run_order_hooks("paid", order)):  # a team order ships once its team has succeeded
             assign_to_fulfillments(order)
         record_audit("order.paid", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id, "source": source})

@@ -7,13 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.group_buys import GroupBuy, GroupBuyProblem, create_group_buy
-from commerce.marketing.results import campaign_results, group_buy_orders
+from commerce.marketing.group_buys.errors import GroupBuyProblem
+from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.group_buys.queries import group_buy_orders
+from commerce.marketing.group_buys.service import create_group_buy
+from commerce.marketing.results import campaign_results
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
 from tests.builder.test_console_orders import audits, page, post
-from tests.commerce.marketing.test_group_buys import pay, team_order
+from tests.commerce.marketing.group_buys.test_group_buys import pay, team_order
 from tests.factories import create_member, login_staff
 
 FORM = {"title": "三人团", "group_price": "29.90", "size": "3", "hours": "24", "ends_at": "2031-12-12T20:00"}
