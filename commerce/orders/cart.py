@@ -81,6 +81,12 @@ def set_quantity(cart, sku_id, quantity):
     return item
 
 
+def remove_cart_lines(lines):
+    """Take ``CartLine``s out of their cart (they were ordered)."""
+    for line in lines:
+        db.session.delete(line.item)
+
+
 def merge_carts(guest_cart, member_id):
     """When a guest signs in, their cart joins the member's: quantities of the same SKU add
     up (capped by stock), and the guest cart is gone. Returns the member's cart."""
@@ -139,6 +145,12 @@ def cart_lines(cart):
         sku, product = found[item.sku_id]
         lines.append(CartLine(item, sku, product, current_price(sku), line_problem(product, sku, item.quantity)))
     return lines
+
+
+def sku_and_product(sku_id):
+    """``(sku, product)`` of the current store's SKU. :raise NoResultFound: no such SKU here"""
+    return db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
+                              .where(SKU.id == sku_id)).one()
 
 
 def current_price(sku):

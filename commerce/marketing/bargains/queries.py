@@ -28,6 +28,16 @@ def find_bargain_campaign(campaign_id):
     return db.session.scalar(select(BargainCampaign).where(BargainCampaign.id == campaign_id))
 
 
+def find_bargain(bargain_id):
+    """The current store's bargain, or None."""
+    return db.session.scalar(select(Bargain).where(Bargain.id == bargain_id))
+
+
+def bargain_starter(bargain):
+    """The member who started ``bargain``."""
+    return db.session.scalar(select(Member).where(Member.id == bargain.starter_member_id))
+
+
 def _live_campaigns(now):
     return select(BargainCampaign).where(BargainCampaign.status == BargainCampaign.ACTIVE,
                                          BargainCampaign.starts_at <= now, BargainCampaign.ends_at > now)

@@ -26,6 +26,11 @@ def find_group_buy(campaign_id):
     return db.session.scalar(select(GroupBuy).where(GroupBuy.id == campaign_id))
 
 
+def find_group_team(team_id):
+    """The current store's team, or None."""
+    return db.session.scalar(select(GroupTeam).where(GroupTeam.id == team_id))
+
+
 def team_counts(campaign_ids):
     """``{campaign id: {team status: count}}``."""
     counts = {}
