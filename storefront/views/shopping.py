@@ -1,7 +1,8 @@
 """Cart, checkout, paying and the shopper's orders (store hosts).
 
-Views parse the form, call one service, commit, and redirect; a refusal re-renders or
-flashes its message and writes nothing.
+Views read a form (``storefront.forms``), call one verb inside an ``Attempt`` (which commits),
+and redirect; a refusal re-renders or flashes its message and writes nothing. The checkout
+itself is ``storefront.checkout``.
 """
 from urllib.parse import urlparse
 
@@ -10,33 +11,23 @@ from flask_babel import gettext as _
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
 from commerce.marketing.group_buys.queries import team_of_order
-from commerce.members.addresses import member_addresses, save_address
-from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
+from commerce.orders.cart import add_to_cart, cart_lines, remove_cart_lines, set_quantity
 from commerce.orders.models import Order
 from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
 from commerce.orders.refunds import order_refunds, refundable_amount
-from commerce.orders.service import (
-    Wanted,
-    cancel_by_shopper,
-    confirm_receipt,
-    find_member_order,
-    member_address,
-    member_orders,
-    place_order,
-)
-from commerce.pricing import Item, order_receipt, quote_for
+from commerce.orders.service import cancel_by_shopper, confirm_receipt, find_member_order, member_orders
+from commerce.pricing import order_receipt
 from commerce.shipping.parcels import order_parcels
-from commerce.shipping.regions import AREAS
 from commerce.shipping.tracking import CARRIERS
-from core.errors import DomainError
-from core.extensions import csrf, db
-from core.models import utcnow
-from core.money import parse_yuan
+from core.extensions import csrf
+from core.form_checks import check_form
+from core.refusals import Attempt
 from core.security import require_same_origin
 from payments.pay_page import wechat_pay_view
-from storefront.shopper import become_member, current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
+from storefront.checkout import Purchase, check_out
+from storefront.forms import CartAddForm, CartQuantityForm, after_sale_form
+from storefront.shopper import current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
 from storefront.views import storefront_bp
-from storefront.views.coupons import chosen_coupon_ids
 
 ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
               ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),
@@ -61,32 +52,26 @@ def status_labels():
 @csrf.exempt  # product pages are cached whole, without a per-session token: checked by origin instead
 def cart_add():
     require_same_origin()
-    sku_id = _int(next((v for v in request.form.getlist("sku_id") if v), None))
-    quantity = _int(request.form.get("quantity", "1"))
+    form = CartAddForm()
     cart = shopper_cart(create=True)
-    try:
-        add_to_cart(cart, sku_id, quantity)
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
+    with Attempt() as attempt:  # a refusal is flashed on the page the shopper came from
+        check_form(form)
+        add_to_cart(cart, form.sku_id.data, form.quantity.data)
+    if attempt.refused:
         return redirect(request.referrer if _same_host(request.referrer) else url_for("storefront.cart"))
-    db.session.commit()
-    target = "storefront.checkout" if request.form.get("then") == "checkout" else "storefront.cart"
-    if target == "storefront.cart":
-        flash(_("Added to your cart."), "success")
-    return remember_cart(redirect(url_for(target)), cart)
+    if form.goes_to_checkout:
+        return remember_cart(redirect(url_for("storefront.checkout")), cart)
+    flash(_("Added to your cart."), "success")
+    return remember_cart(redirect(url_for("storefront.cart")), cart)
 
 
 @storefront_bp.route("/cart/items/<int:sku_id>", methods=["POST"])
 def cart_update(sku_id):
     cart = shopper_cart() or abort(404)
-    try:
-        set_quantity(cart, sku_id, _int(request.form.get("quantity", "")))
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
-        return redirect(url_for("storefront.cart"))
-    db.session.commit()
+    form = CartQuantityForm()
+    with Attempt():
+        check_form(form)
+        set_quantity(cart, sku_id, form.quantity.data)
     return redirect(url_for("storefront.cart"))
 
 
@@ -100,75 +85,15 @@ def cart():
 
 @storefront_bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
-    lines = cart_lines(shopper_cart())
-    if not lines:
-        flash(_("Your cart is empty."), "error")
-        return redirect(url_for("storefront.cart"))
-    member = current_member()
-    addresses = member_addresses(member.id) if member else []
-    if request.method == "GET":
-        return render_checkout(lines, addresses)
-    if any(line.problem for line in lines):
-        return render_checkout(lines, addresses, error=_("Some items cannot be bought as they are. "
-                                                          "Change them in your cart first."), status=409)
-    try:
-        member = become_member()  # a guest's cart becomes the member's here
-        lines = cart_lines(shopper_cart())
-        address = (member_address(member.id, _int(request.form.get("address_id")))
-                   if request.form.get("address_id") else save_address(member.id, **_address_form()))
-        order = place_order(member_id=member.id, address=address, note=request.form.get("note"),
-                            coupon_ids=chosen_coupon_ids(request.form), use_points=request.form.get("points") == "1",
-                            wanted=[Wanted(line.sku.id, line.item.quantity, line.item.seen_price) for line in lines])
-        for line in lines:
-            db.session.delete(line.item)
-    except DomainError as refusal:
-        db.session.rollback()
-        return render_checkout(cart_lines(shopper_cart()), addresses, error=refusal, status=refusal.status)
-    db.session.commit()
-    return redirect(url_for("storefront.order_pay", number=order.number))
-
-
-def render_checkout(lines, addresses, *, campaign=None, error=None, status=200, **extra):
-    """The checkout page of ``lines`` (cart lines, or a campaign's one line): the quote
-    ``place_order`` will charge, for the address chosen (or the first one)."""
-    priced = checkout_quote(lines, addresses, campaign=campaign)
-    problem = next((refusal.message for refusal in priced.refusals if refusal.kind == "address"), None)
-    return render_template("storefront/checkout.html", lines=lines, quote=priced, addresses=addresses,
-                           offers_discounts=campaign is None,
-                           shipping_problem=problem, error=error, areas=AREAS, entered=request.form,
-                           problems={line.sku.id: line.problem for line in lines if line.problem},
-                           unpriced=[line for line in lines if line.sku.id not in {p.sku_id for p in priced.lines}],
-                           **extra), status
-
-
-def checkout_quote(lines, addresses, *, campaign=None):
-    """The quote of the checkout page: the shopper's coupon choice once they posted the
-    form, else the combination that takes off most. A campaign's checkout (one unit at the
-    campaign's price) offers no coupons or points."""
-    member = current_member()
-    form = request.form if request.method == "POST" else {}
-    if campaign is not None:
-        coupon_ids, use_points = [], False
-    else:
-        coupon_ids = chosen_coupon_ids(request.form) if request.method == "POST" else None
-        use_points = form.get("points") == "1"
-    chosen = next((a for a in addresses if str(a.id) == form.get("address_id")), addresses[0] if addresses else None)
-    province = chosen.province_code if chosen else form.get("province_code") or None
-    return quote_for([(line.sku, line.product) for line in lines], [Item(line.sku.id, line.item.quantity)
-                                                                     for line in lines],
-                     member_id=member.id if member else None, province_code=province, campaign=campaign,
-                     coupon_ids=coupon_ids, use_points=use_points, now=utcnow())
-
-
-def _address_form():
-    form = request.form
-    return {name: form.get(name, "") for name in ("name", "phone", "province_code", "city", "district", "detail")}
+    """The cart's lines, at the prices the shopper saw; the bought lines leave the cart."""
+    return check_out(Purchase(lambda: cart_lines(shopper_cart()), placed=remove_cart_lines))
 
 
 # --- paying ----------------------------------------------------------------------------
 
 @storefront_bp.route("/orders/<number>/pay", methods=["GET", "POST"])
 def order_pay(number):
+    """WeChat Pay on the browser's channel (``wechat_pay_channel``): nothing to choose or type."""
     order = _my_order(number)
     if order.status != Order.PENDING_PAYMENT:
         return redirect(url_for("storefront.order_detail", number=number))
@@ -179,13 +104,11 @@ def order_pay(number):
     channel = wechat_pay_channel(member)
     if request.method == "GET":
         return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member)
-    try:
+    with Attempt(flash=False) as attempt:
         payment = start_payment(order, channel, client_ip=request.remote_addr, openid=member.openid)
-    except DomainError as refusal:
-        db.session.rollback()
+    if attempt.refused:
         return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member,
-                               error=refusal), refusal.status
-    db.session.commit()
+                               error=attempt.refusal), attempt.status
     if payment.h5_url:
         return redirect(payment.h5_url)
     return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, member=member,
@@ -196,15 +119,13 @@ def order_pay(number):
 def order_pay_with_balance(number):
     order = _my_order(number)
     member = current_member()
-    try:
+    with Attempt(flash=False) as attempt:
         pay_with_balance(order, member)
-    except DomainError as refusal:
-        db.session.rollback()
+    if attempt.refused:
         if order.status != Order.PENDING_PAYMENT:
             return redirect(url_for("storefront.order_detail", number=number))
         return render_template("storefront/pay.html", order=order, channel=wechat_pay_channel(member), payment=None,
-                               member=member, error=refusal), refusal.status
-    db.session.commit()
+                               member=member, error=attempt.refusal), attempt.status
     flash(_("Paid with your balance."), "success")
     return redirect(url_for("storefront.order_detail", number=number))
 
@@ -214,13 +135,10 @@ def order_check(number):
     """"I have paid": ask WeChat now instead of waiting for its notification."""
     order = _my_order(number)
     if order.status == Order.PENDING_PAYMENT:
-        try:
+        with Attempt() as attempt:
             paid = settle_from_query(order)
-        except DomainError as refusal:
-            db.session.rollback()
-            flash(str(refusal.message), "error")
+        if attempt.refused:
             return redirect(url_for("storefront.order_pay", number=number))
-        db.session.commit()
         if not paid:
             flash(_("WeChat Pay has not received this payment yet."), "error")
             return redirect(url_for("storefront.order_pay", number=number))
@@ -264,37 +182,32 @@ def order_receive(number):
 @storefront_bp.route("/orders/<number>/after-sale", methods=["GET", "POST"])
 def order_after_sale(number):
     order = _my_order(number)
-    if request.method == "GET":
-        return _render_after_sale(order)
-    form = request.form
-    lines = {line.id: _int(form.get(f"line_{line.id}", "0")) or 0 for line in order.lines}
-    try:
-        request_after_sale(order, current_member().id, kind=form.get("kind"), reason=form.get("reason"),
-                           description=form.get("description"), amount=parse_yuan(form.get("amount")), lines=lines,
-                           photos=[upload.stream for upload in request.files.getlist("photos") if upload.filename])
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_after_sale(order, error=refusal, status=refusal.status)
-    db.session.commit()
+    left = refundable_amount(order)
+    form = after_sale_form(order, left=left)
+    if not form.is_submitted():
+        return _render_after_sale(order, form, left)
+    with Attempt(form, flash=False) as attempt:
+        check_form(form)
+        request_after_sale(order, current_member().id, kind=form.kind.data, reason=form.reason.data,
+                           description=form.description.data, amount=form.amount.data,
+                           lines=form.returned_lines(), photos=form.photo_streams())
+    if attempt.refused:
+        return _render_after_sale(order, form, left, error=attempt.refusal, status=attempt.status)
     flash(_("Your request was sent to the store."), "success")
     return redirect(url_for("storefront.order_detail", number=number))
 
 
-def _render_after_sale(order, *, error=None, status=200):
-    return render_template("storefront/after_sale.html", order=order, error=error, reasons=reasons(),
-                           left=refundable_amount(order), entered=request.form), status
+def _render_after_sale(order, form, left, *, error=None, status=200):
+    return render_template("storefront/after_sale.html", order=order, form=form, error=error, reasons=reasons(),
+                           left=left), status
 
 
 def _order_action(number, action, done):
     order = _my_order(number)
-    try:
+    with Attempt() as attempt:
         action(order, current_member())
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
-        return redirect(url_for("storefront.order_detail", number=number))
-    db.session.commit()
-    flash(done, "success")
+    if not attempt.refused:
+        flash(done, "success")
     return redirect(url_for("storefront.order_detail", number=number))
 
 
@@ -303,13 +216,6 @@ def _my_order(number):
     member = current_member()
     order = find_member_order(member.id, number) if member else None
     return order or abort(404)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _same_host(url):

@@ -9,10 +9,11 @@ from commerce.members.ledger import member_settings
 from commerce.members.models import TopUp
 from commerce.members.top_ups import member_top_up, settle_top_up_from_query, start_top_up_payment
 from commerce.members.wallet import start_top_up
-from core.errors import DomainError
-from core.extensions import db
-from core.money import format_money, parse_yuan
+from core.form_checks import check_form
+from core.money import format_money
+from core.refusals import Attempt
 from payments.pay_page import wechat_pay_view
+from storefront.forms import TopUpForm
 from storefront.shopper import current_member, in_wechat, wechat_pay_channel
 from storefront.views import storefront_bp
 
@@ -22,24 +23,20 @@ def top_up():
     member = current_member()
     if member is None:
         return redirect(url_for("storefront.member_center"))
-    if request.method == "GET":
-        return _render_top_up(member)
-    form = request.form
-    amount = parse_yuan(form.get("other_amount")) if (form.get("other_amount") or "").strip() else \
-        parse_yuan(form.get("amount"))
-    try:
-        started = start_top_up(member, amount)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_top_up(member, error=refusal, status=refusal.status)
-    db.session.commit()
+    form = TopUpForm()
+    if not form.is_submitted():
+        return _render_top_up(member, form)
+    with Attempt(form, flash=False) as attempt:
+        check_form(form)
+        started = start_top_up(member, form.chosen_amount)
+    if attempt.refused:
+        return _render_top_up(member, form, error=attempt.refusal, status=attempt.status)
     return redirect(url_for("storefront.top_up_pay", number=started.number))
 
 
-def _render_top_up(member, *, error=None, status=200):
+def _render_top_up(member, form, *, error=None, status=200):
     choices = sorted((pay, bonus) for pay, bonus in member_settings().top_up_bonuses)
-    return render_template("storefront/top_up.html", member=member, choices=choices, error=error,
-                           entered=request.form), status
+    return render_template("storefront/top_up.html", member=member, choices=choices, form=form, error=error), status
 
 
 @storefront_bp.route("/me/top-ups/<number>", methods=["GET", "POST"])
@@ -51,12 +48,11 @@ def top_up_pay(number):
     channel = wechat_pay_channel(member)
     if request.method == "GET" or pending.status != TopUp.PENDING:
         return render_template("storefront/top_up_pay.html", top_up=pending, channel=channel)
-    try:
+    with Attempt(flash=False, commit=False) as attempt:  # asking WeChat writes nothing here
         asked = start_top_up_payment(pending, channel, client_ip=request.remote_addr, openid=member.openid)
-    except DomainError as refusal:
-        db.session.rollback()
+    if attempt.refused:
         return render_template("storefront/top_up_pay.html", top_up=pending, channel=channel,
-                               error=refusal), refusal.status
+                               error=attempt.refusal), attempt.status
     if asked.h5_url:
         return redirect(asked.h5_url)
     return render_template("storefront/top_up_pay.html", top_up=pending, channel=channel, **wechat_pay_view(asked))
@@ -66,13 +62,10 @@ def top_up_pay(number):
 def top_up_check(number):
     """"I have paid": ask WeChat now instead of waiting for its notification."""
     _member, pending = _my_top_up(number)
-    try:
+    with Attempt() as attempt:
         paid = settle_top_up_from_query(pending)
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
+    if attempt.refused:
         return redirect(url_for("storefront.top_up_pay", number=number))
-    db.session.commit()
     if not paid:
         flash(_("WeChat Pay has not received this payment yet."), "error")
         return redirect(url_for("storefront.top_up_pay", number=number))

@@ -1,0 +1,145 @@
+"""What a shopper types on the storefront, read once: the cart, the checkout, an after-sales
+request and a top-up amount. Business rules (stock, delivery area, the address fields, the
+refundable amount) stay with the verbs; these forms only make typed text into values and
+refuse what cannot be read, with a message of its own."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional, StopValidation
+
+from core.forms import WholeField, YuanField
+from core.money import format_money
+
+MAX_COUPONS = 10  # a checkout never spends more; more ids posted are ignored
+TOP_UP_RANGE = _l("Choose an amount from ¥0.01 to ¥50,000.")  # ``start_top_up``'s range
+
+
+class FirstFilledWholeField(WholeField):
+    """A whole number posted under one name by several inputs, of which one is filled: the
+    product page's hidden ``sku_id`` (set by its script) and, without scripts, its select."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value for value in valuelist if value.strip()][:1])
+
+
+class LastWholeField(WholeField):
+    """A whole number where a button may post the same name after the input: the cart's
+    "Remove" (``quantity=0``) comes after the quantity typed, in the order browsers send."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist[-1:])
+
+
+class DefaultWholeField(WholeField):
+    """A whole number that keeps its default when the input is not posted at all."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            super().process_formdata(valuelist)
+
+
+class IdsField(Field):
+    """Ids ticked in a list of checkboxes (``coupon_id`` per coupon); what is not a whole
+    number is ignored, as a tampered box chooses nothing. ``.data`` is a list of ints."""
+
+    def __init__(self, label=None, validators=None, *, limit, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.limit = limit
+
+    def process_formdata(self, valuelist):
+        self.data = [int(value) for value in valuelist if value.isascii() and value.isdigit()][:self.limit]
+
+
+class CartAddForm(FlaskForm):
+    """The product page's "Add to cart" / "Buy now". Product pages are cached whole without a
+    per-session token, so the route checks the origin instead of a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    sku_id = FirstFilledWholeField(_l("Option"), [InputRequired(_l("Choose an option of this product first."))],
+                                   minimum=1)
+    quantity = DefaultWholeField(_l("Quantity"), [InputRequired()], default=1)  # the range: ``add_to_cart``
+    then = HiddenField()
+
+    @property
+    def goes_to_checkout(self):
+        return self.then.data == "checkout"
+
+
+class CartQuantityForm(FlaskForm):
+    """A cart line's new quantity; 0 removes the line."""
+
+    quantity = LastWholeField(_l("Quantity"), [InputRequired()])  # the range: ``set_quantity``
+
+
+class CheckoutForm(FlaskForm):
+    """The checkout page: a saved address (``address_id``) or a new one, a note, the coupons
+    and points to spend. The new address is checked by ``save_address``, which names the
+    field at fault."""
+
+    address_id = WholeField(_l("Deliver to"), [Optional()], minimum=1)
+    name = StringField(_l("Receiver"))
+    phone = StringField(_l("Mobile number"))
+    province_code = StringField(_l("Province"))
+    city = StringField(_l("City"))
+    district = StringField(_l("District"))
+    detail = StringField(_l("Street and number"))
+    note = StringField(_l("Note to the store"))
+    coupon_id = IdsField(_l("Your coupons"), limit=MAX_COUPONS)
+    points = BooleanField(_l("Use points"))
+
+    def new_address(self):
+        """The typed address, as ``save_address`` takes it."""
+        return {name: self[name].data or "" for name in ("name", "phone", "province_code", "city", "district",
+                                                          "detail")}
+
+
+class AmountField(YuanField):
+    """Yuan, where whatever cannot be read is refused with ``message``: the range the verb
+    allows, worded once for a typo and for an amount out of range."""
+
+    def __init__(self, label=None, validators=None, *, message, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if self._problem:
+            raise StopValidation(self.message)
+
+
+class TopUpForm(FlaskForm):
+    """An amount offered by the store's "充100送10" rules (``amount``), or any other."""
+
+    amount = AmountField(_l("Amount (yuan)"), [Optional()], message=TOP_UP_RANGE)
+    other_amount = AmountField(_l("Other amount (yuan)"), [Optional()], message=TOP_UP_RANGE)
+
+    @property
+    def chosen_amount(self):
+        """Fen: the amount typed, else the one chosen, else None."""
+        return self.other_amount.data if self.other_amount.data is not None else self.amount.data
+
+
+def after_sale_form(order, *, left):
+    """The after-sales request form of ``order``: one quantity per order line (``line_<id>``),
+    the amount prefilled with what is ``left`` to refund (fen)."""
+
+    class AfterSaleForm(FlaskForm):
+        kind = StringField(_l("What do you need?"), default="refund_only")  # the kinds and reasons: the verb's
+        reason = StringField(_l("Reason"))
+        amount = AmountField(_l("Amount (yuan)"), [Optional()], default=left, message=_l(
+            "The amount must be between ¥0.01 and %(left)s.", left=format_money(left)))  # ``request_after_sale``'s
+        description = TextAreaField(_l("Describe the problem"))
+        photos = MultipleFileField(_l("Photos (up to 3)"))
+
+        def returned_lines(self):
+            """``{order line id: quantity}``, every line."""
+            return {line.id: self[f"line_{line.id}"].data or 0 for line in order.lines}
+
+        def photo_streams(self):
+            return [upload.stream for upload in self.photos.data or () if upload and upload.filename]
+
+    for line in order.lines:
+        setattr(AfterSaleForm, f"line_{line.id}", WholeField(_l("Quantity"), [Optional()], minimum=0, default=0))
+    return AfterSaleForm()
