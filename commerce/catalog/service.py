@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from commerce.catalog import search
+from commerce.catalog.categories import category_tree
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.models import SKU, Category, Product, ProductSpec
 from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_specs, spec_combinations
@@ -38,7 +39,8 @@ def create_sample_categories(tenant):
 
 
 def list_categories():
-    return db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    """The store's categories as a flat list, by position (``category_tree()`` for the tree)."""
+    return category_tree().categories
 
 
 def list_products_on_sale(limit=50):
