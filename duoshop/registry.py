@@ -18,6 +18,7 @@ import commerce.marketing.group_buys  # noqa: F401
 import commerce.marketing.models  # noqa: F401
 import commerce.members.models  # noqa: F401
 import commerce.members.points  # noqa: F401
+import commerce.orders.catalog_keepers  # noqa: F401
 import commerce.orders.models  # noqa: F401
 import commerce.orders.subscribers  # noqa: F401
 import commerce.shipping.jobs  # noqa: F401

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from commerce.members.models import Member
 from commerce.orders.cart import find_cart, merge_carts, open_cart
 from core.extensions import db
+from storefront.referrals import bind_remembered_referrer
 
 CART_COOKIE = "cart"
 MEMBER_KEY = "member_id"
@@ -26,7 +27,6 @@ def current_member():
 
 def sign_in_member(member):
     """Start the member's session and bring the guest cart along."""
-    from storefront.views.distribution import bind_remembered_referrer  # imports this module
     session[MEMBER_KEY] = member.id
     bind_remembered_referrer(member)  # the ?ref= link they came by, if any
     guest = find_cart(token=request.cookies.get(CART_COOKIE))
