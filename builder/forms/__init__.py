@@ -5,7 +5,6 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, URLFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from core.errors import DomainError
 from tenants.errors import WeakPassword
 from tenants.models import StaffUser
 from tenants.service import MIN_PASSWORD_LENGTH, check_password_strength
@@ -78,13 +77,3 @@ class MiniProgramForm(FlaskForm):
     appid = StringField(_l("Mini-program AppID"), validators=[_req(), Length(max=32)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
 
-
-def form_refusal(form):
-    """A form's errors in the shape console templates show a refusal in: a ``DomainError``
-    with the first message, its field, and ``extra["problems"]`` mapping every field to its
-    first message. None when the form has no errors."""
-    problems = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
-    if not problems:
-        return None
-    field, message = next(iter(problems.items()))
-    return DomainError(message, field=field, extra={"problems": problems})

@@ -14,7 +14,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.forms import form_refusal
 from builder.forms.members import AdjustmentForm, LevelForm, MemberRulesForm
 from builder.views import console_bp
 from builder.views.catalog import _actor
@@ -26,6 +25,7 @@ from commerce.members.queries import console_members, find_member
 from commerce.members.rules import MemberRules, save_member_rules
 from commerce.members.wallet import adjust_balance
 from core.crypto import mask_phone
+from core.form_problems import form_refusal
 from core.refusals import Attempt
 from tenants.models import StaffUser
 

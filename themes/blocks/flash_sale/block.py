@@ -1,13 +1,12 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from core.clock import CHINA_TZ
 from themes.blocks.registry import BlockSettings, BlockType, register
 from themes.data import Need
 from themes.fields import N_, Number, Text
-
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving: a fixed offset is exact
 
 
 def _check_ends_at(value):
@@ -24,7 +23,7 @@ def _check_ends_at(value):
     if not 2000 <= moment.year <= 2100:
         raise ValueError("the end time must be between the years 2000 and 2100")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA_TIME)
+        moment = moment.replace(tzinfo=CHINA_TZ)
     return moment.isoformat(timespec="seconds")
 
 
