@@ -1,7 +1,7 @@
 """Named reads of the catalog for the console: one product, category or image of the current
 store (another store's id finds nothing: the session scopes every select), and the product
 list a page at a time."""
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from commerce.catalog.models import Category, Product, ProductImage
 from commerce.catalog.search import title_matches
@@ -32,11 +32,19 @@ def console_products(*, query="", statuses=None, cursor=None, per_page=50):
     """
     statement = select(Product)
     if query:
-        condition = title_matches(query)
-        if condition is None:  # only control characters: nothing matches
-            statement = statement.where(Product.id.is_(None))
-        else:
-            statement = statement.where(condition)
+        condition = title_matches(query)  # None: only control characters, nothing matches
+        statement = statement.where(false() if condition is None else condition)
     if statuses:
         statement = statement.where(Product.status.in_(statuses))
     return paginate(statement, CONSOLE_PRODUCTS, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def picked_products(*, ids=(), title="", limit=20):
+    """Products for the page editor's picker, newest first: those of ``ids`` if given, whose
+    title contains ``title`` (literally) if given."""
+    statement = select(Product).order_by(Product.id.desc()).limit(limit)
+    if ids:
+        statement = statement.where(Product.id.in_(list(ids)[:limit]))
+    if title:
+        statement = statement.where(Product.title.icontains(title, autoescape=True))
+    return db.session.scalars(statement).all()

@@ -28,8 +28,9 @@ from commerce.members.wechat_login import (
 )
 from core.cache import cache_get, cache_get_versioned, cache_set, cache_set_versioned, current_versions
 from core.errors import DomainError
-from core.extensions import csrf, db
+from core.extensions import csrf
 from core.pagination import BadCursor, paginate
+from core.transaction import committed
 from storefront.openapi import MAX_LIMIT, openapi_document
 from tenants.resolve import StoreNotFound, appid_from_request
 from themes.blocks.registry import load_blocks
@@ -316,8 +317,8 @@ def create_session():
     appid, secret = mini_program_credentials(appid_from_request(request.headers.get("X-Duoshop-AppID"),
                                                                 request.headers.get("Referer")))
     wechat_session = code2session(appid, secret, code.strip())
-    member = member_for_openid(wechat_session.openid)
-    db.session.commit()
+    with committed():
+        member = member_for_openid(wechat_session.openid)
     return _private(jsonify({"token": issue_api_token(member), "token_type": "Bearer",
                              "expires_in": API_TOKEN_MAX_AGE, "member": member_json(member)}))
 
