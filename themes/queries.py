@@ -27,3 +27,9 @@ def console_pages(*, cursor=None, per_page=50):
 
 def custom_pages_by_title():
     return db.session.scalars(select(Page).where(Page.kind == Page.CUSTOM).order_by(Page.title)).all()
+
+
+def published_custom_pages():
+    """``[(slug, published_at), …]`` of the store's published custom pages (for the sitemap)."""
+    return db.session.execute(select(Page.slug, Page.published_at).where(
+        Page.kind == Page.CUSTOM, Page.published_at.is_not(None)).order_by(Page.id)).all()

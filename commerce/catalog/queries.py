@@ -48,3 +48,14 @@ def picked_products(*, ids=(), title="", limit=20):
     if title:
         statement = statement.where(Product.title.icontains(title, autoescape=True))
     return db.session.scalars(statement).all()
+
+
+def sitemap_categories():
+    """``[(id, updated_at), …]`` of the store's categories."""
+    return db.session.execute(select(Category.id, Category.updated_at).order_by(Category.id)).all()
+
+
+def sitemap_products(limit):
+    """``[(id, updated_at), …]`` of the store's products on sale, oldest first, at most ``limit``."""
+    return db.session.execute(select(Product.id, Product.updated_at).where(Product.status == Product.ON_SALE)
+                              .order_by(Product.id).limit(limit)).all()
