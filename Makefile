@@ -11,7 +11,7 @@ SANDBOX_PORT := $(shell python3 -c 'import socket; s = socket.socket(); s.bind((
 endif
 SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
-.PHONY: install assets translations run worker sandbox test lint messages bench chaos
+.PHONY: install assets translations run worker sandbox test lint messages bench chaos graph
 
 install: $(STAMP) assets
 
@@ -84,3 +84,7 @@ chaos: translations
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".venv node_modules instance" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
+
+# The package graph in docs/architecture.md, redrawn from the code's imports (a test checks it).
+graph: install
+	$(BIN)/python -m tools.import_graph --write-docs

@@ -82,7 +82,8 @@ class Rush:
         """End the previous round's sale and open a fresh one; returns the item id."""
         from sqlalchemy import update
 
-        from commerce.marketing.flash_sales import FlashSale, create_flash_sale
+        from commerce.marketing.flash_sales.models import FlashSale
+        from commerce.marketing.flash_sales.service import create_flash_sale
         from core.extensions import db
         from core.models import utcnow
         from core.tenancy import tenant_context
@@ -97,7 +98,7 @@ class Rush:
 
     def attempt(self, buyer):
         """One buyer tries once: ``(outcome, seconds)``."""
-        from commerce.marketing.flash_sales import FlashSaleProblem
+        from commerce.marketing.flash_sales.errors import FlashSaleProblem
         from commerce.members.models import Address
         from commerce.orders.errors import SoldOut
         from commerce.orders.service import Wanted, place_order
@@ -122,7 +123,7 @@ class Rush:
         """Orders on the item, campaign units left, and whether anything went below zero."""
         from sqlalchemy import func, select
 
-        from commerce.marketing.flash_sales import FlashSaleItem
+        from commerce.marketing.flash_sales.models import FlashSaleItem
         from commerce.orders.models import OrderLine
         from core.extensions import db
         from core.tenancy import tenant_context

@@ -1,24 +1,22 @@
-"""Platform-admin verbs: accounts, the store list, actions on stores, background queues.
-Every action is audited with the admin as the actor."""
+"""Platform-admin verbs: accounts, actions on stores, background queues; every action is
+audited with the admin as the actor. The console's lists are read by ``billing.queries``."""
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from billing.errors import BillingError
-from billing.models import PlatformAdmin, Subscription
+from billing.invoices import refund_invoice
+from billing.models import PlatformAdmin
 from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.jobs import QUEUES
-from core.money import format_money, parse_yuan
-from core.tenancy import unscoped
+from core.money import format_money
 from tenants.entitlements import LIMITS, entitlements_of, usage_of
-from tenants.models import StaffUser, Tenant
-from tenants.plans import PLANS
 
 
 def create_platform_admin(*, email, password):
@@ -76,15 +74,16 @@ def change_store_plan(subscription, *, plan_code, interval, actor, now=None):
     return change_plan(subscription, (plan_code or "").strip(), (interval or "").strip(), now=now, actor=actor)
 
 
-def extend_store_trial(subscription, *, days_text, actor, now=None):
-    days = (days_text or "").strip()
-    if not days.isdigit():
-        raise PlatformInputError(_("Enter the number of days, like 14."), field="days")
-    return extend_trial(subscription, int(days), actor=actor, now=now)
+def extend_store_trial(subscription, *, days, actor, now=None):
+    """Give the store ``days`` more trial days (see ``billing.subscriptions.extend_trial``)."""
+    return extend_trial(subscription, days, actor=actor, now=now)
 
 
-def grant_store_credit(tenant_id, *, amount_text, note, actor):
-    amount = parse_yuan(amount_text)
+def grant_store_credit(tenant_id, *, amount, note, actor):
+    """Grant ``amount`` fen of credit, at most ``MAX_CREDIT``, with a note the store sees.
+
+    :raise PlatformInputError: not above 0, or above ``MAX_CREDIT``
+    """
     if amount is None or amount <= 0:
         raise PlatformInputError(_("Enter the credit in yuan, like 50 or 49.90."), field="amount")
     if amount > MAX_CREDIT:
@@ -113,8 +112,6 @@ def resume_store(subscription, *, reason, actor, now=None):
 
 
 def refund_store_invoice(invoice, *, reason, actor):
-    from billing.invoices import refund_invoice
-
     return refund_invoice(invoice, actor=actor, reason=_reason(reason, field="refund_reason"))
 
 
@@ -124,64 +121,6 @@ def store_usage(tenant_id):
     allowed, used = entitlements_of(tenant_id), usage_of(tenant_id)
     return [(what, used.get(key) if key else None, getattr(allowed, field))
             for what, (field, key) in LIMITS.items()]
-
-
-# ---------------------------------------------------------------- the store list
-
-STORE_PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class StoreFilters:
-    """What the store list is narrowed to: words in name, address or owner email, a plan, a
-    subscription status."""
-
-    query: str = ""
-    plan: str = ""
-    status: str = ""
-
-    @classmethod
-    def from_args(cls, args):
-        plan, status = args.get("plan") or "", args.get("status") or ""
-        return cls(query=(args.get("q") or "").strip()[:100], plan=plan if plan in PLANS else "",
-                   status=status if status in Subscription.STATUSES else "")
-
-    def args(self):
-        """The filters as query-string arguments, for the next page's link."""
-        return {name: value for name, value in (("q", self.query), ("plan", self.plan), ("status", self.status))
-                if value}
-
-
-def find_stores(filters, *, before=None, limit=STORE_PAGE_SIZE):
-    """Stores newest first with their subscription, ``(tenant, subscription or None)`` pairs,
-    read across stores on purpose; ``before`` is a tenant id to page on from."""
-    statement = (select(Tenant, Subscription).outerjoin(Subscription, Subscription.tenant_id == Tenant.id)
-                 .order_by(Tenant.id.desc()))
-    if filters.query:
-        like = f"%{filters.query.lower()}%"
-        owner_matches = (select(StaffUser.id).where(StaffUser.tenant_id == Tenant.id, StaffUser.role == StaffUser.OWNER,
-                                                    func.lower(StaffUser.email).like(like)).exists())
-        statement = statement.where(or_(func.lower(Tenant.slug).like(like), func.lower(Tenant.name).like(like),
-                                        owner_matches))
-    if filters.plan:
-        statement = statement.where(Subscription.plan == filters.plan)
-    if filters.status:
-        statement = statement.where(Subscription.status == filters.status)
-    if before:
-        statement = statement.where(Tenant.id < before)
-    with unscoped():
-        return db.session.execute(statement.limit(limit)).tuples().all()
-
-
-def owner_emails(tenant_ids):
-    """``{tenant id: owner's email}`` for a page of stores, in one query."""
-    if not tenant_ids:
-        return {}
-    with unscoped():
-        rows = db.session.execute(select(StaffUser.tenant_id, StaffUser.email)
-                                  .where(StaffUser.tenant_id.in_(tenant_ids), StaffUser.role == StaffUser.OWNER)
-                                  .order_by(StaffUser.id.desc())).all()
-    return {tenant_id: email for tenant_id, email in rows}
 
 
 # ---------------------------------------------------------------- background queues

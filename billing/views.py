@@ -7,25 +7,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from billing import platform
+from billing import platform, queries
+from billing.forms import CreditForm, ReasonForm, StorePlanForm, TrialForm
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
-from billing.models import Invoice, PlatformAdmin, Subscription
-from billing.platform import JobNotFailed, StoreFilters
+from billing.models import PlatformAdmin, Subscription
+from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
-from core.audit import AuditLog, record_audit
+from core.audit import record_audit
 from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
-from core.errors import DomainError
 from core.extensions import db, limiter
+from core.form_checks import check_form
 from core.models import utcnow
+from core.refusals import Attempt
 from core.tenancy import tenant_context
 from tenants.middleware import PLATFORM, serve_on
-from tenants.models import Domain, MiniProgram, StaffUser, Tenant
+from tenants.models import Tenant
 from tenants.plans import PLANS
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
@@ -84,15 +85,13 @@ def logout():
 
 @platform_bp.route("/")
 def tenants():
-    filters = StoreFilters.from_args(request.args)
-    before = request.args.get("before", "")
-    size = platform.STORE_PAGE_SIZE
-    rows = platform.find_stores(filters, before=int(before) if before.isdigit() else None, limit=size + 1)
-    older = rows[size - 1][0].id if len(rows) > size else None
-    rows = rows[:size]
-    return render_template("billing/tenants.html", rows=rows, filters=filters, older=older, paged=before.isdigit(),
+    filters = StoreFilters.from_args(q=request.args.get("q"), plan=request.args.get("plan"),
+                                     status=request.args.get("status"))
+    page = queries.stores_page(filters, per_page=queries.STORE_PAGE_SIZE, cursor=request.args.get("cursor"))
+    rows = [tuple(row) for row in page.items]
+    return render_template("billing/tenants.html", page=page, rows=rows, filters=filters,
                            statuses=Subscription.STATUSES, plans=list(PLANS),
-                           owners=platform.owner_emails([tenant.id for tenant, _sub in rows]),
+                           owners=queries.owner_emails([tenant.id for tenant, _sub in rows]),
                            mrr={tenant.id: mrr_of(sub) for tenant, sub in rows if sub is not None})
 
 
@@ -109,82 +108,83 @@ def _tenant_or_404(tenant_id):
     return db.session.get(Tenant, tenant_id) or abort(404)
 
 
-def _render_detail(tenant, refusal=None):
+def _render_detail(tenant, refusal=None, form=None):
     """The store page; ``refusal`` (a DomainError) is shown under the form it came from (or
-    at the top), the forms keep what was typed, and the page answers with its status."""
+    at the top), that form keeps what was typed, and the page answers with its status."""
+    accounts = queries.store_accounts(tenant.id)
     with tenant_context(tenant):
-        staff = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
-        domains = db.session.scalars(select(Domain).order_by(Domain.id)).all()
-        mini_programs = db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all()
-        subscription = db.session.scalar(select(Subscription))
         invoices = invoices_of(tenant.id)
         credit = credit_balance(tenant.id)
         usage = platform.store_usage(tenant.id)
-    audit = db.session.scalars(
-        select(AuditLog).where(AuditLog.tenant_id == tenant.id).order_by(AuditLog.id.desc()).limit(50)
-    ).all()
-    return render_template("billing/tenant_detail.html", tenant=tenant, staff=staff, domains=domains,
-                           mini_programs=mini_programs, subscription=subscription, invoices=invoices, credit=credit,
-                           usage=usage, audit=audit, plans=PLANS.values(), intervals=Subscription.INTERVALS,
-                           mrr=mrr_of(subscription) if subscription else 0, refusal=refusal,
-                           entered=request.form if refusal else {}), refusal.status if refusal else 200
+    audit = queries.audit_page(tenant.id, per_page=queries.AUDIT_PAGE_SIZE, cursor=request.args.get("cursor"))
+    subscription = accounts.subscription
+    entered = {name: field._value() for name, field in form._fields.items()} if refusal and form else {}
+    return render_template("billing/tenant_detail.html", tenant=tenant, staff=accounts.staff, domains=accounts.domains,
+                           mini_programs=accounts.mini_programs, subscription=subscription, invoices=invoices,
+                           credit=credit, usage=usage, audit=audit.items, audit_page=audit, plans=PLANS.values(),
+                           intervals=Subscription.INTERVALS, mrr=mrr_of(subscription) if subscription else 0,
+                           refusal=refusal, entered=entered), refusal.status if refusal else 200
 
 
-def _act_on_store(tenant_id, act, done):
-    """Load the store and its subscription, run ``act(subscription)`` as the admin, commit
-    and say ``done``; a refusal rolls back and re-renders the page with its message."""
+def _act_on_store(tenant_id, form, act, done):
+    """Load the store and its subscription, read ``form``, run ``act(subscription, admin)``,
+    commit and say ``done``; a refusal rolls back and re-renders the page with its message."""
     tenant = _tenant_or_404(tenant_id)
     with tenant_context(tenant):
-        subscription = db.session.scalar(select(Subscription)) or abort(404)
-        try:
+        subscription = queries.store_subscription() or abort(404)
+        with Attempt(flash=False) as attempt:
+            check_form(form)
             act(subscription, current_user._get_current_object())
-        except DomainError as refusal:
-            db.session.rollback()
-            return _render_detail(tenant, refusal)
-        db.session.commit()
+    if attempt.refused:
+        return _render_detail(tenant, attempt.refusal, form)
     flash(done, "success")
     return redirect(url_for("platform.tenant_detail", tenant_id=tenant_id))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/plan", methods=["POST"])
 def tenant_change_plan(tenant_id):
-    form = request.form
-    return _act_on_store(tenant_id, lambda sub, admin: platform.change_store_plan(
-        sub, plan_code=form.get("plan"), interval=form.get("interval"), actor=admin), _("Plan change saved."))
+    form = StorePlanForm()
+    return _act_on_store(tenant_id, form, lambda sub, admin: platform.change_store_plan(
+        sub, plan_code=form.plan.data, interval=form.interval.data, actor=admin), _("Plan change saved."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/trial", methods=["POST"])
 def tenant_extend_trial(tenant_id):
-    return _act_on_store(tenant_id, lambda sub, admin: platform.extend_store_trial(
-        sub, days_text=request.form.get("days"), actor=admin), _("Trial extended."))
+    form = TrialForm()
+    return _act_on_store(tenant_id, form, lambda sub, admin: platform.extend_store_trial(
+        sub, days=form.days.data, actor=admin), _("Trial extended."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/credit", methods=["POST"])
 def tenant_apply_credit(tenant_id):
-    form = request.form
-    return _act_on_store(tenant_id, lambda sub, admin: platform.grant_store_credit(
-        sub.tenant_id, amount_text=form.get("amount"), note=form.get("note"), actor=admin), _("Credit granted."))
+    form = CreditForm()
+    return _act_on_store(tenant_id, form, lambda sub, admin: platform.grant_store_credit(
+        sub.tenant_id, amount=form.amount.data, note=form.note.data, actor=admin), _("Credit granted."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 def tenant_suspend(tenant_id):
-    return _act_on_store(tenant_id, lambda sub, admin: platform.suspend_store(
-        sub, reason=request.form.get("reason"), actor=admin), _("Store suspended: its storefront is closed."))
+    form = ReasonForm()
+    return _act_on_store(tenant_id, form, lambda sub, admin: platform.suspend_store(
+        sub, reason=form.reason.data, actor=admin), _("Store suspended: its storefront is closed."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])
 def tenant_resume(tenant_id):
-    return _act_on_store(tenant_id, lambda sub, admin: platform.resume_store(
-        sub, reason=request.form.get("reason"), actor=admin), _("Store resumed: its storefront is open again."))
+    form = ReasonForm()
+    return _act_on_store(tenant_id, form, lambda sub, admin: platform.resume_store(
+        sub, reason=form.reason.data, actor=admin), _("Store resumed: its storefront is open again."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/invoices/<int:invoice_id>/refund", methods=["POST"])
 def tenant_refund_invoice(tenant_id, invoice_id):
-    def refund(subscription, admin):
-        invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id)) or abort(404)
-        platform.refund_store_invoice(invoice, reason=request.form.get("reason"), actor=admin)
+    form = ReasonForm()
 
-    return _act_on_store(tenant_id, refund, _("Invoice refunded."))
+    def refund(subscription, admin):
+        invoice = queries.store_invoice(invoice_id) or abort(404)
+        platform.refund_store_invoice(invoice, reason=form.reason.data, actor=admin)
+
+    return _act_on_store(tenant_id, form, refund, _("Invoice refunded."))
 
 
 @platform_bp.route("/tenants/<int:tenant_id>/domains/<int:domain_id>/verify", methods=["POST"])
@@ -193,9 +193,9 @@ def domain_verify(tenant_id, domain_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     with tenant_context(tenant):
-        domain = db.session.scalar(select(Domain).where(Domain.id == domain_id)) or abort(404)
-        platform.set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
-        db.session.commit()
+        domain = queries.store_domain(domain_id) or abort(404)
+        with Attempt():
+            platform.set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
         flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
     return redirect(url_for("platform.tenant_detail", tenant_id=tenant.id))
 
@@ -239,21 +239,17 @@ def queues():
 @platform_bp.route("/queues/failed/<job_id>/retry", methods=["POST"])
 def queue_retry(job_id):
     backend = platform.job_backend() or abort(404)
-    try:
+    with Attempt() as attempt:  # JobNotFailed is flashed above the queues
         job = platform.retry_failed_job(backend, job_id, actor=current_user._get_current_object())
-    except JobNotFailed as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-        return redirect(url_for("platform.queues"))
-    db.session.commit()
-    flash(_("Job %(function)s is queued again.", function=job.function), "success")
+    if not attempt.refused:
+        flash(_("Job %(function)s is queued again.", function=job.function), "success")
     return redirect(url_for("platform.queues"))
 
 
 @platform_bp.route("/queues/failed/retry-all", methods=["POST"])
 def queue_retry_all():
     backend = platform.job_backend() or abort(404)
-    retried = platform.retry_all_failed_jobs(backend, actor=current_user._get_current_object())
-    db.session.commit()
+    with Attempt():
+        retried = platform.retry_all_failed_jobs(backend, actor=current_user._get_current_object())
     flash(_("%(count)d failed jobs are queued again.", count=retried), "success")
     return redirect(url_for("platform.queues"))

@@ -12,13 +12,18 @@ from billing.platform import create_platform_admin
 from commerce.catalog.images import add_product_image
 from commerce.catalog.models import SKU, Category, Product
 from commerce.catalog.service import create_product
-from commerce.marketing.bargains import BargainCampaign, create_bargain_campaign
-from commerce.marketing.coupons import create_coupon
-from commerce.marketing.distribution import DistributionSettings, save_distribution_settings
-from commerce.marketing.flash_sales import FlashSale, create_flash_sale
-from commerce.marketing.group_buys import GroupBuy, create_group_buy
-from commerce.marketing.invites import InviteSettings, save_invite_settings
-from commerce.marketing.models import Coupon
+from commerce.marketing.bargains.models import BargainCampaign
+from commerce.marketing.bargains.service import create_bargain_campaign
+from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.coupons.service import create_coupon
+from commerce.marketing.distribution.models import DistributionSettings
+from commerce.marketing.distribution.service import save_distribution_settings
+from commerce.marketing.flash_sales.models import FlashSale
+from commerce.marketing.flash_sales.service import create_flash_sale
+from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.group_buys.service import create_group_buy
+from commerce.marketing.invites.models import InviteSettings
+from commerce.marketing.invites.service import save_invite_settings
 from commerce.members.levels import save_level
 from commerce.members.models import Address, Member, MemberSettings
 from commerce.orders.models import Order

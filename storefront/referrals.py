@@ -3,7 +3,8 @@ at sign-in. Below the views: ``storefront.shopper`` signs members in, and the di
 views set the cookie."""
 from flask import request
 
-from commerce.marketing.distribution import ReferralRefused, bind_referral, referrer_id_from_code
+from commerce.marketing.distribution.errors import ReferralRefused
+from commerce.marketing.distribution.service import bind_referral, referrer_id_from_code
 
 REF_COOKIE = "ref"
 REF_DAYS = 30

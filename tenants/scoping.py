@@ -9,9 +9,11 @@ tenant (``with_loader_criteria``), new rows are stamped with it (``before_flush`
 scoped query with no tenant context raises ``NoTenantContext``. Core and raw SQL are not
 covered by this wall; on PostgreSQL the RLS policies catch them (see ``rls.py``).
 """
+from flask import has_app_context
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
+from core.extensions import db
 from core.tenancy import NoTenantContext, current_tenant_id, is_unscoped, on_tenant_change
 
 
@@ -123,12 +125,8 @@ def _forget_after_savepoint(session, transaction):
 
 def _update_open_transaction():
     """When the context changes inside an open transaction, move the setting with it."""
-    from flask import has_app_context
-
     if not has_app_context():
         return
-    from core.extensions import db
-
     if not db.session.registry.has():
         return
     session = db.session()

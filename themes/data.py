@@ -22,10 +22,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from commerce.catalog.categories import category_tree
 from commerce.catalog.models import Product, ProductImage
-from commerce.marketing.bargains import bargain_deals
-from commerce.marketing.coupons import claimable_coupons
-from commerce.marketing.flash_sales import flash_deals
-from commerce.marketing.group_buys import group_buy_deals
+from commerce.marketing.bargains.queries import bargain_deals
+from commerce.marketing.coupons.queries import claimable_coupons
+from commerce.marketing.flash_sales.queries import flash_deals
+from commerce.marketing.group_buys.queries import group_buy_deals
 from core.extensions import db
 
 PRODUCT_SOURCES = ("category", "picked", "newest", "best_selling")

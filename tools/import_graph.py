@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,8 @@ class _Collector(ast.NodeVisitor):
         if target is None or target == self.module:
             return
         line = self.lines[node.lineno - 1]
-        reason = line.split("#", 1)[1].strip() if "#" in line else ""
+        comment = line.split("#", 1)[1] if "#" in line else ""
+        reason = re.sub(r"noqa(:\s*[A-Z]+\d+(,\s*[A-Z]+\d+)*)?", "", comment).strip(" ()—-")
         self.found.append(Import(self.module, target, node.lineno, self.depth > 0, reason))
 
     def visit_Import(self, node):
@@ -294,10 +296,22 @@ def report(imports: list[Import]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mermaid", action="store_true", help="print the package graph")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="redraw the graph in docs/architecture.md (make graph)")
     args = parser.parse_args(argv)
     imports = collect_imports()
+    if args.write_docs:
+        write_docs(imports)
     print(mermaid(imports) if args.mermaid else report(imports))
     return 0
+
+
+def write_docs(imports: list[Import], path: Path = ROOT / "docs" / "architecture.md") -> None:
+    """Replace the first mermaid block of ``path`` with the graph as the code draws it."""
+    text = path.read_text(encoding="utf-8")
+    before, rest = text.split("```mermaid\n", 1)
+    after = rest.split("```", 1)[1]
+    path.write_text(f"{before}```mermaid\n{mermaid(imports)}\n```{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -11,16 +11,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from billing.invoices import find_invoice, invoices_of, pay_invoice_natively
+from billing.invoices import find_invoice, pay_invoice_natively
 from billing.mail import sent_emails
+from billing.queries import invoices_page
 from billing.subscriptions import change_plan, credit_balance, preview_plan_change, subscription_of
+from builder.forms.billing import PlanChoiceForm
 from builder.views import console_bp
 from builder.views.staff import require_staff_manager
-from core.errors import DomainError
-from core.extensions import db
+from core.refusals import Attempt
 from storefront.views.shopping import wechat_pay_view  # the order pay page's QR code and sandbox link, reused
 from tenants.entitlements import entitlements_of, usage_of
 from tenants.plans import PLANS
+
+INVOICE_PAGE_SIZE = 24
 
 # Usage bars: (usage key, entitlement field, label)
 USAGE_ROWS = (("products", "max_products", _l("Products")), ("staff", "staff_seats", _l("Staff seats")),
@@ -40,10 +43,12 @@ def _usage_rows():
 
 def _render_overview(status=200, error=None):
     subscription = subscription_of() or abort(404)
+    invoices = invoices_page(per_page=INVOICE_PAGE_SIZE, cursor=request.args.get("cursor"))
     return render_template("builder/billing/index.html", subscription=subscription, plans=list(PLANS.values()),
                            current_plan=PLANS[subscription.plan], next_plan=PLANS[subscription.next_plan()],
                            usage=_usage_rows(), entitlements=entitlements_of(), credit=credit_balance(),
-                           invoices=invoices_of(subscription.tenant_id), emails=sent_emails(),
+                           invoices=invoices.items, invoices_page=invoices,
+                           emails=sent_emails(),
                            can_manage=current_user.can_manage_staff(), error=error), status
 
 
@@ -57,17 +62,17 @@ def billing_change():
     """GET: what the change would cost, with a confirm form. POST: make it."""
     require_staff_manager()
     subscription = subscription_of() or abort(404)
-    plan_code, interval = request.values.get("plan", ""), request.values.get("interval", "month")
-    try:
-        change = preview_plan_change(subscription, plan_code, interval)
-        if request.method == "GET":
-            return render_template("builder/billing/change.html", subscription=subscription, change=change,
-                                   current_plan=PLANS[subscription.plan])
-        invoice = change_plan(subscription, plan_code, interval, actor=current_user._get_current_object())
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_overview(refusal.status, refusal)
-    db.session.commit()
+    form = PlanChoiceForm(request.args) if request.method == "GET" else PlanChoiceForm()  # GET: the card's link
+    with Attempt(flash=False, commit=request.method == "POST") as attempt:
+        change = preview_plan_change(subscription, form.plan.data, form.interval.data)
+        if request.method == "POST":
+            invoice = change_plan(subscription, form.plan.data, form.interval.data,
+                                  actor=current_user._get_current_object())
+    if attempt.refused:
+        return _render_overview(attempt.status, attempt.refusal)
+    if request.method == "GET":
+        return render_template("builder/billing/change.html", subscription=subscription, change=change,
+                               current_plan=PLANS[subscription.plan])
     if invoice is not None and invoice.is_payable():
         flash(_("Pay invoice %(number)s to switch to %(plan)s.", number=invoice.number, plan=change.plan.name),
               "success")
@@ -88,12 +93,10 @@ def billing_invoice_pay(number):
     """Show the WeChat Pay Native QR of an open invoice."""
     require_staff_manager()
     invoice = find_invoice(number) or abort(404)
-    try:
+    with Attempt(flash=False) as attempt:
         pay_invoice_natively(invoice)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_invoice(invoice, refusal, refusal.status)
-    db.session.commit()
+    if attempt.refused:
+        return _render_invoice(invoice, attempt.refusal, attempt.status)
     return _render_invoice(invoice, pay=wechat_pay_view(invoice))
 
 

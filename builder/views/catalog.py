@@ -28,7 +28,6 @@ from commerce.catalog.models import Category, Product
 from commerce.catalog.queries import console_products, find_category, find_product, find_product_image
 from commerce.catalog.service import create_product, delete_product, set_products_status, update_product
 from commerce.catalog.skus import MAX_SPECS, spec_combinations
-from core.money import parse_yuan
 from core.refusals import Attempt
 from core.storage import media_storage
 
@@ -256,15 +255,3 @@ def _apply(form, verb):
     flash(_("Categories saved."), "success")
     return redirect(url_for("console.categories_list"))
 
-
-def _fen(text, label, field, required=False):
-    """Kept only for ``builder/views/flash_sales.py`` until its form classes land (issue 13);
-    new code reads yuan through ``core.forms.YuanField``."""
-    if not text:
-        if required:
-            raise InvalidProduct(_("Enter a price for %(sku)s.", sku=label), field=field)
-        return None
-    fen = parse_yuan(text)
-    if fen is None:
-        raise InvalidProduct(_("%(value)s is not an amount in yuan (%(sku)s).", value=text, sku=label), field=field)
-    return fen

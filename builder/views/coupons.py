@@ -16,17 +16,10 @@ from flask_login import current_user
 from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.catalog.service import list_categories
-from commerce.marketing.coupons import (
-    coupon_results,
-    create_coupon,
-    find_coupon,
-    issue_to_members,
-    set_coupon_status,
-    store_coupons,
-    update_coupon,
-)
-from commerce.marketing.errors import CouponInvalid
-from commerce.marketing.models import Coupon
+from commerce.marketing.coupons.errors import CouponInvalid
+from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.coupons.queries import coupon_results, find_coupon, store_coupons
+from commerce.marketing.coupons.service import create_coupon, issue_to_members, set_coupon_status, update_coupon
 from core.errors import DomainError
 from core.extensions import db
 from core.money import parse_yuan

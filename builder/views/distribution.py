@@ -12,20 +12,20 @@ from flask_login import current_user
 
 from builder.views import console_bp
 from builder.views.catalog import require_editor
-from commerce.marketing.coupons import store_coupons
-from commerce.marketing.distribution import (
-    MAX_LEVELS,
-    Distributor,
-    decide_application,
+from commerce.marketing.coupons.queries import store_coupons
+from commerce.marketing.distribution.models import MAX_LEVELS, Distributor
+from commerce.marketing.distribution.queries import (
     distribution_results,
     distribution_settings,
     find_distributor,
-    save_distribution_settings,
     status_labels,
     store_commissions,
     store_distributors,
 )
-from commerce.marketing.invites import MAX_TIERS, InviteProblem, invite_settings, save_invite_settings, store_rewards
+from commerce.marketing.distribution.service import decide_application, save_distribution_settings
+from commerce.marketing.invites.errors import InviteProblem
+from commerce.marketing.invites.queries import invite_settings, store_rewards
+from commerce.marketing.invites.service import MAX_TIERS, save_invite_settings
 from core.errors import DomainError
 from core.extensions import db
 

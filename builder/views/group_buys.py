@@ -1,66 +1,36 @@
 """Group buys in the console: the store's campaigns with their teams (open, succeeded,
-failed) and results, a form to start one on a SKU, and pause/resume."""
+failed) and results, a page at a time, a form to start one on a SKU, and pause/resume."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from builder.forms.marketing import GroupBuyForm
 from builder.views import console_bp
 from builder.views.catalog import require_editor
-from builder.views.flash_sales import _china_time, _whole
-from commerce.catalog.models import SKU, Product
-from commerce.marketing.group_buys import (
-    GroupBuy,
-    GroupBuyProblem,
-    create_group_buy,
-    set_group_buy_status,
-    store_group_buys,
-    team_counts,
-)
-from commerce.marketing.results import campaign_results, group_buy_orders
-from core.errors import DomainError
-from core.extensions import db
+from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.group_buys.queries import find_group_buy, group_buy_orders, store_group_buys, team_counts
+from commerce.marketing.group_buys.service import create_group_buy, set_group_buy_status
+from commerce.marketing.queries import sku_labels, skus_on_sale
+from commerce.marketing.results import campaign_results
 from core.models import utcnow
-from core.money import parse_yuan
+from core.refusals import Attempt
 
 
 @console_bp.route("/group-buys")
 def group_buys_list():
-    return _render()
-
-
-def _render(error=None, status=200):
-    campaigns = store_group_buys()
-    ids = [campaign.id for campaign in campaigns]
-    skus = db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
-                              .where(Product.status == Product.ON_SALE).order_by(Product.id, SKU.id).limit(500)).all()
-    sku_labels = {sku.id: f"{product.title} {sku.label()}".strip() for sku, product in skus}
-    missing = {campaign.sku_id for campaign in campaigns} - set(sku_labels)
-    for sku, product in db.session.execute(select(SKU, Product).join(Product, Product.id == SKU.product_id)
-                                           .where(SKU.id.in_(missing))).all():
-        sku_labels[sku.id] = f"{product.title} {sku.label()}".strip()
-    return render_template("builder/group_buys/list.html", campaigns=campaigns, skus=skus, sku_labels=sku_labels,
-                           results=campaign_results(group_buy_orders(ids)), teams=team_counts(ids), now=utcnow(),
-                           error=error, entered=request.form, can_edit=current_user.can_edit()), status
+    return _render(GroupBuyForm())
 
 
 @console_bp.route("/group-buys", methods=["POST"])
 def group_buy_create():
     require_editor()
-    form = request.form
-    try:
-        price = parse_yuan(form.get("group_price", ""))
-        if price is None:
-            raise GroupBuyProblem(_("Enter the group price in yuan, e.g. 39.90."), field="group_price", status=422)
-        sku = form.get("sku_id", "")
-        create_group_buy(actor=current_user._get_current_object(), title=form.get("title"),
-                         sku_id=int(sku) if sku.isdigit() else -1, group_price=price, size=_whole(form.get("size")),
-                         hours=_whole(form.get("hours")), ends_at=_china_time(form.get("ends_at")),
-                         virtual_success=form.get("virtual_success") == "on")
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render(refusal, refusal.status)
-    db.session.commit()
+    form = GroupBuyForm()
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    with Attempt(form, field="title") as attempt:
+        create_group_buy(actor=current_user._get_current_object(), **form.arguments())
+    if attempt.refused:
+        return _render(form, attempt.status)
     flash(_("Group buy started."), "success")
     return redirect(url_for("console.group_buys_list"))
 
@@ -68,8 +38,18 @@ def group_buy_create():
 @console_bp.route("/group-buys/<int:campaign_id>/<any(pause, resume):action>", methods=["POST"])
 def group_buy_toggle(campaign_id, action):
     require_editor()
-    campaign = db.session.scalar(select(GroupBuy).where(GroupBuy.id == campaign_id)) or abort(404)
-    set_group_buy_status(campaign, GroupBuy.PAUSED if action == "pause" else GroupBuy.ACTIVE,
-                         actor=current_user._get_current_object())
-    db.session.commit()
+    campaign = find_group_buy(campaign_id) or abort(404)
+    with Attempt():
+        set_group_buy_status(campaign, GroupBuy.PAUSED if action == "pause" else GroupBuy.ACTIVE,
+                             actor=current_user._get_current_object())
     return redirect(url_for("console.group_buys_list"))
+
+
+def _render(form, status=200):
+    page = store_group_buys(cursor=request.args.get("cursor"))
+    ids = [campaign.id for campaign in page.items]
+    skus = skus_on_sale()
+    return render_template("builder/group_buys/list.html", page=page, campaigns=page.items, skus=skus,
+                           sku_labels=sku_labels({campaign.sku_id for campaign in page.items}, also=skus),
+                           results=campaign_results(group_buy_orders(ids)), teams=team_counts(ids), now=utcnow(),
+                           form=form, can_edit=current_user.can_edit()), status

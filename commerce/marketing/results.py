@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
 
-from commerce.marketing.group_buys import GroupTeam, GroupTeamMember
-from commerce.orders.models import Order, OrderLine
+from commerce.orders.models import Order
 from core.extensions import db
 
 UNCOUNTED = (Order.PENDING_PAYMENT, Order.CANCELLED)  # orders whose money is not (yet, or ever) GMV
@@ -37,17 +36,3 @@ def campaign_results(campaign_orders):
                func.count(Order.id).filter(paid), func.coalesce(func.sum(Order.total).filter(paid), 0))
         .join(Order, Order.id == order_id).group_by(campaign_id)).all()
     return defaultdict(CampaignResults, {row[0]: CampaignResults(*(int(value) for value in row[1:])) for row in rows})
-
-
-def flash_sale_orders(sale_ids):
-    from commerce.marketing.flash_sales import FlashSaleItem
-
-    return (select(FlashSaleItem.flash_sale_id, OrderLine.order_id)
-            .join(OrderLine, OrderLine.flash_sale_item_id == FlashSaleItem.id)
-            .where(FlashSaleItem.flash_sale_id.in_(list(sale_ids))))
-
-
-def group_buy_orders(campaign_ids):
-    return (select(GroupTeam.group_buy_id, GroupTeamMember.order_id)
-            .join(GroupTeamMember, GroupTeamMember.team_id == GroupTeam.id)
-            .where(GroupTeam.group_buy_id.in_(list(campaign_ids))))

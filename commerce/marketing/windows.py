@@ -7,12 +7,43 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from commerce.catalog.events import catalog_changed
-from commerce.marketing.bargains import BargainCampaign
-from commerce.marketing.flash_sales import FlashSale
-from commerce.marketing.group_buys import GroupBuy
+from commerce.marketing.bargains.models import BargainCampaign
+from commerce.marketing.flash_sales.models import FlashSale
+from commerce.marketing.group_buys.models import GroupBuy
 from core.extensions import db
 from core.models import utcnow
+from core.outbox import publish, subscriber
 from core.tenancy import current_tenant_id
+
+
+def announce_window(sale):
+    """Cached pages show flash prices: rebuild them now, when the sale starts and when it ends."""
+    catalog_changed(db.session(), sale.tenant_id)
+    now = utcnow()
+    for moment in (sale.starts_at, sale.ends_at):
+        if moment > now:
+            refresh_pages_at(sale.tenant_id, moment)
+
+
+CAMPAIGN_BOUNDARY = "campaign.boundary"
+
+
+def refresh_pages_at(tenant_id, moment):
+    """In the current transaction: the store's cached pages are rebuilt at ``moment`` (a
+    campaign of any kind starts or ends then)."""
+    publish(CAMPAIGN_BOUNDARY, tenant_id=tenant_id, available_at=moment + timedelta(seconds=1))
+
+
+def refresh_flash_pages():
+    """At a campaign's start or end (flash sales, group buys, bargains): the store's cached
+    pages change price or offers."""
+    catalog_changed(db.session(), current_tenant_id())
+    db.session.commit()
+
+
+@subscriber(CAMPAIGN_BOUNDARY)
+def refresh_pages_at_boundary(event):
+    refresh_flash_pages()
 
 RECENT = timedelta(minutes=5)  # several sweeps' worth: one late or missed sweep still catches the moment
 

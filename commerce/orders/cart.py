@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.flash_sales import live_item_for_sku
+from commerce.marketing.flash_sales.queries import live_item_for_sku
 from commerce.orders.errors import CartProblem
 from commerce.orders.models import Cart, CartItem
 from core.extensions import db

@@ -92,9 +92,10 @@ def sweep_store():
     expire old points. Safe to run any time, and twice at once."""
     from datetime import timedelta
 
-    from commerce.marketing.bargains import expire_due_bargains
-    from commerce.marketing.distribution import order_completed, settle_due_commissions
-    from commerce.marketing.group_buys import expire_due_teams
+    from commerce.marketing.bargains.jobs import expire_due_bargains
+    from commerce.marketing.distribution.jobs import settle_due_commissions
+    from commerce.marketing.distribution.service import order_completed
+    from commerce.marketing.group_buys.jobs import expire_due_teams
     from commerce.marketing.windows import refresh_pages_after_recent_windows
     from commerce.members.points import expire_points
     from commerce.members.top_ups import reconcile_pending_top_ups

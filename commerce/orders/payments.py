@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from commerce.marketing.group_buys import order_paid as group_order_paid
+from commerce.marketing.group_buys.service import order_paid as group_order_paid
 from commerce.members.wallet import spend_balance
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError

@@ -38,7 +38,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.distribution import order_refunded as commissions_refunded
+from commerce.marketing.distribution.service import order_refunded as commissions_refunded
 from commerce.members.models import Member
 from commerce.members.wallet import refund_to_balance
 from commerce.orders import states

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains import order_cancelled as bargain_order_cancelled
-from commerce.marketing.coupons import return_coupons, spend_coupons
-from commerce.marketing.distribution import order_completed
-from commerce.marketing.errors import CouponUnavailable
-from commerce.marketing.flash_sales import release_flash_units
-from commerce.marketing.group_buys import order_cancelled as group_order_cancelled
+from commerce.marketing.bargains.service import order_cancelled as bargain_order_cancelled
+from commerce.marketing.coupons.errors import CouponUnavailable
+from commerce.marketing.coupons.service import return_coupons, spend_coupons
+from commerce.marketing.distribution.service import order_completed
+from commerce.marketing.flash_sales.service import release_flash_units
+from commerce.marketing.group_buys.service import order_cancelled as group_order_cancelled
 from commerce.members.models import Address, Member
 from commerce.members.points import redeem_points, return_redeemed_points
 from commerce.orders import states

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from commerce.catalog.models import Category
-from commerce.marketing.models import MemberCoupon
+from commerce.marketing.coupons.models import MemberCoupon
 from commerce.members.ledger import member_settings
 from commerce.members.levels import level_of
 from commerce.members.models import Member

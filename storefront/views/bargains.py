@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains import Bargain, BargainCampaign, bargain_helps, help_cut, start_bargain
+from commerce.marketing.bargains.models import Bargain, BargainCampaign
+from commerce.marketing.bargains.queries import bargain_helps
+from commerce.marketing.bargains.service import help_cut, start_bargain
 from commerce.members.addresses import member_addresses, save_address
 from commerce.members.models import Member
 from commerce.orders.cart import CartLine

@@ -5,9 +5,9 @@ from markupsafe import Markup
 from commerce.catalog.categories import category_tree
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
-from commerce.marketing.bargains import live_bargain_campaigns_for_skus
-from commerce.marketing.flash_sales import live_items_for_skus
-from commerce.marketing.group_buys import live_campaigns_for_skus
+from commerce.marketing.bargains.queries import live_bargain_campaigns_for_skus
+from commerce.marketing.flash_sales.queries import live_items_for_skus
+from commerce.marketing.group_buys.queries import live_campaigns_for_skus
 from core.clock import to_china
 from core.richtext import sanitize_rich_text
 from core.sites import home_view

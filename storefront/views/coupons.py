@@ -3,7 +3,7 @@ checkout form's choice (the offers and the best combination come from the quote)
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from commerce.marketing.coupons import claim_coupon
+from commerce.marketing.coupons.service import claim_coupon
 from core.errors import DomainError
 from core.extensions import csrf, db
 from core.security import require_same_origin

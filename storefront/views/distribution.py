@@ -10,23 +10,25 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from commerce.marketing.distribution import (
-    Distributor,
-    ReferralRefused,
-    apply_as_distributor,
-    bind_referral,
+from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.distribution.errors import ReferralRefused
+from commerce.marketing.distribution.models import Distributor
+from commerce.marketing.distribution.queries import (
     distribution_settings,
     distributor_of,
     earnings_of,
     member_commissions,
-    referral_code,
-    referrer_id_from_code,
     referrer_of,
     status_labels,
     team_counts,
 )
-from commerce.marketing.invites import counted_invitees, invite_settings, invitees_of, rewards_of
-from commerce.marketing.models import Coupon
+from commerce.marketing.distribution.service import (
+    apply_as_distributor,
+    bind_referral,
+    referral_code,
+    referrer_id_from_code,
+)
+from commerce.marketing.invites.queries import counted_invitees, invite_settings, invitees_of, rewards_of
 from core.errors import DomainError
 from core.extensions import db
 from storefront.shopper import current_member

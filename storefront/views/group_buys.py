@@ -6,7 +6,8 @@ from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.group_buys import GroupBuy, GroupTeam, team_places
+from commerce.marketing.group_buys.models import GroupBuy, GroupTeam
+from commerce.marketing.group_buys.queries import team_places
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import CartLine
 from commerce.orders.service import Wanted, member_address, place_order

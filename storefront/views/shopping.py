@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
-from commerce.marketing.group_buys import team_of_order
+from commerce.marketing.group_buys.queries import team_of_order
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
 from commerce.orders.models import Order, Payment

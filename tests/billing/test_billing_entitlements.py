@@ -13,9 +13,9 @@ from billing.subscriptions import change_plan, subscription_of
 from commerce.catalog.images import add_product_image
 from commerce.catalog.models import Product, ProductImage
 from commerce.catalog.service import create_product
-from commerce.marketing.coupons import create_coupon
-from commerce.marketing.flash_sales import create_flash_sale
-from commerce.marketing.group_buys import create_group_buy
+from commerce.marketing.coupons.service import create_coupon
+from commerce.marketing.flash_sales.service import create_flash_sale
+from commerce.marketing.group_buys.service import create_group_buy
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
@@ -25,7 +25,7 @@ from tenants.models import Domain, MiniProgram, StaffUser
 from tenants.service import add_custom_domain, add_mini_program, invite_staff
 from tests.builder.test_console_orders import post
 from tests.commerce.catalog.test_catalog import SPECS, sku_rows
-from tests.commerce.marketing.test_coupons import coupon
+from tests.commerce.marketing.coupons.test_coupons import coupon
 from tests.factories import create_staff, create_store, login_staff
 from tests.storefront.test_media import upload
 from themes.models import Page

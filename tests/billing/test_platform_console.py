@@ -1,11 +1,13 @@
 """The platform console's store list, store page and its actions: who may reach them, what
 the filters find, and that every action is audited with the admin and the store."""
+import html
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from billing import platform
+from billing import queries
 from billing.models import Credit, Invoice, Subscription
 from billing.platform import create_platform_admin
 from core.audit import AuditLog
@@ -119,12 +121,13 @@ def test_filters_find_stores_by_plan_status_and_owner_email(stores, admin):
 
 def test_the_list_pages_through_older_stores_keeping_the_filters(stores, admin, monkeypatch):
     demo, tea = stores
-    monkeypatch.setattr(platform, "STORE_PAGE_SIZE", 1)
+    monkeypatch.setattr(queries, "STORE_PAGE_SIZE", 1)
     first = page(admin, "/platform/?q=example.com")
-    assert "Tea House" in first and "Demo Shop" not in first
-    assert f"/platform/?before={tea.id}&amp;q=example.com" in first
-    second = page(admin, f"/platform/?before={tea.id}&q=example.com")
-    assert "Demo Shop" in second and "Tea House" not in second and "Older stores" not in second
+    assert "Tea House" in first and "Demo Shop" not in first and "2 in all" in first
+    next_page = html.unescape(re.search(r'rel="next" href="([^"]+)"', first).group(1))
+    assert next_page.startswith("/platform/?cursor=") and "q=example.com" in next_page  # the filters stay
+    second = page(admin, next_page)
+    assert "Demo Shop" in second and "Tea House" not in second and "Next page" not in second
 
 
 # ---------------------------------------------------------------- the store page
@@ -260,3 +263,20 @@ def test_an_action_names_only_its_own_store(stores, admin):
     assert [row.tenant_id for row in rows] == [tea.id]
     with tenant_context(demo.id):
         assert db.session.scalar(select(Credit)) is None
+
+
+def test_the_audit_trail_pages_and_shows_only_its_store(stores, admin, monkeypatch):
+    demo, tea = stores
+    monkeypatch.setattr(queries, "AUDIT_PAGE_SIZE", 1)
+    post_action(admin, demo, "credit", amount="10", note="first gesture")
+    post_action(admin, demo, "credit", amount="20", note="second gesture")
+    post_action(admin, tea, "credit", amount="30", note="tea gesture")
+    first = page(admin, f"/platform/tenants/{demo.id}")
+    assert "in all" in first
+    pages, link = [first], re.search(r'rel="next" href="([^"]+)"', first)
+    while link:
+        pages.append(page(admin, html.unescape(link.group(1))))
+        link = re.search(r'rel="next" href="([^"]+)"', pages[-1])
+    trail = [re.search(r"<h2>Audit trail</h2>.*", body, re.S).group(0) for body in pages]
+    assert sum("billing.credit_applied" in body for body in trail) == 2 and len(pages) >= 2
+    assert not any("tea gesture" in body for body in trail)

@@ -7,14 +7,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.bargains import BargainCampaign
+from commerce.marketing.bargains.models import BargainCampaign
 from core.extensions import db
 from core.money import format_money
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
 from tests.builder.test_console_orders import EN, audits, page, post
-from tests.commerce.marketing.test_bargains import buy, help_, new_campaign, start, wechat_member
-from tests.commerce.marketing.test_group_buys import pay
+from tests.commerce.marketing.bargains.test_bargains import buy, help_, new_campaign, start, wechat_member
+from tests.commerce.marketing.group_buys.test_group_buys import pay
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP
 from tests.factories import create_staff, login_staff
 

@@ -4,12 +4,12 @@ another store's coupon that finds nothing."""
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.models import Coupon, MemberCoupon
 from core.extensions import db
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
 from tests.builder.test_console_orders import audits, page, post
-from tests.commerce.marketing.test_coupons import new_coupon
+from tests.commerce.marketing.coupons.test_coupons import new_coupon
 from tests.factories import create_member, create_staff, create_store, login_staff
 
 FORM = {"name": "满100减10", "kind": "amount_off", "amount_off": "10", "threshold": "100", "scope": "all",

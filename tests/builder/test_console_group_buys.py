@@ -7,14 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.group_buys import GroupBuy, GroupBuyProblem, create_group_buy
-from commerce.marketing.results import campaign_results, group_buy_orders
+from commerce.marketing.group_buys.errors import GroupBuyProblem
+from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.group_buys.queries import group_buy_orders, store_group_buys
+from commerce.marketing.group_buys.service import create_group_buy
+from commerce.marketing.results import campaign_results
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
 from tests.builder.test_console_orders import audits, page, post
-from tests.commerce.marketing.test_group_buys import pay, team_order
-from tests.factories import create_member, login_staff
+from tests.commerce.marketing.group_buys.test_group_buys import pay, team_order
+from tests.conftest import csrf_from
+from tests.factories import create_member, create_product, login_staff, sku_of
 
 FORM = {"title": "三人团", "group_price": "29.90", "size": "3", "hours": "24", "ends_at": "2031-12-12T20:00"}
 
@@ -114,3 +118,40 @@ def test_the_marketing_hub_links_every_campaign_type_with_what_runs(console, sho
                  "/console/distribution", "/console/invites"):
         assert f'href="{path}"' in html
     assert "1 running" in html
+
+
+def test_the_list_pages_newest_first_with_a_count_and_never_another_stores_campaigns(console, shop):
+    demo, tea, _product, sku_id = shop
+    tea_sku = sku_of(tea, create_product(tea, "红茶", price=3000))
+    ends = utcnow() + timedelta(days=3)
+    with tenant_context(tea.id):
+        create_group_buy(actor=None, title="茶店团", sku_id=tea_sku, group_price=100, size=2, hours=1, ends_at=ends)
+        db.session.commit()
+    with tenant_context(demo.id):
+        for title in ("一团", "二团", "三团"):
+            create_group_buy(actor=None, title=title, sku_id=sku_id, group_price=100, size=2, hours=1, ends_at=ends)
+        db.session.commit()
+        first = store_group_buys(per_page=2)
+        second = store_group_buys(per_page=2, cursor=first.next_cursor)
+    assert [c.title for c in first.items] == ["三团", "二团"] and first.total == 3 and not first.has_previous
+    assert [c.title for c in second.items] == ["一团"] and second.has_previous and not second.has_next
+    listed = page(console, "/console/group-buys")
+    assert "3 in all" in listed and "三团" in listed and "茶店团" not in listed
+
+
+def test_a_group_price_with_three_decimals_is_refused_in_chinese(console, shop):
+    demo, _tea, _product, sku_id = shop
+    token = csrf_from(console, "/console/group-buys")
+    response = console.post("/console/group-buys", headers={"Accept-Language": "zh"},
+                            data={"csrf_token": token, "sku_id": str(sku_id), **FORM, "group_price": "29.905"})
+    assert response.status_code == 422 and "请以元为单位填写拼团价，例如 39.90。" in response.get_data(as_text=True)
+    assert campaigns_of(demo) == []
+
+
+@pytest.mark.parametrize("path", ("/console/marketing", "/console/flash-sales", "/console/group-buys",
+                                  "/console/bargains", "/console/coupons", "/console/distribution",
+                                  "/console/invites"))
+@pytest.mark.parametrize(("language", "word"), [("zh", "营销"), ("en", "Marketing")])
+def test_the_campaign_screens_render_in_chinese_and_english(console, path, language, word):
+    response = console.get(path, headers={"Accept-Language": language})
+    assert response.status_code == 200 and word in response.get_data(as_text=True)

@@ -139,8 +139,8 @@ def test_the_list_pages_by_fifty_without_a_query_per_order(console, shop, app):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert numbers[-1] in first and numbers[1] in first and numbers[0] not in first
     assert sum("order_lines" in sql for sql in statements) == 1  # selectinload: one query for all lines
-    older = first.split('before=')[1].split('"')[0].split("&")[0]
-    second = page(console, f"/console/orders?before={older}")
+    older = first.split('cursor=')[1].split('"')[0].split("&")[0]
+    second = page(console, f"/console/orders?cursor={older}")
     assert numbers[0] in second and numbers[1] not in second
 
 

@@ -174,8 +174,8 @@ def test_the_platform_queue_screen_says_redis_is_away_instead_of_failing(app, ap
 
 
 def test_the_flash_sale_gate_steps_aside_and_the_sale_still_sells_exactly_its_units(no_redis, stores):
-    from commerce.marketing.flash_sales import FlashSaleProblem
-    from tests.commerce.marketing.test_flash_sales import buy, flash_sale
+    from commerce.marketing.flash_sales.errors import FlashSaleProblem
+    from tests.commerce.marketing.flash_sales.test_flash_sales import buy, flash_sale
 
     demo, _tea, product_id, _category_id = stores
     no_redis.config["FLASH_SALE_GATE"] = True

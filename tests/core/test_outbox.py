@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from commerce.catalog.events import CATALOG
 from commerce.catalog.models import Category, Product
-from commerce.marketing.distribution import Commission
+from commerce.marketing.distribution.models import Commission
 from commerce.members.models import Member, PointsEntry
 from commerce.orders.models import Order
 from commerce.orders.refunds import refund_order
@@ -35,7 +35,7 @@ from core.tenancy import current_tenant_id, tenant_context
 from duoshop.app import create_app
 from sandbox.wechatpay.blueprint import EXTENSION
 from tenants.models import Tenant
-from tests.commerce.marketing.test_distribution import distributor, run_distribution, shopper_by_link
+from tests.commerce.marketing.distribution.test_distribution import distributor, run_distribution, shopper_by_link
 from tests.commerce.orders.test_checkout_and_pay import (
     DESKTOP,
     add_to_cart,

@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from commerce.marketing.bargains import Bargain
-from commerce.marketing.group_buys import GroupTeam, GroupTeamMember, create_group_buy
+from commerce.marketing.bargains.models import Bargain
+from commerce.marketing.group_buys.models import GroupTeam, GroupTeamMember
+from commerce.marketing.group_buys.service import create_group_buy
 from commerce.orders.models import Order
 from core.extensions import db
 from core.models import utcnow
@@ -22,8 +23,8 @@ from core.tenancy import tenant_context, unscoped
 from duoshop.app import PROJECT_ROOT
 from duoshop.cli import run_sweep
 from tenants.models import Tenant
-from tests.commerce.marketing.test_bargains import new_campaign, start, wechat_member
-from tests.commerce.marketing.test_group_buys import pay, team_order
+from tests.commerce.marketing.bargains.test_bargains import new_campaign, start, wechat_member
+from tests.commerce.marketing.group_buys.test_group_buys import pay, team_order
 from tests.commerce.orders.test_checkout_and_pay import settle_at_wechat
 from tests.factories import create_member, create_product, create_store, sku_of
 from tests.tenants.test_provisioning import snapshot
@@ -237,9 +238,9 @@ def test_a_worker_started_right_after_one_was_killed_sweeps_within_its_interval(
 
 def test_a_flash_sale_whose_start_job_was_lost_shows_on_cached_pages_after_the_sweep(app, shop, store_client,
                                                                                       monkeypatch):
-    from commerce.marketing.flash_sales import FlashSale
+    from commerce.marketing.flash_sales.models import FlashSale
     from core.cache import current_versions
-    from tests.commerce.marketing.test_flash_sales import flash_sale
+    from tests.commerce.marketing.flash_sales.test_flash_sales import flash_sale
 
     demo, tea, product_id, sku_id = shop
     shopper = store_client("demo")

@@ -34,8 +34,8 @@ def test_the_demo_home_shows_a_running_coupon_flash_sale_group_buy_and_bargain(a
     assert "¥39.00" in home  # the pillow case at its group price
     assert "¥99.00" in home  # the earphones' bargain floor
     with unscoped():
-        from commerce.marketing.flash_sales import FlashSale
-        from commerce.marketing.group_buys import GroupBuy
-        from commerce.marketing.models import Coupon
+        from commerce.marketing.coupons.models import Coupon
+        from commerce.marketing.flash_sales.models import FlashSale
+        from commerce.marketing.group_buys.models import GroupBuy
 
         assert [db.session.scalar(select(func.count(model.id))) for model in (Coupon, FlashSale, GroupBuy)] == [2, 1, 1]

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 
 from commerce.aftersales.service import approve_after_sale, request_after_sale
 from commerce.catalog.models import Product
-from commerce.marketing.group_buys import GroupTeam, expire_team
+from commerce.marketing.group_buys.jobs import expire_team
+from commerce.marketing.group_buys.models import GroupTeam
 from commerce.members.ledger import NotEnough, ledger_sum
 from commerce.members.models import Address, BalanceEntry, Member
 from commerce.members.wallet import refund_to_balance
@@ -23,7 +24,7 @@ from commerce.orders.service import Wanted, place_order
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from tests.commerce.marketing.test_group_buys import campaign, team_order  # noqa: F401  (the fixture)
+from tests.commerce.marketing.group_buys.test_group_buys import campaign, team_order  # noqa: F401  (the fixture)
 from tests.commerce.members.test_top_ups import balance_of, signed_in
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart, check_out, order_sent_to_wechat, the_order
 from tests.conftest import csrf_from

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from commerce.aftersales.models import AfterSale
 from commerce.aftersales.service import request_after_sale
 from commerce.catalog.models import SKU
-from commerce.marketing.group_buys import GroupTeam, GroupTeamMember, expire_team
+from commerce.marketing.group_buys.jobs import expire_team
+from commerce.marketing.group_buys.models import GroupTeam, GroupTeamMember
 from commerce.orders.jobs import sweep_store
 from commerce.orders.models import Order, Refund
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
@@ -18,7 +19,7 @@ from commerce.orders.service import cancel_order
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from tests.commerce.marketing.test_group_buys import campaign, pay, team_order  # noqa: F401  (the fixture)
+from tests.commerce.marketing.group_buys.test_group_buys import campaign, pay, team_order  # noqa: F401  (the fixture)
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, order_sent_to_wechat, paid_order, the_order
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, login_staff, sku_of

@@ -3,12 +3,12 @@ follows the merchant's changes through the page cache), claiming is guarded by o
 checkout offers the shopper's coupons with the best one chosen and spends it."""
 from sqlalchemy import select
 
-from commerce.marketing.coupons import pause_coupon
-from commerce.marketing.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.service import pause_coupon
 from core.extensions import db
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
-from tests.commerce.marketing.test_coupons import new_coupon
+from tests.commerce.marketing.coupons.test_coupons import new_coupon
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart, check_out, the_order
 from themes.models import Page
 from themes.pages import publish_page, save_draft

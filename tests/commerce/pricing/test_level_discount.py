@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.flash_sales import create_flash_sale
-from commerce.marketing.group_buys import create_group_buy
+from commerce.marketing.flash_sales.service import create_flash_sale
+from commerce.marketing.group_buys.service import create_group_buy
 from commerce.members.levels import level_discount, save_level
 from commerce.members.models import Address, Member
 from commerce.members.points import adjust_points

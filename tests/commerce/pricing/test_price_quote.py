@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains import BargainCampaign, create_bargain_campaign, start_bargain
-from commerce.marketing.coupons import create_coupon, issue_to_members
-from commerce.marketing.errors import CouponUnavailable
-from commerce.marketing.flash_sales import create_flash_sale
-from commerce.marketing.group_buys import create_group_buy
-from commerce.marketing.models import Coupon
+from commerce.marketing.bargains.models import BargainCampaign
+from commerce.marketing.bargains.service import create_bargain_campaign, start_bargain
+from commerce.marketing.coupons.errors import CouponUnavailable
+from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.coupons.service import create_coupon, issue_to_members
+from commerce.marketing.flash_sales.service import create_flash_sale
+from commerce.marketing.group_buys.service import create_group_buy
 from commerce.members.levels import recompute_level, save_level
 from commerce.members.models import Address, Member
 from commerce.members.points import adjust_points
@@ -28,7 +29,7 @@ from commerce.shipping.service import create_template
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from tests.commerce.marketing.test_coupons import coupon
+from tests.commerce.marketing.coupons.test_coupons import coupon
 from tests.commerce.members.test_top_ups import signed_in
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart
 from tests.conftest import csrf_from

@@ -11,17 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from commerce.marketing.bargains import (
+from commerce.marketing.bargains.errors import BargainProblem
+from commerce.marketing.bargains.jobs import expire_bargain
+from commerce.marketing.bargains.models import Bargain, BargainCampaign, BargainHelp
+from commerce.marketing.bargains.queries import bargain_results, live_bargain_campaigns_for_skus
+from commerce.marketing.bargains.service import (
     DAILY_HELPS,
-    Bargain,
-    BargainCampaign,
-    BargainHelp,
-    BargainProblem,
-    bargain_results,
     create_bargain_campaign,
-    expire_bargain,
     help_cut,
-    live_bargain_campaigns_for_skus,
     next_cut,
     set_bargain_campaign_status,
     start_bargain,
@@ -34,7 +31,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.outbox import relay_due
 from core.tenancy import tenant_context
-from tests.commerce.marketing.test_group_buys import pay
+from tests.commerce.marketing.group_buys.test_group_buys import pay
 from tests.commerce.orders.test_checkout_and_pay import ADDRESS, DESKTOP
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_store

@@ -18,160 +18,28 @@ that marks a bargain no one bought ``expired``, idempotently; ``flask sweep`` do
 same for any whose job was lost.
 """
 import random
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Date, Index, Integer, String, UniqueConstraint, case, func, select, text, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
-from commerce.marketing.flash_sales import announce_window
+from commerce.catalog.models import SKU, Product
+from commerce.marketing.bargains.errors import BargainProblem
+from commerce.marketing.bargains.models import Bargain, BargainCampaign, BargainHelp, BargainHelpDay, BargainOrder
+from commerce.marketing.bargains.queries import live_bargain_of
+from commerce.marketing.windows import announce_window
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
-from core.errors import DomainError
+from core.clock import china_date
 from core.extensions import db
-from core.models import Timestamped, UtcDateTime, utcnow
+from core.models import utcnow
 from core.money import format_money
-from core.outbox import publish, subscriber
-from tenants.scoping import TenantScoped, tenant_foreign_key
+from core.outbox import publish
 
 DAILY_HELPS = 10  # helps one member may give in one store per (China) day
 MAX_RACES = 60  # a help that keeps losing the race to other helps gives up after this many reads
 _random = random.SystemRandom()
-
-
-class BargainCampaign(TenantScoped, Timestamped, db.Model):
-    __tablename__ = "bargain_campaigns"
-    __tenant_table_args__ = (
-        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
-        CheckConstraint("floor_price >= 0", name="floor_not_negative"),
-        CheckConstraint("max_helps BETWEEN 2 AND 50", name="max_helps_in_range"),
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_bargain_campaigns_tenant_window", "tenant_id", "status", "starts_at", "ends_at"),
-    )
-
-    ACTIVE = "active"  # bargains start and take helps inside the window
-    PAUSED = "paused"  # no new bargains, no helps; bargains under way keep their deadline
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(40), nullable=False)
-    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    floor_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen: the lowest price friends can reach
-    max_helps: Mapped[int] = mapped_column(Integer, nullable=False)  # K: the floor is reached by the K-th help
-    hours: Mapped[int] = mapped_column(Integer, nullable=False)  # a bargain's time to finish
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)  # no new bargains or helps after this
-    status: Mapped[str] = mapped_column(String(8), nullable=False, default=ACTIVE)
-
-    def is_on(self, now=None):
-        now = now or utcnow()
-        return self.status == self.ACTIVE and self.starts_at <= now < self.ends_at
-
-
-class Bargain(TenantScoped, Timestamped, db.Model):
-    __tablename__ = "bargains"
-    __tenant_table_args__ = (
-        tenant_foreign_key("campaign_id", "bargain_campaigns", ondelete="CASCADE"),
-        tenant_foreign_key("starter_member_id", "members", ondelete="CASCADE"),
-        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
-        tenant_foreign_key("order_id", "orders"),
-        CheckConstraint("current_price >= floor_price", name="never_below_floor"),
-        CheckConstraint("helps_count >= 0 AND helps_count <= max_helps", name="helps_within_max"),
-        Index("ix_bargains_one_live_per_starter", "tenant_id", "campaign_id", "starter_member_id", unique=True,
-              postgresql_where=text("status <> 'expired'"), sqlite_where=text("status <> 'expired'")),
-    )
-
-    OPEN = "open"  # friends can cut; the starter can buy at the current price
-    FLOOR_REACHED = "floor_reached"  # at the floor: no more cuts, the starter can buy
-    ORDERED = "ordered"  # the starter ordered it (``order_id``); an unpaid cancel reopens it
-    EXPIRED = "expired"  # time ran out before anyone ordered
-    BUYABLE = (OPEN, FLOOR_REACHED)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    starter_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    original_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen, the SKU's price at the start
-    floor_price: Mapped[int] = mapped_column(Integer, nullable=False)
-    max_helps: Mapped[int] = mapped_column(Integer, nullable=False)  # K, at most one help per fen to cut
-    current_price: Mapped[int] = mapped_column(Integer, nullable=False)
-    helps_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=OPEN)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    order_id: Mapped[int | None] = mapped_column(Integer)  # the order holding it now
-
-    def is_buyable(self, now=None):
-        return self.status in self.BUYABLE and self.expires_at > (now or utcnow())
-
-    def is_open_for_help(self, now=None):
-        return self.status == self.OPEN and self.expires_at > (now or utcnow())
-
-    def shown_status(self, now=None):
-        """The status a shopper should see: past its deadline, an unbought bargain is over."""
-        if self.status in self.BUYABLE and self.expires_at <= (now or utcnow()):
-            return self.EXPIRED
-        return self.status
-
-    def cut_so_far(self):
-        return self.original_price - self.current_price
-
-    def progress_percent(self):
-        total = self.original_price - self.floor_price
-        return 100 if total <= 0 else self.cut_so_far() * 100 // total
-
-
-class BargainHelp(TenantScoped, Timestamped, db.Model):
-    __tablename__ = "bargain_helps"
-    __tenant_table_args__ = (
-        tenant_foreign_key("bargain_id", "bargains", ondelete="CASCADE"),
-        tenant_foreign_key("helper_member_id", "members", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "bargain_id", "helper_member_id"),
-        CheckConstraint("cut >= 1", name="cut_at_least_one_fen"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    helper_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    cut: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
-    price_after: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
-class BargainHelpDay(TenantScoped, db.Model):
-    """How many helps a member gave in this store on one day (the daily cap's counter)."""
-
-    __tablename__ = "bargain_help_days"
-    __tenant_table_args__ = (
-        tenant_foreign_key("member_id", "members", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "member_id", "day"),
-        CheckConstraint("helps >= 0", name="helps_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)
-    helps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-
-
-class BargainOrder(TenantScoped, db.Model):
-    """Every order placed through a bargain, cancelled ones included (for the results)."""
-
-    __tablename__ = "bargain_orders"
-    __tenant_table_args__ = (
-        tenant_foreign_key("bargain_id", "bargains", ondelete="CASCADE"),
-        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "order_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
-class BargainProblem(DomainError):
-    """The bargain cannot be started, helped, bought or saved as asked; ``field`` names what to fix."""
-
-    status = 409
 
 
 def next_cut(remaining, helps_left, rng=_random):
@@ -191,8 +59,6 @@ def next_cut(remaining, helps_left, rng=_random):
 def create_bargain_campaign(*, actor, title, sku_id, floor_price, max_helps, hours, starts_at, ends_at):
     """:raise BargainProblem: unknown SKU, floor not below the SKU's price by at least K fen,
     K outside 2..50, hours outside 1..72, a window that ends before it starts or in the past"""
-    from commerce.catalog.models import SKU
-
     title = (title or "").strip()
     if not title or len(title) > 40:
         raise BargainProblem(_("Give the bargain a title (at most 40 characters)."), field="title", status=422)
@@ -231,48 +97,6 @@ def set_bargain_campaign_status(campaign, status, *, actor):
     announce_window(campaign)  # product pages offer the bargain from its start to its end
 
 
-def store_bargain_campaigns(limit=50):
-    return db.session.scalars(select(BargainCampaign).order_by(BargainCampaign.id.desc()).limit(limit)).all()
-
-
-def _live_campaigns(now):
-    return select(BargainCampaign).where(BargainCampaign.status == BargainCampaign.ACTIVE,
-                                         BargainCampaign.starts_at <= now, BargainCampaign.ends_at > now)
-
-
-def live_bargain_campaigns_for_skus(sku_ids, now=None):
-    """The campaigns a shopper can start a bargain in now on these SKUs."""
-    if not sku_ids:
-        return []
-    return db.session.scalars(_live_campaigns(now or utcnow()).where(BargainCampaign.sku_id.in_(list(sku_ids)))
-                              .order_by(BargainCampaign.floor_price)).all()
-
-
-@dataclass(frozen=True)
-class BargainDeal:
-    """A live campaign as the storefront lists it."""
-
-    campaign: BargainCampaign
-    product: object
-    sku: object
-    floor_price: int
-    price: int  # the SKU's price today
-
-
-def bargain_deals(limit=20, now=None):
-    """The campaigns on now with their products (pictures loaded) on sale, soonest-ending first."""
-    from sqlalchemy.orm import selectinload
-
-    from commerce.catalog.models import SKU, Product
-
-    rows = db.session.execute(
-        _live_campaigns(now or utcnow()).add_columns(SKU, Product)
-        .join(SKU, SKU.id == BargainCampaign.sku_id).join(Product, Product.id == SKU.product_id)
-        .where(Product.status == Product.ON_SALE).options(selectinload(Product.images))
-        .order_by(BargainCampaign.ends_at, BargainCampaign.id).limit(limit)).all()
-    return [BargainDeal(campaign, product, sku, campaign.floor_price, sku.price) for campaign, sku, product in rows]
-
-
 def start_bargain(campaign, member, *, now=None):
     """The member's live bargain in this campaign: the one they have, or a new one at the
     SKU's price today. Its expiry job is scheduled after commit.
@@ -280,8 +104,6 @@ def start_bargain(campaign, member, *, now=None):
     :raise BargainProblem: campaign not on, member not signed in with WeChat, SKU off sale
         or already at the floor price
     """
-    from commerce.catalog.models import SKU, Product
-
     now = now or utcnow()
     if not campaign.is_on(now):
         raise BargainProblem(_("This bargain is not running."))
@@ -312,12 +134,6 @@ def start_bargain(campaign, member, *, now=None):
     return bargain
 
 
-def live_bargain_of(campaign_id, member_id):
-    return db.session.scalar(select(Bargain).where(Bargain.campaign_id == campaign_id,
-                                                   Bargain.starter_member_id == member_id,
-                                                   Bargain.status != Bargain.EXPIRED))
-
-
 def help_cut(bargain, helper, *, now=None):
     """The helper cuts the bargain's price by a random amount (``next_cut``); returns the
     ``BargainHelp``. Runs in the caller's transaction.
@@ -325,8 +141,6 @@ def help_cut(bargain, helper, *, now=None):
     :raise BargainProblem: not a WeChat member, the starter, helped already, over the daily
         cap, the bargain or its campaign is over, or too many helps at once
     """
-    from commerce.members.points import STORE_TIMEZONE
-
     now = now or utcnow()
     if not helper.openid:
         raise BargainProblem(_("Sign in with WeChat to help."), status=401)
@@ -338,7 +152,7 @@ def help_cut(bargain, helper, *, now=None):
     campaign = db.session.get(BargainCampaign, bargain.campaign_id)
     if campaign.status != BargainCampaign.ACTIVE:
         raise BargainProblem(_("This bargain is paused. Try again later."))
-    _count_daily_help(helper.id, now.astimezone(STORE_TIMEZONE).date())
+    _count_daily_help(helper.id, china_date(now))
     for _attempt in range(MAX_RACES):
         seen = db.session.execute(select(Bargain.current_price, Bargain.helps_count, Bargain.status,
                                          Bargain.expires_at).where(Bargain.id == bargain.id)).one()
@@ -383,14 +197,6 @@ def _count_daily_help(member_id, day):
     if counted != 1:
         raise BargainProblem(_("You have helped %(n)d times today, the most allowed. Come back tomorrow.",
                                n=DAILY_HELPS), status=429)
-
-
-def bargain_helps(bargain):
-    """``[(help, member)]`` in the order they came."""
-    from commerce.members.models import Member
-
-    return db.session.execute(select(BargainHelp, Member).join(Member, Member.id == BargainHelp.helper_member_id)
-                              .where(BargainHelp.bargain_id == bargain.id).order_by(BargainHelp.id)).all()
 
 
 def claim_for_order(bargain, order, member_id, price, *, now=None):
@@ -446,21 +252,6 @@ def order_cancelled(order, now=None):
         .execution_options(synchronize_session=False))
 
 
-def expire_bargain(bargain_id, now=None):
-    """Job at a bargain's deadline: unbought, it is over. Returns 1 if this run ended it."""
-    ended = _end_if_due(bargain_id, now or utcnow())
-    db.session.commit()
-    return ended
-
-
-def expire_due_bargains(now=None):
-    """Sweep (current store): every unbought bargain past its deadline is over, whether or
-    not its expiry job ran. Returns how many this run ended."""
-    ended = _end_due(now or utcnow())
-    db.session.commit()
-    return ended
-
-
 def _end_if_due(bargain_id, now):
     return _end_due(now, Bargain.id == bargain_id)
 
@@ -477,52 +268,3 @@ BARGAIN_DEADLINE = "bargain.deadline"
 def _schedule_expiry(bargain, now):
     publish(BARGAIN_DEADLINE, tenant_id=bargain.tenant_id, available_at=bargain.expires_at + timedelta(seconds=1),
             bargain_id=bargain.id)
-
-
-@subscriber(BARGAIN_DEADLINE)
-def expire_bargain_at_deadline(event):
-    _end_if_due(event.payload["bargain_id"], utcnow())
-
-
-@dataclass(frozen=True)
-class BargainResults:
-    started: int = 0  # bargains started
-    helpers: int = 0  # distinct members who helped
-    participants: int = 0  # distinct members who ordered
-    orders: int = 0  # orders placed, paid or not
-    paid_orders: int = 0
-    gmv: int = 0  # fen, paid orders' totals
-
-
-def bargain_results(campaign_ids):
-    """``{campaign id: BargainResults}`` in four queries, whatever the number of campaigns."""
-    from commerce.marketing.results import campaign_results
-
-    campaign_ids = list(campaign_ids)
-    if not campaign_ids:
-        return {}
-    started = dict(db.session.execute(select(Bargain.campaign_id, func.count(Bargain.id))
-                                      .where(Bargain.campaign_id.in_(campaign_ids)).group_by(Bargain.campaign_id)).all())
-    helpers = dict(db.session.execute(
-        select(Bargain.campaign_id, func.count(func.distinct(BargainHelp.helper_member_id)))
-        .join(BargainHelp, BargainHelp.bargain_id == Bargain.id)
-        .where(Bargain.campaign_id.in_(campaign_ids)).group_by(Bargain.campaign_id)).all())
-    ordered = campaign_results(select(Bargain.campaign_id, BargainOrder.order_id)
-                               .join(BargainOrder, BargainOrder.bargain_id == Bargain.id)
-                               .where(Bargain.campaign_id.in_(campaign_ids)))
-    results = {}
-    for campaign_id in campaign_ids:
-        sales = ordered.get(campaign_id)
-        results[campaign_id] = BargainResults(
-            started.get(campaign_id, 0), helpers.get(campaign_id, 0),
-            *((sales.participants, sales.orders, sales.paid_orders, sales.gmv) if sales else ()))
-    return results
-
-
-def campaign_bargains(campaign_id, limit=100):
-    """``[(bargain, starter member)]``, newest first, for the console's results page."""
-    from commerce.members.models import Member
-
-    return db.session.execute(select(Bargain, Member).join(Member, Member.id == Bargain.starter_member_id)
-                              .where(Bargain.campaign_id == campaign_id).order_by(Bargain.id.desc())
-                              .limit(limit)).all()

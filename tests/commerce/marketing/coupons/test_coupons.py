@@ -8,26 +8,27 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from commerce.marketing.coupons import (
-    CouponLine,
+from commerce.marketing.coupons.errors import CouponInvalid, CouponUnavailable
+from commerce.marketing.coupons.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.queries import (
     best_coupon,
     best_selection,
-    claim_coupon,
-    combined_discount,
     coupon_results,
-    create_coupon,
     discount_for,
     eligible_coupons,
+)
+from commerce.marketing.coupons.service import (
+    claim_coupon,
+    create_coupon,
     issue_to_members,
     pause_coupon,
     update_coupon,
 )
-from commerce.marketing.errors import CouponInvalid, CouponUnavailable
-from commerce.marketing.models import Coupon, MemberCoupon
 from commerce.members.models import Address
 from commerce.orders import states
 from commerce.orders.models import Order
 from commerce.orders.service import Wanted, cancel_order, place_order
+from commerce.pricing.coupons import CouponLine, combined_discount
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context

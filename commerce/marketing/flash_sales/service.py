@@ -22,90 +22,26 @@ conditional UPDATE alone is the default; the gate is a switch for a deployment w
 row's lock is the bottleneck (many workers on one SKU), to be measured there with the same
 benchmark.
 """
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint, event, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Session
 
+from commerce.catalog.models import SKU
+from commerce.marketing.flash_sales.errors import FlashSaleProblem
+from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem, FlashSaleQuota
+from commerce.marketing.flash_sales.queries import live_items_for_skus
+from commerce.marketing.windows import announce_window
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.cache import cache_add, cache_incr
 from core.database import savepoint_only
-from core.errors import DomainError
 from core.extensions import db
-from core.models import Timestamped, UtcDateTime, utcnow
-from core.outbox import publish, subscriber
+from core.models import utcnow
 from tenants.entitlements import require
-from tenants.scoping import TenantScoped, tenant_foreign_key
-
-
-class FlashSale(TenantScoped, Timestamped, db.Model):
-    __tablename__ = "flash_sales"
-    __tenant_table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_flash_sales_tenant_window", "tenant_id", "status", "starts_at", "ends_at"),
-    )
-
-    ACTIVE, PAUSED = "active", "paused"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(40), nullable=False)
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    status: Mapped[str] = mapped_column(String(8), nullable=False, default=ACTIVE)
-
-    items = relationship("FlashSaleItem", order_by="FlashSaleItem.id", viewonly=True)
-
-    def is_on(self, now=None):
-        now = now or utcnow()
-        return self.status == self.ACTIVE and self.starts_at <= now < self.ends_at
-
-
-class FlashSaleItem(TenantScoped, db.Model):
-    __tablename__ = "flash_sale_items"
-    __tenant_table_args__ = (
-        tenant_foreign_key("flash_sale_id", "flash_sales", ondelete="CASCADE"),
-        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "flash_sale_id", "sku_id"),
-        CheckConstraint("stock >= 0", name="stock_not_negative"),
-        CheckConstraint("price >= 0", name="price_not_negative"),
-        CheckConstraint("per_member_limit > 0", name="limit_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    flash_sale_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
-    stock: Mapped[int] = mapped_column(Integer, nullable=False)  # campaign units left
-    initial_stock: Mapped[int] = mapped_column(Integer, nullable=False)
-    per_member_limit: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-
-
-class FlashSaleQuota(TenantScoped, db.Model):
-    """How many units of an item a member holds in orders that are not cancelled."""
-
-    __tablename__ = "flash_sale_quotas"
-    __tenant_table_args__ = (
-        tenant_foreign_key("item_id", "flash_sale_items", ondelete="CASCADE"),
-        tenant_foreign_key("member_id", "members", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "item_id", "member_id"),
-        CheckConstraint("bought >= 0", name="bought_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    bought: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-
-
-class FlashSaleProblem(DomainError):
-    """The flash sale cannot be bought or saved as asked; ``field`` names what to fix."""
-
-    status = 409
 
 
 def create_flash_sale(*, actor, title, starts_at, ends_at, items):
@@ -114,8 +50,6 @@ def create_flash_sale(*, actor, title, starts_at, ends_at, items):
     :raise FlashSaleProblem: bad window, unknown SKU, price/stock/limit out of range
     """
     require("marketing")
-    from commerce.catalog.models import SKU
-
     title = (title or "").strip()
     if not title or len(title) > 40:
         raise FlashSaleProblem(_("Give the flash sale a title (at most 40 characters)."), field="title", status=422)
@@ -152,97 +86,6 @@ def set_flash_sale_status(sale, status, *, actor):
     sale.status = status
     record_audit(f"flash_sale.{status}", actor=actor, tenant_id=sale.tenant_id, target=sale)
     announce_window(sale)
-
-
-def announce_window(sale):
-    """Cached pages show flash prices: rebuild them now, when the sale starts and when it ends."""
-    from commerce.catalog.events import catalog_changed
-
-    catalog_changed(db.session(), sale.tenant_id)
-    now = utcnow()
-    for moment in (sale.starts_at, sale.ends_at):
-        if moment > now:
-            refresh_pages_at(sale.tenant_id, moment)
-
-
-CAMPAIGN_BOUNDARY = "campaign.boundary"
-
-
-def refresh_pages_at(tenant_id, moment):
-    """In the current transaction: the store's cached pages are rebuilt at ``moment`` (a
-    campaign of any kind starts or ends then)."""
-    publish(CAMPAIGN_BOUNDARY, tenant_id=tenant_id, available_at=moment + timedelta(seconds=1))
-
-
-def refresh_flash_pages():
-    """At a campaign's start or end (flash sales, group buys, bargains): the store's cached
-    pages change price or offers."""
-    from commerce.catalog.events import catalog_changed
-    from core.tenancy import current_tenant_id
-
-    catalog_changed(db.session(), current_tenant_id())
-    db.session.commit()
-
-
-@subscriber(CAMPAIGN_BOUNDARY)
-def refresh_pages_at_boundary(event):
-    refresh_flash_pages()
-
-
-@dataclass(frozen=True)
-class FlashDeal:
-    """A flash sale item as the storefront shows it."""
-
-    product: object
-    sku: object
-    price: int
-    ends_at: datetime
-
-
-def flash_deals(limit=20, now=None):
-    """The deals on now, with their products (pictures loaded), soonest-ending first."""
-    from sqlalchemy.orm import selectinload
-
-    from commerce.catalog.models import SKU, Product
-
-    rows = live_flash_items(limit=limit, now=now)
-    skus = {sku.id: sku for sku in db.session.scalars(select(SKU).where(SKU.id.in_([i.sku_id for i, _s in rows])))}
-    products = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.id.in_([sku.product_id for sku in skus.values()]),
-                              Product.status == Product.ON_SALE).options(selectinload(Product.images)))}
-    return [FlashDeal(products[skus[item.sku_id].product_id], skus[item.sku_id], item.price, sale.ends_at)
-            for item, sale in rows if skus[item.sku_id].product_id in products]
-
-
-def live_item_for_sku(sku_id, now=None):
-    """The flash sale item selling this SKU right now, or None."""
-    now = now or utcnow()
-    return db.session.scalar(
-        select(FlashSaleItem).join(FlashSale, FlashSale.id == FlashSaleItem.flash_sale_id)
-        .where(FlashSaleItem.sku_id == sku_id, FlashSale.status == FlashSale.ACTIVE,
-               FlashSale.starts_at <= now, FlashSale.ends_at > now)
-        .order_by(FlashSaleItem.id).limit(1))
-
-
-def live_items_for_skus(sku_ids, now=None):
-    """``{sku id: (item, sale)}`` for the SKUs selling at a flash price right now."""
-    now = now or utcnow()
-    if not sku_ids:
-        return {}
-    rows = db.session.execute(
-        select(FlashSaleItem, FlashSale).join(FlashSale, FlashSale.id == FlashSaleItem.flash_sale_id)
-        .where(FlashSaleItem.sku_id.in_(list(sku_ids)), FlashSale.status == FlashSale.ACTIVE,
-               FlashSale.starts_at <= now, FlashSale.ends_at > now).order_by(FlashSaleItem.id.desc())).all()
-    return {item.sku_id: (item, sale) for item, sale in rows}
-
-
-def live_flash_items(limit=20, now=None):
-    """``[(item, sale)]`` of the flash sales on now, for the storefront block."""
-    now = now or utcnow()
-    return db.session.execute(
-        select(FlashSaleItem, FlashSale).join(FlashSale, FlashSale.id == FlashSaleItem.flash_sale_id)
-        .where(FlashSale.status == FlashSale.ACTIVE, FlashSale.starts_at <= now, FlashSale.ends_at > now)
-        .order_by(FlashSale.ends_at, FlashSaleItem.id).limit(limit)).all()
 
 
 def reserve_flash_units(item, member_id, quantity):

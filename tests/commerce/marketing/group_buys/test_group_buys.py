@@ -6,14 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from commerce.marketing.group_buys import (
-    GroupBuy,
-    GroupBuyProblem,
-    GroupTeam,
-    GroupTeamMember,
-    create_group_buy,
-    expire_team,
-)
+from commerce.marketing.group_buys.errors import GroupBuyProblem
+from commerce.marketing.group_buys.jobs import expire_team
+from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
+from commerce.marketing.group_buys.service import create_group_buy
 from commerce.members.models import Address
 from commerce.orders.models import Fulfillment, Order
 from commerce.orders.payments import start_payment
@@ -183,7 +179,7 @@ def test_shoppers_start_and_join_a_team_from_the_storefront(shop, campaign, stor
 
 
 def test_the_group_buy_block_lists_running_campaigns_of_this_store_only(shop, campaign):
-    from commerce.marketing.group_buys import set_group_buy_status
+    from commerce.marketing.group_buys.service import set_group_buy_status
     from themes.data import Need, load_page_data
 
     demo, tea, _product, _sku = shop

@@ -8,83 +8,28 @@ new, and they never count again. Each tier is granted once per inviter (a unique
 the inviter's row is locked while counting, so two invitees completing at once on
 PostgreSQL still reach the tier they add up to.
 """
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Index,
-    Integer,
-    UniqueConstraint,
-    func,
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from commerce.marketing.coupons import find_coupon, issue_to_members
-from commerce.marketing.distribution import Referral
-from commerce.marketing.errors import CouponUnavailable
+from commerce.marketing.coupons.errors import CouponUnavailable
+from commerce.marketing.coupons.queries import find_coupon
+from commerce.marketing.coupons.service import issue_to_members
+from commerce.marketing.distribution.models import Referral
+from commerce.marketing.invites.errors import InviteProblem
+from commerce.marketing.invites.models import InviteReward, InviteSettings
+from commerce.marketing.invites.queries import counted_invitees, invite_settings
 from commerce.members.ledger import post_entry
 from commerce.members.models import Member, PointsEntry
-from commerce.orders.models import Order
 from core.audit import record_audit
-from core.errors import DomainError
 from core.extensions import db
-from core.models import Timestamped, UtcDateTime, utcnow
-from tenants.scoping import TenantScoped, tenant_foreign_key
+from core.models import utcnow
 
 MAX_TIERS = 5
 MAX_INVITES = 1000
 MAX_POINTS = 100_000
-
-
-class InviteSettings(TenantScoped, Timestamped, db.Model):
-    """A store's invite tiers; a store without a row has none (the program is off)."""
-
-    __tablename__ = "invite_settings"
-    __tenant_table_args__ = (UniqueConstraint("tenant_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    # [{"invites": 1, "coupon_id": 3, "points": 0}, …], by invites ascending; a tier gives its
-    # coupon and/or its points.
-    tiers: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-
-
-class InviteReward(TenantScoped, db.Model):
-    """A tier an inviter reached, and what it gave them; once per inviter and tier."""
-
-    __tablename__ = "invite_rewards"
-    __tenant_table_args__ = (
-        tenant_foreign_key("inviter_id", "members", ondelete="CASCADE"),
-        tenant_foreign_key("invitee_id", "members", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "inviter_id", "tier"),
-        CheckConstraint("tier >= 1", name="tier_positive"),
-        Index("ix_invite_rewards_tenant_created", "tenant_id", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    inviter_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    tier: Mapped[int] = mapped_column(Integer, nullable=False)  # invitees it takes
-    invitee_id: Mapped[int] = mapped_column(Integer, nullable=False)  # whose first order reached it
-    coupon_id: Mapped[int | None] = mapped_column(Integer)  # the tier's coupon at the time
-    coupon_issued: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # False: paused or gone
-    points: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
-
-
-class InviteProblem(DomainError):
-    """The invite tiers cannot be saved as entered."""
-
-    status = 422
-
-
-def invite_settings():
-    """The current store's saved tiers, or an empty program (not saved)."""
-    return db.session.scalar(select(InviteSettings)) or InviteSettings(enabled=False, tiers=[])
 
 
 def save_invite_settings(*, enabled, tiers, actor):
@@ -120,27 +65,6 @@ def save_invite_settings(*, enabled, tiers, actor):
     record_audit("invites.settings", actor=actor, tenant_id=settings.tenant_id, target=settings,
                  details={"enabled": settings.enabled, "tiers": settings.tiers})
     return settings
-
-
-def counted_invitees(inviter_id):
-    """Members the inviter brought whose first completed order came after they were bound."""
-    first_completed = (select(Order.member_id, func.min(Order.completed_at).label("first"))
-                       .where(Order.completed_at.is_not(None)).group_by(Order.member_id).subquery())
-    return db.session.scalar(select(func.count(Referral.id))
-                             .join(first_completed, first_completed.c.member_id == Referral.member_id)
-                             .where(Referral.referrer_id == inviter_id, first_completed.c.first >= Referral.bound_at))
-
-
-def invitees_of(inviter_id, limit=100):
-    """``(member, bound at, counted)`` of the members the inviter brought, newest first."""
-    def completed(after):
-        moment = Order.completed_at >= Referral.bound_at if after else Order.completed_at < Referral.bound_at
-        return select(Order.id).where(Order.member_id == Referral.member_id, moment).exists()
-
-    return db.session.execute(select(Member, Referral.bound_at, completed(True) & ~completed(False))
-                              .join(Referral, Referral.member_id == Member.id)
-                              .where(Referral.referrer_id == inviter_id)
-                              .order_by(Referral.id.desc()).limit(limit)).all()
 
 
 def credit_invite_rewards(order, *, now=None):
@@ -180,17 +104,3 @@ def _grant_tier(inviter_id, tier, invitee_id, now):
         post_entry(PointsEntry, inviter_id, reward.points, PointsEntry.INVITE, f"invite:{inviter_id}:{reward.tier}")
     db.session.flush()
     return reward
-
-
-def rewards_of(inviter_id):
-    return db.session.scalars(select(InviteReward).where(InviteReward.inviter_id == inviter_id)
-                              .order_by(InviteReward.tier)).all()
-
-
-def store_rewards(limit=200):
-    """The latest rewards granted, with the inviter and the invitee."""
-    invitee = aliased(Member)
-    return db.session.execute(select(InviteReward, Member, invitee)
-                              .join(Member, Member.id == InviteReward.inviter_id)
-                              .join(invitee, invitee.id == InviteReward.invitee_id)
-                              .order_by(InviteReward.id.desc()).limit(limit)).all()

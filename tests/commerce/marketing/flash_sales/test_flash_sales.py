@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.catalog.models import SKU
-from commerce.marketing.flash_sales import FlashSaleItem, FlashSaleProblem, create_flash_sale
+from commerce.marketing.flash_sales.errors import FlashSaleProblem
+from commerce.marketing.flash_sales.models import FlashSaleItem
+from commerce.marketing.flash_sales.service import create_flash_sale
 from commerce.members.models import Address
 from commerce.orders.errors import SoldOut
 from commerce.orders.models import Order, OrderLine
@@ -200,7 +202,8 @@ def test_the_console_schedules_pauses_and_refuses_bad_flash_sales(shop, platform
 
 
 def test_product_pages_show_the_flash_price_as_soon_as_a_sale_starts(shop, store_client, app):
-    from commerce.marketing.flash_sales import FlashSale, refresh_flash_pages
+    from commerce.marketing.flash_sales.models import FlashSale
+    from commerce.marketing.windows import refresh_flash_pages
 
     demo, _tea, sku_id = shop
     with tenant_context(demo.id):

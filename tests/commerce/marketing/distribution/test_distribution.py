@@ -9,18 +9,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from commerce.marketing.distribution import (
-    MAX_LEVELS,
-    Commission,
-    Distributor,
-    Referral,
-    ReferralRefused,
+from commerce.marketing.distribution.errors import ReferralRefused
+from commerce.marketing.distribution.jobs import settle_due_commissions
+from commerce.marketing.distribution.models import MAX_LEVELS, Commission, Distributor, Referral
+from commerce.marketing.distribution.service import (
     apply_as_distributor,
     bind_referral,
     decide_application,
     referral_code,
     save_distribution_settings,
-    settle_due_commissions,
 )
 from commerce.members.ledger import ledger_sum, post_entry
 from commerce.members.models import BalanceEntry, Member
@@ -155,7 +152,7 @@ def test_a_paid_order_earns_two_levels_of_referrers_and_never_a_third(shop, good
 
 def test_the_commission_job_run_twice_records_each_level_once(shop, goods, store_client, platform_client, wechat,
                                                                jobs):
-    from commerce.marketing.distribution import record_commissions
+    from commerce.marketing.distribution.service import record_commissions
 
     demo = shop[0]
     run_distribution(demo)
@@ -430,7 +427,7 @@ def test_the_console_saves_settings_and_refuses_bad_ones_writing_nothing(shop, p
         "csrf_token": token, "enabled": "on", "level1_percent": "80", "level2_percent": "5", "settle_days": "10"})
     assert refused.status_code == 422 and "Level 1 commission" in refused.get_data(as_text=True)
     with tenant_context(demo.id):
-        from commerce.marketing.distribution import distribution_settings
+        from commerce.marketing.distribution.queries import distribution_settings
 
         settings = distribution_settings()
         assert (settings.enabled, settings.level1_percent, settings.level2_percent, settings.settle_days) == (

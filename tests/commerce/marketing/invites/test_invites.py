@@ -6,15 +6,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from commerce.marketing.coupons import create_coupon
-from commerce.marketing.distribution import Referral, bind_referral
-from commerce.marketing.invites import InviteProblem, InviteReward, counted_invitees, save_invite_settings
-from commerce.marketing.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.models import Coupon, MemberCoupon
+from commerce.marketing.coupons.service import create_coupon
+from commerce.marketing.distribution.models import Referral
+from commerce.marketing.distribution.service import bind_referral
+from commerce.marketing.invites.errors import InviteProblem
+from commerce.marketing.invites.models import InviteReward
+from commerce.marketing.invites.queries import counted_invitees
+from commerce.marketing.invites.service import save_invite_settings
 from commerce.members.models import Member, PointsEntry
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from tests.commerce.marketing.test_distribution import EN, code_of, complete, paid_order, shopper_by_link
+from tests.commerce.marketing.distribution.test_distribution import EN, code_of, complete, paid_order, shopper_by_link
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, login_staff, sku_of
 
@@ -128,7 +132,7 @@ def test_self_invites_and_loops_never_count(shop, goods, store_client, platform_
     friend = shopper_by_link(store_client, demo, me)
     theirs, _trade = paid_order(friend, demo, *goods, wechat, platform_client)
     with tenant_context(demo.id):
-        from commerce.marketing.distribution import ReferralRefused
+        from commerce.marketing.distribution.errors import ReferralRefused
 
         with pytest.raises(ReferralRefused):
             bind_referral(me, me)
@@ -175,7 +179,7 @@ def test_the_console_saves_tiers_refuses_bad_ones_and_lists_rewards_of_its_store
         "csrf_token": token, "enabled": "on", "invites_0": "2"})  # a tier without a reward
     assert refused.status_code == 422 and "give a coupon or points" in refused.get_data(as_text=True)
     with tenant_context(demo.id):
-        from commerce.marketing.invites import invite_settings
+        from commerce.marketing.invites.queries import invite_settings
 
         assert invite_settings().tiers == [{"invites": 1, "coupon_id": coupon_id, "points": 0},
                                            {"invites": 5, "coupon_id": None, "points": 500}]

@@ -1,0 +1,48 @@
+"""Forms of the platform console's store page. Each reads what an admin typed; the rules
+(reasons required, a credit's ceiling, a trial's 1–365 days, known plans) are the verbs'
+(``billing.platform``, ``billing.subscriptions``), so a refusal reads the same from a job."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired
+
+from core.forms import WholeField, YuanField
+
+ENTER_DAYS = _l("Enter the number of days, like 14.")
+ENTER_CREDIT = _l("Enter the credit in yuan, like 50 or 49.90.")
+
+
+class _DaysField(WholeField):
+    def read(self, text):
+        try:
+            return super().read(text)
+        except ValueError:
+            raise ValueError(str(ENTER_DAYS)) from None
+
+
+class _CreditField(YuanField):
+    def read(self, text):
+        try:
+            return super().read(text)
+        except ValueError:
+            raise ValueError(str(ENTER_CREDIT)) from None
+
+
+class StorePlanForm(FlaskForm):
+    plan = StringField(default="")
+    interval = StringField(default="")
+
+
+class TrialForm(FlaskForm):
+    days = _DaysField(validators=[InputRequired(message=ENTER_DAYS)], minimum=0)
+
+
+class CreditForm(FlaskForm):
+    amount = _CreditField(validators=[InputRequired(message=ENTER_CREDIT)], minimum=None)  # ≤ 0: the verb refuses
+    note = StringField(default="")
+
+
+class ReasonForm(FlaskForm):
+    """Suspend, resume, or refund an invoice: a reason for the audit trail."""
+
+    reason = StringField(default="")

@@ -1,0 +1,123 @@
+"""Read-only questions of the platform console: the store list (across stores, on purpose),
+one store's people, domains, AppIDs and subscription, its audit trail, and an invoice.
+Nothing here writes."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from billing.models import Invoice, Subscription
+from core.audit import AuditLog
+from core.extensions import db
+from core.pagination import Key, Ordering, paginate
+from core.tenancy import tenant_context, unscoped
+from tenants.models import Domain, MiniProgram, StaffUser, Tenant
+from tenants.plans import PLANS
+
+STORE_PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 50
+# rows are (tenant, subscription) pairs: the key reads the tenant's id
+NEWEST_STORES = Ordering("platform.stores.newest", Key(Tenant.id, descending=True, value=lambda row: row[0].id))
+NEWEST_INVOICES = Ordering("billing.invoices.newest", Invoice.id.desc())
+NEWEST_AUDIT = Ordering("platform.audit.newest", AuditLog.id.desc())
+
+
+@dataclass(frozen=True)
+class StoreFilters:
+    """What the store list is narrowed to: words in name, address or owner email, a plan, a
+    subscription status."""
+
+    query: str = ""
+    plan: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_args(cls, *, q, plan, status):
+        plan, status = plan or "", status or ""
+        return cls(query=(q or "").strip()[:100], plan=plan if plan in PLANS else "",
+                   status=status if status in Subscription.STATUSES else "")
+
+    def args(self):
+        """The filters as query-string arguments, for the next page's link."""
+        return {name: value for name, value in (("q", self.query), ("plan", self.plan), ("status", self.status))
+                if value}
+
+
+def stores_page(filters, *, per_page=STORE_PAGE_SIZE, cursor=None):
+    """Stores newest first with their subscription, ``(tenant, subscription or None)`` rows,
+    read across stores on purpose, with the total.
+
+    :raise BadCursor: ``cursor`` is not one of this list's
+    """
+    statement = select(Tenant, Subscription).outerjoin(Subscription, Subscription.tenant_id == Tenant.id)
+    if filters.query:
+        like = f"%{filters.query.lower()}%"
+        owner_matches = (select(StaffUser.id).where(StaffUser.tenant_id == Tenant.id, StaffUser.role == StaffUser.OWNER,
+                                                    func.lower(StaffUser.email).like(like)).exists())
+        statement = statement.where(or_(func.lower(Tenant.slug).like(like), func.lower(Tenant.name).like(like),
+                                        owner_matches))
+    if filters.plan:
+        statement = statement.where(Subscription.plan == filters.plan)
+    if filters.status:
+        statement = statement.where(Subscription.status == filters.status)
+    with unscoped():
+        return paginate(statement, NEWEST_STORES, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def owner_emails(tenant_ids):
+    """``{tenant id: owner's email}`` for a page of stores, in one query."""
+    if not tenant_ids:
+        return {}
+    with unscoped():
+        rows = db.session.execute(select(StaffUser.tenant_id, StaffUser.email)
+                                  .where(StaffUser.tenant_id.in_(tenant_ids), StaffUser.role == StaffUser.OWNER)
+                                  .order_by(StaffUser.id.desc())).all()
+    return {tenant_id: email for tenant_id, email in rows}
+
+
+@dataclass(frozen=True)
+class StoreAccounts:
+    staff: list
+    domains: list
+    mini_programs: list
+    subscription: Subscription | None
+
+
+def store_accounts(tenant_id):
+    """One store's staff, domains, mini-program AppIDs and subscription."""
+    with tenant_context(tenant_id):
+        return StoreAccounts(staff=db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all(),
+                             domains=db.session.scalars(select(Domain).order_by(Domain.id)).all(),
+                             mini_programs=db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all(),
+                             subscription=db.session.scalar(select(Subscription)))
+
+
+def store_subscription():
+    """The current store's subscription, or None (a store made before billing existed)."""
+    return db.session.scalar(select(Subscription))
+
+
+def store_domain(domain_id):
+    """The current store's domain, or None."""
+    return db.session.scalar(select(Domain).where(Domain.id == domain_id))
+
+
+def store_invoice(invoice_id):
+    """The current store's invoice, or None."""
+    return db.session.scalar(select(Invoice).where(Invoice.id == invoice_id))
+
+
+def audit_page(tenant_id, *, per_page=AUDIT_PAGE_SIZE, cursor=None):
+    """The store's audit trail, newest first, with the total.
+
+    :raise BadCursor: ``cursor`` is not one of this list's
+    """
+    statement = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
+    return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def invoices_page(*, per_page, cursor=None):
+    """The current store's invoices, newest first, with the total.
+
+    :raise BadCursor: ``cursor`` is not one of this list's
+    """
+    return paginate(select(Invoice), NEWEST_INVOICES, per_page=per_page, cursor=cursor, with_total=True)
