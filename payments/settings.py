@@ -3,12 +3,18 @@
 Service-provider mode needs only the store's ``sub_mchid`` (the platform signs). Direct
 mode needs the store's own keys; they are checked (the private key must load, the APIv3
 key must be 32 characters …) and stored encrypted. The audit log records that the account
-changed and its mode, never a key. With the sandbox on, direct keys are registered with
-it, as a merchant uploads its public key to WeChat.
+changed and its mode, never a key. Saved direct keys are told to whoever listens
+(``on_direct_keys_saved``): the WeChat Pay sandbox, when mounted, registers them as a
+merchant uploads its public key to WeChat. Nothing here knows the sandbox.
 """
 import re
 
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -24,6 +30,7 @@ MCHID = re.compile(r"^\d{8,12}$")
 APPID = re.compile(r"^wx[0-9a-zA-Z]{16}$")
 SERIAL = re.compile(r"^[0-9A-Fa-f]{8,64}$")
 PUBLIC_KEY_ID = re.compile(r"^PUB_KEY_ID_[0-9A-Za-z_]{4,48}$")
+DIRECT_KEYS_LISTENERS = "payments.direct_keys_listeners"  # app.extensions key
 
 
 class InvalidPayAccount(DomainError):
@@ -71,7 +78,7 @@ def save_direct_account(*, actor, mchid, appid, private_key, cert_serial_no, api
     account.mode, account.sub_mchid = WeChatPayAccount.DIRECT, None
     for name, value in values.items():
         setattr(account, name, value)
-    _register_with_sandbox(values, private)
+    _tell_listeners(values, private)
     return _saved(account, actor)
 
 
@@ -114,13 +121,17 @@ def _clear_keys(account):
         setattr(account, name, None)
 
 
-def _register_with_sandbox(values, private):
-    from sandbox.wechatpay.blueprint import EXTENSION
+def on_direct_keys_saved(app, listener):
+    """Call ``listener(mchid, public_key_pem, cert_serial_no, apiv3_key)`` whenever a store
+    of ``app`` saves direct-mode keys. The WeChat Pay sandbox registers here when it is
+    mounted, so that it knows the merchant's public key as WeChat would."""
+    app.extensions.setdefault(DIRECT_KEYS_LISTENERS, []).append(listener)
 
-    sandbox = current_app.extensions.get(EXTENSION)
-    if sandbox is None:
+
+def _tell_listeners(values, private):
+    listeners = current_app.extensions.get(DIRECT_KEYS_LISTENERS, ())
+    if not listeners:
         return
-    from sandbox.wechatpay.keys import public_key_pem
-
-    sandbox.register_merchant(values["mchid"], public_key_pem(private.public_key()), values["cert_serial_no"],
-                              values["apiv3_key"])
+    public_pem = private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    for listener in listeners:
+        listener(values["mchid"], public_pem, values["cert_serial_no"], values["apiv3_key"])

@@ -12,6 +12,9 @@ from sqlalchemy import select
 from commerce.members.models import Member
 from commerce.orders.cart import find_cart, merge_carts, open_cart
 from core.extensions import db
+from core.security import allow_form_redirect_to
+from payments.pay_page import choose_channel, h5_redirect_origins
+from payments.prepay import H5
 from storefront.referrals import bind_remembered_referrer
 
 CART_COOKIE = "cart"
@@ -68,3 +71,13 @@ def in_wechat():
 def on_phone():
     agent = request.user_agent.string or ""
     return any(word in agent for word in ("iPhone", "Android", "Mobile"))
+
+
+def wechat_pay_channel(member):
+    """WeChat Pay's channel for this browser (``payments.pay_page.choose_channel``); for H5,
+    the form that starts the payment may redirect to WeChat's page."""
+    channel = choose_channel(in_wechat=in_wechat(), on_phone=on_phone(), openid=member.openid)
+    if channel == H5:
+        for origin in h5_redirect_origins():
+            allow_form_redirect_to(origin)
+    return channel

@@ -26,9 +26,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 PRODUCT_PACKAGES = tuple(p for layer in LAYERS for p in layer)
 # Inside commerce, the areas are layered too (lowest first): orders never reaches up into a
-# campaign; a campaign hooks into orders through registries (price rules, sweep steps).
-COMMERCE_AREAS: tuple[str, ...] = (
-    "catalog", "shipping", "members", "pricing", "orders", "aftersales", "marketing",
+# campaign; a campaign hooks into orders through registries (price rules, sweep steps,
+# order hooks) and outbox subscribers. An entry is an area ("orders") or a sub-area
+# ("marketing.coupons": a module belongs to its longest listed prefix), or a tuple of
+# areas on one level (they may import each other, without a cycle).
+# - the coupons a member holds are a pricing input: their models and errors sit below
+#   pricing, while spending them on an order, like every campaign, is above orders;
+# - shipping.parcels sends an order (moves its state) and packing lists ship through it:
+#   it sits with orders; fees, regions and tracking stay below.
+COMMERCE_AREAS: tuple[str | tuple[str, ...], ...] = (
+    "catalog", "shipping", "members", ("marketing.coupons.models", "marketing.coupons.errors"), "pricing", ("orders", "shipping.parcels"),
+    "aftersales", "marketing",
 )
 # Packages outside the product that product code must never import.
 FORBIDDEN = ("sandbox", "tests", "bench", "tools", "migrations")
@@ -206,11 +214,25 @@ def package_graph(imports: list[Import]) -> dict[str, set[str]]:
     return graph
 
 
+def _area_levels() -> dict[str, int]:
+    levels = {}
+    for index, entry in enumerate(COMMERCE_AREAS):
+        for area in (entry,) if isinstance(entry, str) else entry:
+            levels[area] = index
+    return levels
+
+
 def _area(module: str) -> int | None:
+    """The level of the commerce area ``module`` belongs to (its longest listed prefix)."""
     parts = module.split(".")
-    if parts[0] != "commerce" or len(parts) < 2 or parts[1] not in COMMERCE_AREAS:
+    if parts[0] != "commerce":
         return None
-    return COMMERCE_AREAS.index(parts[1])
+    levels = _area_levels()
+    for end in range(len(parts), 1, -1):
+        area = ".".join(parts[1:end])
+        if area in levels:
+            return levels[area]
+    return None
 
 
 def upward_imports(imports: list[Import]) -> list[Import]:

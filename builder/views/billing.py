@@ -19,7 +19,7 @@ from builder.forms.billing import PlanChoiceForm
 from builder.views import console_bp
 from builder.views.staff import require_staff_manager
 from core.refusals import Attempt
-from storefront.views.shopping import wechat_pay_view  # the order pay page's QR code and sandbox link, reused
+from payments.pay_page import wechat_pay_view  # the QR code and sandbox link every pay page shows
 from tenants.entitlements import entitlements_of, usage_of
 from tenants.plans import PLANS
 

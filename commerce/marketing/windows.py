@@ -13,6 +13,7 @@ from commerce.marketing.group_buys.models import GroupBuy
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import publish, subscriber
+from core.sweep_steps import sweep_step
 from core.tenancy import current_tenant_id
 
 
@@ -66,3 +67,9 @@ def refresh_pages_after_recent_windows(now=None):
     catalog_changed(db.session(), current_tenant_id())
     db.session.commit()
     return True
+
+
+@sweep_step(order=32, outcome="pages_refreshed")
+def refresh_pages_in_sweep():
+    """Sweep step: 1 when the store's pages were marked for rebuilding, else 0."""
+    return int(refresh_pages_after_recent_windows())

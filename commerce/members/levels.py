@@ -2,10 +2,11 @@
 for orders, net of refunds, re-derived from the orders themselves (so recomputing is
 always safe); the member's level is the highest one whose threshold the growth reaches.
 Its benefit, ``discount_percent``, is taken off regular-priced goods at checkout
-(``level_discount``). Staff edit levels with ``edit_level`` / ``delete_level``, audited.
+(``level_discount``). The orders sit above members: they tell levels how to read what a
+member paid (``count_growth_with``). Staff edit levels with ``edit_level`` / ``delete_level``, audited.
 """
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from commerce.members.models import Member, MemberLevel
 from core.audit import record_audit
@@ -19,16 +20,19 @@ MAX_THRESHOLD = 100_000_000  # growth points
 class LevelInvalid(DomainError):
     """A level as typed cannot be saved (no name, a threshold another level has, …)."""
 
-GROWING_STATUSES = ("paid", "partially_shipped", "shipped", "completed", "refunding", "refunded")
+_net_paid = {}  # "of": net_paid(member_id) -> fen, registered by commerce.orders
+
+
+def count_growth_with(net_paid):
+    """Growth comes from ``net_paid(member_id)``: the fen a member paid for orders, less
+    refunds. ``commerce.orders.queries`` registers it at import."""
+    _net_paid["of"] = net_paid
+    return net_paid
 
 
 def growth_of(member_id):
     """Whole yuan paid by the member, less what was refunded (floor)."""
-    from commerce.orders.models import Order
-
-    paid = db.session.scalar(select(func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0)).where(
-        Order.member_id == member_id, Order.status.in_(GROWING_STATUSES)))
-    return max(paid, 0) // 100
+    return max(_net_paid["of"](member_id), 0) // 100
 
 
 def levels():

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from commerce.members.ledger import NotEnough, member_settings, post_adjustment, post_entry, posted
+from commerce.members.levels import recompute_level
 from commerce.members.models import Member, PointsEntry
 from core.extensions import db
 from core.models import utcnow
-from core.outbox import subscriber
+from core.sweep_steps import sweep_step
 
 STORE_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a "day" for sign-in is a day in China
 
@@ -47,11 +48,10 @@ def redemption_for(available_points, goods_fen, *, points_per_yuan_off, cap_perc
 
 
 def credit_points_for_order(order):
-    """Points for a paid order (``order.paid_amount``), once per order whoever calls. Also
+    """Points for a paid order (``order.paid_amount``), once per order whoever calls (the
+    orders' "order.paid" subscriber, ``commerce.orders.subscribers``). Also
     recomputes the member's growth and level. Returns the entry, or None (already credited,
     or nothing to credit). Does not commit."""
-    from commerce.members.levels import recompute_level
-
     points = points_for_payment(order.paid_amount, member_settings().points_per_yuan)
     entry = None
     if points > 0:
@@ -59,16 +59,6 @@ def credit_points_for_order(order):
                            order_id=order.id)
     recompute_level(db.session.get(Member, order.member_id))
     return entry
-
-
-@subscriber("order.paid")
-def credit_points_when_paid(event):
-    """An order was paid: ``credit_points_for_order`` (committed with the event's marker)."""
-    from commerce.orders.models import Order
-
-    order = db.session.get(Order, event.payload["order_id"])
-    if order is not None and order.paid_at is not None:
-        credit_points_for_order(order)
 
 
 def sign_in(member, *, now=None):
@@ -122,6 +112,7 @@ def expired_points(member_id, cutoff):
     return max(earned - taken, 0)
 
 
+@sweep_step(order=50, outcome="points_expired")
 def expire_points(*, now=None):
     """Job, per store: expire points older than the store's ``points_expire_months``. Safe to
     run again (what expired is taken, so nothing more is due; one entry per member per day).

@@ -1,5 +1,5 @@
 """Paying for a top-up of stored value (储值) with WeChat Pay: the same three channels and
-the same store account as orders (``commerce.orders.payments.prepay``), with the top-up's
+the same store account as orders (``payments.prepay``), with the top-up's
 number (``T…``) as the ``out_trade_no``. WeChat's confirmation — its notification or our
 active query — is applied once through ``commerce.members.wallet.apply_top_up``.
 """
@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from commerce.members.models import TopUp
 from commerce.members.wallet import apply_top_up
-from commerce.orders.payments import parse_wechat_time, prepay, record_event, store_pay_account
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
+from core.sweep_steps import sweep_step
 from payments import InvalidNotification, PaymentError, query_payment
+from payments.notifications import parse_wechat_time, record_notification
+from payments.prepay import prepay
+from payments.settings import store_pay_account
 from tenants.models import Tenant
 
 PAY_WITHIN = timedelta(hours=2)  # a prepay is good for 2 hours at WeChat
@@ -34,7 +37,7 @@ def start_top_up_payment(top_up, channel, *, client_ip=None, openid=None):
     if top_up.status != TopUp.PENDING:
         raise DomainError(_("This top-up has been paid already."), status=409)
     tenant = db.session.get(Tenant, top_up.tenant_id)
-    return prepay(tenant, channel, out_trade_no=top_up.number, description=f"{tenant.name}-{_('Top-up')}",
+    return prepay(tenant.id, channel, out_trade_no=top_up.number, description=f"{tenant.name}-{_('Top-up')}",
                   amount_fen=top_up.amount, time_expire=top_up.created_at + PAY_WITHIN, client_ip=client_ip,
                   openid=openid)
 
@@ -50,7 +53,7 @@ def apply_top_up_notification(envelope, resource):
         raise InvalidNotification("The notification names a top-up this store does not have.")
     if (resource.get("amount") or {}).get("total") != top_up.amount:
         raise InvalidNotification("The notification's amount is not the top-up's.")
-    if not record_event(envelope, top_up.number):
+    if not record_notification(envelope, top_up.number):
         db.session.rollback()
         return "duplicate"
     applied = apply_top_up(top_up, resource.get("transaction_id"), paid_at=parse_wechat_time(resource.get("success_time")))
@@ -67,7 +70,7 @@ def settle_top_up_from_query(top_up):
     if top_up.status == TopUp.PAID:
         return True
     try:
-        status = query_payment(store_pay_account(db.session.get(Tenant, top_up.tenant_id)), top_up.number)
+        status = query_payment(store_pay_account(top_up.tenant_id), top_up.number)
     except PaymentError as error:
         if error.code in NOT_AT_WECHAT:
             return False
@@ -78,6 +81,7 @@ def settle_top_up_from_query(top_up):
     return True
 
 
+@sweep_step(order=60)
 def reconcile_pending_top_ups(now=None, *, after_minutes=5, within_days=2):
     """For the current store (``sweep_store``): ask WeChat about top-ups still pending some
     minutes after they were started, in case the notification never came and the member

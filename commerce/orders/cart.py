@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.flash_sales.queries import live_item_for_sku
 from commerce.orders.errors import CartProblem
+from commerce.orders.hooks import price_now
 from commerce.orders.models import Cart, CartItem
 from core.extensions import db
 
@@ -142,9 +142,10 @@ def cart_lines(cart):
 
 
 def current_price(sku):
-    """What the SKU sells for now: its flash-sale price while one is on, else its price."""
-    item = live_item_for_sku(sku.id)
-    return item.price if item is not None else sku.price
+    """What the SKU sells for now: a campaign's price while one is on (a flash sale's,
+    ``commerce.orders.hooks.price_now``), else its price."""
+    price = price_now(sku)
+    return price if price is not None else sku.price
 
 
 def line_problem(product, sku, quantity):

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from commerce.catalog.models import Product
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Fulfillment, FulfillmentLine, Order, OrderLine
+from commerce.shipping.parcels import ship_order
 from core.extensions import db
 
 DEFAULT_WAREHOUSE = "default"
@@ -81,8 +82,6 @@ def ship_fulfillment(fulfillment, *, carrier, tracking_number, actor):
     :raise OrderStateError: the list was already sent, or none of its orders can ship
     :raise InvalidParcel: a bad carrier or tracking number
     """
-    from commerce.shipping.parcels import ship_order
-
     changed = db.session.execute(update(Fulfillment).where(Fulfillment.id == fulfillment.id,
                                                            Fulfillment.status == Fulfillment.OPEN)
                                  .values(status=Fulfillment.SHIPPED).execution_options(synchronize_session=False))

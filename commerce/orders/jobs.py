@@ -1,14 +1,25 @@
 """Background work on orders. Each job takes ids, enters its tenant (``core.jobs.run_job``)
 and is safe to run twice: it re-reads the order and acts only through the conditional
-state transitions."""
+state transitions. The orders' own sweep steps are here too (``core.sweep_steps``);
+``sweep_store`` runs every package's steps."""
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from commerce.orders import states
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, Payment, Refund
+from commerce.orders.payments import settle_from_query, store_pay_account
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
+from commerce.orders.service import cancel_order
 from core.extensions import db
+from core.jobs import run_job
 from core.models import utcnow
+from core.sweep_steps import run_sweep_steps, sweep_step
+from core.tenancy import unscoped
+from payments import PaymentError, close_payment
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 RECONCILE_AFTER_MINUTES = 5
@@ -18,11 +29,6 @@ AUTO_COMPLETE_DAYS = 10  # a shipped order the shopper never confirms completes 
 def cancel_unpaid_order(order_id):
     """The payment time of an order is up: unless WeChat says it was paid after all (its
     notification may be late or lost), close the payment and cancel, returning the stock."""
-    from commerce.orders.payments import settle_from_query, store_pay_account
-    from commerce.orders.service import cancel_order
-    from payments import PaymentError, close_payment
-    from tenants.models import Tenant
-
     order = db.session.get(Order, order_id)
     if order is None or order.status != Order.PENDING_PAYMENT:
         return "nothing to do"
@@ -45,13 +51,10 @@ def cancel_unpaid_order(order_id):
     return "cancelled" if cancelled else "nothing to do"
 
 
+@sweep_step(order=10, outcome="settled")
 def reconcile_unpaid_orders():
     """For the current store: ask WeChat about orders that were sent to it some minutes ago
     and are still unpaid, in case a notification never arrived."""
-    from datetime import timedelta
-
-    from commerce.orders.payments import settle_from_query
-
     cutoff = utcnow() - timedelta(minutes=RECONCILE_AFTER_MINUTES)
     waiting = db.session.scalars(select(Order).where(
         Order.status == Order.PENDING_PAYMENT, Order.created_at <= cutoff,
@@ -83,45 +86,41 @@ def _sent_to_wechat(order):
     return db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)) is not None
 
 
-def sweep_store():
-    """For the current store, re-derive what is due from the database (rq may lose a
-    scheduled job, and a dead worker holds rq's scheduler for minutes): cancel unpaid orders
-    past their time, ask WeChat about orders whose notification never came, expire
-    group-buy teams (refunding their members) and bargains past their deadline, rebuild
-    cached pages when a campaign just started or ended, complete orders shipped long ago,
-    expire old points. Safe to run any time, and twice at once."""
-    from datetime import timedelta
-
-    from commerce.marketing.bargains.jobs import expire_due_bargains
-    from commerce.marketing.distribution.jobs import settle_due_commissions
-    from commerce.marketing.distribution.service import order_completed
-    from commerce.marketing.group_buys.jobs import expire_due_teams
-    from commerce.marketing.windows import refresh_pages_after_recent_windows
-    from commerce.members.points import expire_points
-    from commerce.members.top_ups import reconcile_pending_top_ups
-    from commerce.orders import states
-
+@sweep_step(order=20, outcome="cancelled")
+def cancel_overdue_orders():
+    """For the current store: cancel unpaid orders past their time whose timeout job never
+    came (unless WeChat says they were paid). Returns how many were cancelled."""
     overdue = db.session.scalars(select(Order.id).where(Order.status == Order.PENDING_PAYMENT,
                                                         Order.expires_at <= utcnow())).all()
-    outcome = {"cancelled": 0, "settled": reconcile_unpaid_orders(), "completed": 0}
-    for order_id in overdue:
-        if cancel_unpaid_order(order_id) == "cancelled":
-            outcome["cancelled"] += 1
-    outcome["team_refunds"] = expire_due_teams()
-    outcome["bargains_expired"] = expire_due_bargains()
-    outcome["pages_refreshed"] = int(refresh_pages_after_recent_windows())
+    return sum(cancel_unpaid_order(order_id) == "cancelled" for order_id in overdue)
+
+
+@sweep_step(order=40, outcome="completed")
+def complete_long_shipped_orders():
+    """For the current store: complete orders shipped ``AUTO_COMPLETE_DAYS`` ago that the
+    shopper never confirmed. Returns how many."""
     cutoff = utcnow() - timedelta(days=AUTO_COMPLETE_DAYS)
+    completed = 0
     for order in db.session.scalars(select(Order).where(Order.status == Order.SHIPPED, Order.shipped_at <= cutoff)):
         if states.transition(order, "complete"):
-            order_completed(order)
-            outcome["completed"] += 1
-    db.session.commit()
-    outcome["points_expired"] = expire_points()
-    reconcile_pending_top_ups()  # a top-up whose notification was lost is credited all the same
-    reconcile_refunds()  # refunds WeChat has not answered are asked about (and settled) again
-    settle_due_commissions()  # commissions past their after-sales window go to the balance
-    db.session.commit()
-    return outcome
+            run_order_hooks("completed", order)
+            completed += 1
+    return completed
+
+
+@sweep_step(order=70)
+def reconcile_open_refunds():
+    """Refunds WeChat has not answered are asked about (and settled) again."""
+    reconcile_refunds()
+
+
+def sweep_store():
+    """For the current store, re-derive what is due from the database (rq may lose a
+    scheduled job, and a dead worker holds rq's scheduler for minutes): every step each
+    package registered with ``core.sweep_steps.sweep_step`` — unpaid orders, campaigns,
+    points, top-ups, refunds, commissions … Safe to run any time, and twice at once.
+    Returns the steps' outcomes by name."""
+    return run_sweep_steps()
 
 
 def sweep_all_stores():
@@ -130,10 +129,6 @@ def sweep_all_stores():
     in this process, so nothing waits on a queue, each in its own app context (own session)
     as a job would run. One store's failure is logged and the others go on. Returns
     ``{store id: outcome}`` of the stores swept."""
-    from core.jobs import run_job
-    from core.tenancy import unscoped
-    from tenants.models import Tenant
-
     with unscoped():
         tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.status.in_((Tenant.ACTIVE, Tenant.SUSPENDED)))
                                         .order_by(Tenant.id)).all()

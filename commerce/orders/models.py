@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.crypto import EncryptedText
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime
+from payments import prepay
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -152,8 +153,8 @@ class Payment(TenantScoped, Timestamped, db.Model):
         Index("ix_payments_tenant_order", "tenant_id", "order_id"),
     )
 
-    JSAPI, NATIVE, H5 = "jsapi", "native", "h5"
-    CHANNELS = (JSAPI, NATIVE, H5)
+    JSAPI, NATIVE, H5 = prepay.JSAPI, prepay.NATIVE, prepay.H5
+    CHANNELS = prepay.CHANNELS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -162,20 +163,6 @@ class Payment(TenantScoped, Timestamped, db.Model):
     code_url: Mapped[str | None] = mapped_column(String(500))  # Native: the QR code's content
     h5_url: Mapped[str | None] = mapped_column(String(1000))
     prepay_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class PaymentEvent(TenantScoped, db.Model):
-    """Every notification we accepted, by WeChat's notification id: a replay finds its row
-    and changes nothing."""
-
-    __tablename__ = "payment_events"
-    __tenant_table_args__ = (UniqueConstraint("tenant_id", "notification_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    event_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    out_trade_no: Mapped[str | None] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class Refund(TenantScoped, Timestamped, db.Model):

@@ -1,12 +1,15 @@
-"""Read-only questions the console asks about orders: one order by number, a filtered page
-of the list, the export's batches, packing lists and their orders. Everything here runs in
-the current store (tenant scoping adds the WHERE); nothing writes."""
+"""Read-only questions about orders. The console's: one order by number, a filtered page of
+the list, the export's batches, packing lists and their orders. Other areas' (without
+importing orders): members' growth (``commerce.members.levels``) is what a member paid for
+orders, less refunds. Everything here runs in the current store (tenant scoping adds the
+WHERE); nothing writes."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from commerce.members.levels import count_growth_with
 from commerce.orders.models import Fulfillment, Order, OrderLine, Payment
 from core.extensions import db
 from core.pagination import Ordering, paginate
@@ -99,3 +102,15 @@ def orders_by_id(order_ids):
     if not order_ids:
         return {}
     return {order.id: order for order in db.session.scalars(select(Order).where(Order.id.in_(set(order_ids))))}
+
+
+# Orders whose payment counts towards growth: paid, whatever happened to them since.
+GROWING_STATUSES = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED, Order.REFUNDING,
+                    Order.REFUNDED)
+
+
+@count_growth_with
+def net_paid_by_member(member_id):
+    """Fen the member paid for orders, less what was refunded."""
+    return db.session.scalar(select(func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0)).where(
+        Order.member_id == member_id, Order.status.in_(GROWING_STATUSES)))

@@ -38,7 +38,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.distribution.service import order_refunded as commissions_refunded
 from commerce.members.models import Member
 from commerce.members.wallet import refund_to_balance
 from commerce.orders import states
@@ -262,7 +261,6 @@ def settle_refund(refund, *, succeeded=True, refund_id=None, failure=None):
     order = db.session.get(Order, refund.order_id)
     db.session.refresh(order)
     if succeeded:
-        commissions_refunded(order)
         publish("order.refunded", tenant_id=order.tenant_id, order_id=order.id, refund_id=refund.id, amount=refund.amount)
     else:
         _take_back_goods(refund.returned or {})

@@ -15,16 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
-from commerce.marketing.bargains.service import order_cancelled as bargain_order_cancelled
 from commerce.marketing.coupons.errors import CouponUnavailable
-from commerce.marketing.coupons.service import return_coupons, spend_coupons
-from commerce.marketing.distribution.service import order_completed
-from commerce.marketing.flash_sales.service import release_flash_units
-from commerce.marketing.group_buys.service import order_cancelled as group_order_cancelled
 from commerce.members.models import Address, Member
 from commerce.members.points import redeem_points, return_redeemed_points
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, OrderLine
 from commerce.pricing import Item, load_price_book, quote, receipt_json, rule_for
 from commerce.shipping.regions import region_name
@@ -123,8 +119,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     if priced.campaign is not None:
         rule_for(priced.campaign.kind).claim(priced.campaign, campaign=campaign, order=order, member_id=member_id,
                                              now=now)
-    if priced.chosen_coupon_ids:
-        spend_coupons(order, priced.chosen_coupon_ids, now=now)
+    run_order_hooks("placed", order, quote=priced, now=now)  # coupons spent with the order
     if priced.points_used:
         redeem_points(db.session.get(Member, member_id), priced.points_used, order_id=order.id)
     return order
@@ -155,9 +150,7 @@ def cancel_order(order, *, reason, actor=None):
     if not states.transition(order, "cancel", cancel_reason=reason):
         return False
     release_stock(order)
-    group_order_cancelled(order)
-    bargain_order_cancelled(order)
-    return_coupons(order)
+    run_order_hooks("cancelled", order)  # flash units, team seat, bargain, coupons come back with the cancel
     return_redeemed_points(order.id)
     record_audit("order.cancel", actor=actor, tenant_id=order.tenant_id, target=order, details={"reason": reason})
     return True
@@ -176,7 +169,7 @@ def confirm_receipt(order, member_id):
     """
     if order.member_id != member_id or not states.transition(order, "complete"):
         raise OrderStateError(_("Only a shipped order can be confirmed as received."))
-    order_completed(order)
+    run_order_hooks("completed", order)
 
 
 def set_merchant_remark(order, remark, *, actor):
@@ -192,11 +185,9 @@ def set_merchant_remark(order, remark, *, actor):
 
 
 def release_stock(order):
-    """Give a cancelled order's units back to its SKUs (and their products' totals), and
-    flash-sale units back to their campaign and the member's quota."""
+    """Give a cancelled order's units back to its SKUs (and their products' totals); a
+    flash sale's own units go back through its "cancelled" hook."""
     for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
-        if line.flash_sale_item_id is not None:
-            release_flash_units(line.flash_sale_item_id, order.member_id, line.quantity)
         db.session.execute(update(SKU).where(SKU.id == line.sku_id).values(stock=SKU.stock + line.quantity)
                            .execution_options(synchronize_session=False))
         db.session.execute(update(Product).where(Product.id == line.product_id)

@@ -5,8 +5,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from commerce.shipping.models import Parcel
-from commerce.shipping.parcels import record_tracking
-from commerce.shipping.tracking import TrackingUnavailable, poll
+from commerce.shipping.tracking import TrackingUnavailable, poll, record_tracking
 from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow

@@ -1,6 +1,8 @@
 """Sending an order: ``ship_order`` records its parcels and moves the order with the orders
 package's state machine (``ship_part`` while lines remain, ``ship_all`` when nothing is
-left to send); ``record_tracking`` applies what 快递100 says about a parcel."""
+left to send). This module sits at the orders' level (``tools/import_graph``: it moves an
+order, and packing lists in ``commerce.orders.fulfillment`` ship through it); the rest of
+shipping (fees, regions, tracking) is below orders."""
 import re
 
 from flask_babel import gettext as _
@@ -10,14 +12,13 @@ from commerce.orders import states
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import OrderLine
 from commerce.shipping.errors import InvalidParcel
+from commerce.shipping.jobs import schedule_parcel_polls
 from commerce.shipping.models import Parcel
-from commerce.shipping.tracking import CARRIERS, DELIVERED, REFUSED
+from commerce.shipping.tracking import CARRIERS
 from core.audit import record_audit
 from core.extensions import db
-from core.models import utcnow
 
 TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")
-MAX_EVENTS = 100  # newest kept; a parcel's journey rarely has more than 20
 
 
 def order_parcels(order):
@@ -74,8 +75,6 @@ def ship_order(order, parcels, *, actor):
         raise OrderStateError(_("Only a paid order can be shipped."))
     record_audit("order.ship", actor=actor, tenant_id=order.tenant_id, target=order,
                  details={"parcels": [[p.carrier, p.tracking_number] for p in created], "status": order.status})
-    from commerce.shipping.jobs import schedule_parcel_polls  # jobs imports this module
-
     schedule_parcel_polls(order.tenant_id)
     return created
 
@@ -96,17 +95,3 @@ def _parcel_contents(parcel_lines, lines, left, index):
     if not contents:
         raise InvalidParcel(_("A parcel needs at least one item."), field=f"parcel_{index}_lines")
     return [{"line_id": line_id, "quantity": quantity} for line_id, quantity in contents.items()]
-
-
-def record_tracking(parcel, tracking, *, now=None):
-    """Keep 快递100's latest answer on the parcel; signed for or refused ends its polling.
-    Applying the same answer twice changes nothing but ``last_checked_at``."""
-    now = now or utcnow()
-    parcel.tracking_state = tracking.state
-    parcel.events = tracking.events[:MAX_EVENTS]
-    parcel.last_checked_at = now
-    if tracking.state == DELIVERED and parcel.status == Parcel.IN_TRANSIT:
-        parcel.status, parcel.delivered_at = Parcel.DELIVERED, now
-    elif tracking.state == REFUSED and parcel.status == Parcel.IN_TRANSIT:
-        parcel.status = Parcel.RETURNED
-    return parcel

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import requests
 from flask import current_app
 
+from commerce.shipping.models import Parcel
+from core.models import utcnow
+
 DEFAULT_URL = "https://poll.kuaidi100.com/poll/query.do"
 TIMEOUT = 10  # seconds
 
@@ -70,3 +73,20 @@ def poll(carrier, number, *, phone=None):
     events = [{"time": item.get("ftime") or item.get("time"), "context": item.get("context", ""),
                "location": item.get("location") or ""} for item in answer.get("data") or ()]
     return Tracking(state=str(answer.get("state", IN_TRANSIT)), events=events)
+
+
+MAX_EVENTS = 100  # newest kept; a parcel's journey rarely has more than 20
+
+
+def record_tracking(parcel, tracking, *, now=None):
+    """Keep 快递100's latest answer on the parcel; signed for or refused ends its polling.
+    Applying the same answer twice changes nothing but ``last_checked_at``."""
+    now = now or utcnow()
+    parcel.tracking_state = tracking.state
+    parcel.events = tracking.events[:MAX_EVENTS]
+    parcel.last_checked_at = now
+    if tracking.state == DELIVERED and parcel.status == Parcel.IN_TRANSIT:
+        parcel.status, parcel.delivered_at = Parcel.DELIVERED, now
+    elif tracking.state == REFUSED and parcel.status == Parcel.IN_TRANSIT:
+        parcel.status = Parcel.RETURNED
+    return parcel

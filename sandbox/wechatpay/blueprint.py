@@ -44,6 +44,9 @@ def init_app(app):
     flag, so this never happens there."""
     if not app.config.get("WECHATPAY_SANDBOX"):
         return
+    from payments.settings import on_direct_keys_saved
+
+    on_direct_keys_saved(app, _register_merchant)  # a store's own keys, as uploaded to WeChat
     if app.config.get("WECHATPAY_SANDBOX_URL"):
         _use_shared_sandbox(app)
         return
@@ -57,6 +60,11 @@ def init_app(app):
         csrf.exempt(blueprint)  # the SDK signs its requests; the page is loopback-only
         serve_on(PLATFORM, blueprint)
     _register(app, url_prefix=URL_PREFIX)
+
+
+def _register_merchant(mchid, public_pem, serial_no, apiv3_key):
+    """Tell the sandbox mounted in the current app (local or shared) a merchant's key."""
+    current_app.extensions[EXTENSION].register_merchant(mchid, public_pem, serial_no, apiv3_key)
 
 
 def _register(app, url_prefix):

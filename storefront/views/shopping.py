@@ -3,19 +3,16 @@
 Views parse the form, call one service, commit, and redirect; a refusal re-renders or
 flashes its message and writes nothing.
 """
-import io
 from urllib.parse import urlparse
 
-import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
 from commerce.marketing.group_buys.queries import team_of_order
 from commerce.members.addresses import member_addresses, save_address
 from commerce.orders.cart import add_to_cart, cart_lines, set_quantity
-from commerce.orders.models import Order, Payment
+from commerce.orders.models import Order
 from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
 from commerce.orders.refunds import order_refunds, refundable_amount
 from commerce.orders.service import (
@@ -35,8 +32,9 @@ from core.errors import DomainError
 from core.extensions import csrf, db
 from core.models import utcnow
 from core.money import parse_yuan
-from core.security import allow_form_redirect_to, require_same_origin
-from storefront.shopper import become_member, current_member, in_wechat, on_phone, remember_cart, shopper_cart
+from core.security import require_same_origin
+from payments.pay_page import wechat_pay_view
+from storefront.shopper import become_member, current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
 from storefront.views import storefront_bp
 from storefront.views.coupons import chosen_coupon_ids
 
@@ -227,41 +225,6 @@ def order_check(number):
             flash(_("WeChat Pay has not received this payment yet."), "error")
             return redirect(url_for("storefront.order_pay", number=number))
     return redirect(url_for("storefront.order_detail", number=number))
-
-
-H5_PAY_ORIGIN = "https://wx.tenpay.com"  # where WeChat's H5 payment page lives
-
-
-def wechat_pay_channel(member):
-    """WeChat Pay's channel for this browser: JSAPI inside WeChat (with the member's openid),
-    H5 in other phone browsers (whose redirect to WeChat's page is allowed), else a Native QR."""
-    channel = Payment.JSAPI if in_wechat() and member.openid else Payment.H5 if on_phone() else Payment.NATIVE
-    if channel == Payment.H5:
-        allow_form_redirect_to(_origin(current_app.config["WECHATPAY_BASE_URL"]))
-        allow_form_redirect_to(H5_PAY_ORIGIN)
-    return channel
-
-
-def wechat_pay_view(prepay):
-    """What a pay page shows for a Native or JSAPI prepay: the QR code, the signed JSAPI
-    parameters, and in development the sandbox page where the payment can be made."""
-    config = current_app.config
-    sandbox = ((config.get("WECHATPAY_SANDBOX_URL") or f"http://{config['PLATFORM_DOMAIN']}/sandbox/wechatpay").rstrip("/")
-               + "/" if config.get("WECHATPAY_SANDBOX") else None)
-    return {"qr": Markup(_qr_svg(prepay.code_url)) if prepay.code_url else None,
-            "jsapi": getattr(prepay, "jsapi", None), "sandbox_url": sandbox}
-
-
-def _origin(url):
-    parts = urlparse(url or "")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _qr_svg(content):
-    out = io.BytesIO()
-    segno.make(content, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
-                                        title=_("Scan with WeChat to pay"))
-    return out.getvalue().decode()
 
 
 # --- the shopper's orders --------------------------------------------------------------

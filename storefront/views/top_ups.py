@@ -12,9 +12,9 @@ from commerce.members.wallet import start_top_up
 from core.errors import DomainError
 from core.extensions import db
 from core.money import format_money, parse_yuan
-from storefront.shopper import current_member, in_wechat
+from payments.pay_page import wechat_pay_view
+from storefront.shopper import current_member, in_wechat, wechat_pay_channel
 from storefront.views import storefront_bp
-from storefront.views.shopping import wechat_pay_channel, wechat_pay_view
 
 
 @storefront_bp.route("/me/top-up", methods=["GET", "POST"])

@@ -17,12 +17,12 @@ from core.tenancy import tenant_context
 from duoshop.app import create_app
 from payments import PaymentError, create_native_payment, query_payment, query_refund, refund_payment
 from payments.accounts import MerchantKeys, PayAccount, platform_keys
+from payments.pay_page import wechat_pay_view
 from payments.settings import save_direct_account
 from sandbox.wechatpay.blueprint import EXTENSION
 from sandbox.wechatpay.keys import MerchantKeyPair
 from sandbox.wechatpay.remote import RemoteSandbox
 from sandbox.wechatpay.testing import NotificationInbox, serving
-from storefront.views.shopping import wechat_pay_view
 from tests.factories import create_store
 
 SEED = "shared-sandbox-test"

@@ -3,6 +3,7 @@ from commerce.marketing.bargains.service import BARGAIN_DEADLINE, _end_due, _end
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import subscriber
+from core.sweep_steps import sweep_step
 
 
 def expire_bargain(bargain_id, now=None):
@@ -12,6 +13,7 @@ def expire_bargain(bargain_id, now=None):
     return ended
 
 
+@sweep_step(order=31, outcome="bargains_expired")
 def expire_due_bargains(now=None):
     """Sweep (current store): every unbought bargain past its deadline is over, whether or
     not its expiry job ran. Returns how many this run ended."""

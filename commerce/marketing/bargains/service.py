@@ -29,6 +29,7 @@ from commerce.marketing.bargains.errors import BargainProblem
 from commerce.marketing.bargains.models import Bargain, BargainCampaign, BargainHelp, BargainHelpDay, BargainOrder
 from commerce.marketing.bargains.queries import live_bargain_of
 from commerce.marketing.windows import announce_window
+from commerce.orders.hooks import order_hook
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.clock import china_date
@@ -268,3 +269,6 @@ BARGAIN_DEADLINE = "bargain.deadline"
 def _schedule_expiry(bargain, now):
     publish(BARGAIN_DEADLINE, tenant_id=bargain.tenant_id, available_at=bargain.expires_at + timedelta(seconds=1),
             bargain_id=bargain.id)
+
+
+order_hook("cancelled")(order_cancelled)

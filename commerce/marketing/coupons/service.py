@@ -26,6 +26,7 @@ from commerce.marketing.coupons.errors import CouponInvalid, CouponUnavailable
 from commerce.marketing.coupons.models import Coupon, MemberCoupon
 from commerce.marketing.coupons.queries import find_coupon
 from commerce.members.models import Member
+from commerce.orders.hooks import order_hook
 from core.audit import record_audit
 from core.cache import bump_version_on_commit
 from core.extensions import db
@@ -287,3 +288,13 @@ def return_coupons(order, *, now=None):
         update(MemberCoupon).where(MemberCoupon.order_id == order.id, MemberCoupon.status == MemberCoupon.USED)
         .values(status=MemberCoupon.EXPIRED).execution_options(synchronize_session=False))
     return back
+
+
+@order_hook("placed")
+def spend_quoted_coupons(order, *, quote, now):
+    """The coupons the order was quoted with are spent with it (same transaction)."""
+    if quote.chosen_coupon_ids:
+        spend_coupons(order, quote.chosen_coupon_ids, now=now)
+
+
+order_hook("cancelled")(return_coupons)

@@ -6,13 +6,14 @@ from sqlalchemy import (
 
 from commerce.aftersales.models import AfterSale
 from commerce.marketing.distribution.models import Commission
-from commerce.marketing.distribution.service import _stamp_settle_after, record_commissions
+from commerce.marketing.distribution.service import _stamp_settle_after, order_refunded, record_commissions
 from commerce.members.ledger import post_entry
 from commerce.members.models import BalanceEntry
 from commerce.orders.models import Order
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import subscriber
+from core.sweep_steps import sweep_step
 
 
 @subscriber("order.paid")
@@ -23,6 +24,7 @@ def record_commissions_when_paid(event):
         record_commissions(order)
 
 
+@sweep_step(order=80)
 def settle_due_commissions(now=None):
     """For the current store (from the sweep): credit frozen commissions whose order has
     been completed for the store's days with no after-sales request open. Returns how many
@@ -50,3 +52,12 @@ def settle_due_commissions(now=None):
                    order_id=order_id)
         settled += 1
     return settled
+
+
+@subscriber("order.refunded")
+def reduce_commissions_when_refunded(event):
+    """A refund succeeded: the order's commissions follow what is left paid (recomputed from
+    the order, so a second delivery changes nothing)."""
+    order = db.session.get(Order, event.payload["order_id"])
+    if order is not None:
+        order_refunded(order)

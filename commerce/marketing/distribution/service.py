@@ -45,6 +45,7 @@ from commerce.marketing.distribution.queries import ancestors, distribution_sett
 from commerce.marketing.invites.service import credit_invite_rewards
 from commerce.members.ledger import NotEnough, post_entry
 from commerce.members.models import BalanceEntry, Member
+from commerce.orders.hooks import order_hook
 from commerce.orders.models import Order
 from core.audit import record_audit
 from core.extensions import db
@@ -219,6 +220,7 @@ def record_commissions(order):
     return made
 
 
+@order_hook("completed")
 def order_completed(order):
     """The order completed: its frozen commissions settle ``settle_days`` from now, and
     its buyer may have earned their inviter a reward. Does not commit."""

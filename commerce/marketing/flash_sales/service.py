@@ -33,8 +33,10 @@ from sqlalchemy.orm import Session
 from commerce.catalog.models import SKU
 from commerce.marketing.flash_sales.errors import FlashSaleProblem
 from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem, FlashSaleQuota
-from commerce.marketing.flash_sales.queries import live_items_for_skus
+from commerce.marketing.flash_sales.queries import live_item_for_sku, live_items_for_skus
 from commerce.marketing.windows import announce_window
+from commerce.orders.hooks import order_hook
+from commerce.orders.models import OrderLine
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
 from core.cache import cache_add, cache_incr
@@ -192,3 +194,18 @@ def _gate_after_rollback(session, previous_transaction):
     session.info.pop(_GATE_RELEASED, None)
     for tenant_id, key, quantity in session.info.pop(_GATE_TAKEN, []):
         cache_incr(tenant_id, key, quantity)
+
+
+@order_hook("cancelled")
+def release_order_flash_units(order):
+    """A cancelled order's flash-sale lines give their units back, with the cancel."""
+    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id,
+                                                          OrderLine.flash_sale_item_id.is_not(None))):
+        release_flash_units(line.flash_sale_item_id, order.member_id, line.quantity)
+
+
+@order_hook("price_now")
+def flash_sale_price_now(sku):
+    """The flash-sale price of ``sku`` while a sale is on (the cart shows it)."""
+    item = live_item_for_sku(sku.id)
+    return item.price if item is not None else None

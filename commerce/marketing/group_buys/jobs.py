@@ -10,6 +10,7 @@ from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import subscriber
+from core.sweep_steps import sweep_step
 from payments import PaymentError
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def _set_place(place, from_status, to_status):
     db.session.commit()
 
 
+@sweep_step(order=30, outcome="team_refunds")
 def expire_due_teams(now=None):
     """Sweep (current store): every team past its deadline that its expiry job has not
     settled — still open, or failed with members still to refund (the job died midway) —

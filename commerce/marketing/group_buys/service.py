@@ -20,6 +20,7 @@ from commerce.marketing.group_buys.errors import GroupBuyProblem
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
 from commerce.marketing.windows import refresh_pages_at
 from commerce.orders.fulfillment import assign_to_fulfillments
+from commerce.orders.hooks import order_hook
 from commerce.orders.models import Order
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
@@ -165,3 +166,12 @@ TEAM_DEADLINE = "group_buy.team_deadline"
 def _schedule_expiry(team, now):
     publish(TEAM_DEADLINE, tenant_id=team.tenant_id, available_at=team.expires_at + timedelta(seconds=1),
             team_id=team.id)
+
+
+@order_hook("paid")
+def hold_team_order(order):
+    """A team order waits for its team before it ships (``order_paid`` ships the team)."""
+    return order_paid(order) is not None
+
+
+order_hook("cancelled")(order_cancelled)

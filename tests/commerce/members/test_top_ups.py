@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from commerce.members.ledger import ledger_sum
 from commerce.members.models import BalanceEntry, Member, MemberSettings, TopUp
-from commerce.orders.models import PaymentEvent
 from core.extensions import db
 from core.tenancy import tenant_context
+from payments.models import PaymentEvent
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, PHONE
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_store

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from commerce.catalog.models import SKU, Product
 from commerce.orders.jobs import cancel_unpaid_order
-from commerce.orders.models import Cart, Order, PaymentEvent
+from commerce.orders.models import Cart, Order
 from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
+from payments.models import PaymentEvent
 from tests.conftest import csrf_from
 from tests.factories import create_product
 

@@ -127,8 +127,7 @@ def test_the_console_sends_a_packing_list_and_refuses_viewers_and_other_stores(s
 
 def test_the_shopper_sees_the_parcel_and_its_track_on_the_order_page(shop, store_client):
     from commerce.members.models import Member
-    from commerce.shipping.parcels import record_tracking
-    from commerce.shipping.tracking import Tracking
+    from commerce.shipping.tracking import Tracking, record_tracking
 
     demo, _tea, _cup, leaf = shop
     member = create_member(demo)
