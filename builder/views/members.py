@@ -25,7 +25,7 @@ from commerce.members.queries import console_members, find_member
 from commerce.members.rules import MemberRules, save_member_rules
 from commerce.members.wallet import adjust_balance
 from core.crypto import mask_phone
-from core.form_problems import form_refusal
+from core.form_checks import form_refusal
 from core.refusals import Attempt
 from tenants.models import StaffUser
 

@@ -22,7 +22,7 @@ from commerce.members.wechat_auth import (
 from commerce.members.wechat_login import bind_phone, member_for_openid, official_account_credentials
 from core.crypto import mask_phone
 from core.errors import DomainError
-from core.form_problems import form_refusal
+from core.form_checks import form_refusal
 from core.refusals import Attempt
 from storefront.member_forms import PhoneForm
 from storefront.shopper import MEMBER_KEY, current_member, in_wechat, sign_in_member
