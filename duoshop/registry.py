@@ -30,6 +30,7 @@ import commerce.marketing.windows  # noqa: F401
 import commerce.members.models  # noqa: F401
 import commerce.members.points  # noqa: F401
 import commerce.members.top_ups  # noqa: F401
+import commerce.orders.catalog_keepers  # noqa: F401
 import commerce.orders.jobs  # noqa: F401
 import commerce.orders.models  # noqa: F401
 import commerce.orders.queries  # noqa: F401

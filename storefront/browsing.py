@@ -1,21 +1,20 @@
 """What the storefront's list, detail and sitemap views read from a request or hand to a
 template: the shopper's sort and filters, the SKU picker's data, the sitemap's entries."""
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
 
 from commerce.catalog.listing import SORTS, Filters
-from commerce.catalog.models import Category, Product
+from commerce.catalog.queries import sitemap_categories, sitemap_products
 from core.errors import DomainError
-from core.extensions import db
-from themes.models import Page
+from core.forms import YuanField
+from themes.queries import published_custom_pages
 
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's cap per file
-YUAN = re.compile(r"^\d{1,7}(?:\.\d{1,2})?$")
+MAX_PRICE = 999_999_999  # fen: ¥9,999,999.99, the most a price filter reads
 
 
 class OutdatedLink(DomainError):
@@ -73,15 +72,22 @@ def read_list_choice(args, *, category_id=None):
     return ListChoice(sort, filters, args.get("cursor") or None, min_yuan, max_yuan, problems)
 
 
+class _PriceArgument(Form):
+    amount = YuanField(maximum=MAX_PRICE)
+
+
 def _yuan_argument(raw, problems, name):
+    """``(yuan as typed, fen)`` of a price in the query string; ``("", None)`` when empty or
+    not an amount (then named in ``problems``)."""
     raw = (raw or "").strip()
     if not raw:
         return "", None
-    if not YUAN.match(raw):
+    argument = _PriceArgument(MultiDict({"amount": raw}))
+    if not argument.validate():
         problems.append(_l("The %(name)s “%(value)s” is not an amount in yuan, so it was ignored.",
                            name=name, value=raw[:20]))
         return "", None
-    return raw, int(Decimal(raw) * 100)
+    return raw, argument.amount.data
 
 
 def sku_picker_data(product, flash=None):
@@ -104,13 +110,11 @@ def sku_picker_data(product, flash=None):
 def sitemap_entries(base_url):
     """``[(absolute URL, last modified or None), …]``: home, published pages, categories, products on sale."""
     entries = [(base_url + "/", None)]
-    pages = db.session.execute(select(Page.slug, Page.published_at).where(
-        Page.kind == Page.CUSTOM, Page.published_at.is_not(None)).order_by(Page.id)).all()
+    pages = published_custom_pages()
     entries += [(base_url + url_for("storefront.custom_page", slug=slug), at) for slug, at in pages]
-    categories = db.session.execute(select(Category.id, Category.updated_at).order_by(Category.id)).all()
+    categories = sitemap_categories()
     entries += [(base_url + url_for("storefront.category", category_id=id_), at) for id_, at in categories]
-    products = db.session.execute(select(Product.id, Product.updated_at).where(Product.status == Product.ON_SALE)
-                                  .order_by(Product.id).limit(SITEMAP_LIMIT - len(entries))).all()
+    products = sitemap_products(SITEMAP_LIMIT - len(entries))
     entries += [(base_url + url_for("storefront.product_detail", product_id=id_), at) for id_, at in products]
     return entries
 

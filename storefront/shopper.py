@@ -15,6 +15,7 @@ from core.extensions import db
 from core.security import allow_form_redirect_to
 from payments.pay_page import choose_channel, h5_redirect_origins
 from payments.prepay import H5
+from storefront.referrals import bind_remembered_referrer
 
 CART_COOKIE = "cart"
 MEMBER_KEY = "member_id"
@@ -29,7 +30,6 @@ def current_member():
 
 def sign_in_member(member):
     """Start the member's session and bring the guest cart along."""
-    from storefront.views.distribution import bind_remembered_referrer  # imports this module
     session[MEMBER_KEY] = member.id
     bind_remembered_referrer(member)  # the ?ref= link they came by, if any
     guest = find_cart(token=request.cookies.get(CART_COOKIE))

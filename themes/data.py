@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from commerce.catalog.models import Category, Product, ProductImage
+from commerce.catalog.categories import category_tree
+from commerce.catalog.models import Product, ProductImage
 from commerce.marketing.bargains.queries import bargain_deals
 from commerce.marketing.coupons.queries import claimable_coupons
 from commerce.marketing.flash_sales.queries import flash_deals
@@ -143,5 +144,4 @@ def _top(needs, order):
 
 
 def _category_tree():
-    rows = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
-    return [row for row in rows if row.parent_id is None]
+    return category_tree().roots

@@ -76,3 +76,4 @@ class DomainForm(FlaskForm):
 class MiniProgramForm(FlaskForm):
     appid = StringField(_l("Mini-program AppID"), validators=[_req(), Length(max=32)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
+

@@ -6,11 +6,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from builder.forms import AcceptInviteForm, StaffLoginForm
 from builder.views import console_bp
 from core.audit import record_audit
-from core.errors import DomainError
-from core.extensions import db, limiter
+from core.extensions import limiter
 from core.models import utcnow
+from core.refusals import Attempt
 from core.tenancy import enter_tenant, tenant_context
-from tenants.models import StaffUser, Tenant
+from tenants.models import StaffUser
+from tenants.queries import find_store, invite_is_open
 from tenants.service import accept_invite, authenticate_staff
 
 PUBLIC_ENDPOINTS = {"console.login", "console.accept_invite_view"}
@@ -23,7 +24,7 @@ def enter_staff_store():
         return None
     if not isinstance(current_user._get_current_object(), StaffUser):
         return current_app.login_manager.unauthorized()
-    g.tenant = db.session.get(Tenant, current_user.tenant_id)
+    g.tenant = find_store(current_user.tenant_id)
     g._tenant_token = enter_tenant(g.tenant.id)
     return None
 
@@ -38,9 +39,9 @@ def login():
             form.password.errors.append(_("Store address, email or password is not correct."))
             return render_template("builder/login.html", form=form), 401
         with tenant_context(user.tenant_id):
-            user.last_login_at = utcnow()
-            record_audit("staff.signed_in", actor=user, target=user)
-            db.session.commit()
+            with Attempt():
+                user.last_login_at = utcnow()
+                record_audit("staff.signed_in", actor=user, target=user)
             login_user(user)
         return redirect(_safe_next() or url_for("console.dashboard"))
     return render_template("builder/login.html", form=form), 422 if form.errors else 200
@@ -55,23 +56,21 @@ def logout():
 
 @console_bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite_view(token):
-    tenant = db.session.get(Tenant, request.args.get("store", type=int) or 0)
+    tenant = find_store(request.args.get("store", type=int))
     if tenant is None:
         abort(404)
     form = AcceptInviteForm()
     with tenant_context(tenant):
         if form.validate_on_submit():
-            try:
+            with Attempt(form, field="password") as attempt:
                 user = accept_invite(token=token, password=form.password.data)
-            except DomainError as refusal:
-                form.password.errors.append(str(refusal.message))
+            if attempt.refused:
                 return render_template("builder/accept_invite.html", form=form, tenant=tenant), 422
             if user is None:
                 abort(404)
-            db.session.commit()
             login_user(user)
             return redirect(url_for("console.dashboard"))
-        if db.session.scalar(db.select(StaffUser.id).where(StaffUser.invite_token == token)) is None:
+        if not invite_is_open(token):
             abort(404)
     return render_template("builder/accept_invite.html", form=form, tenant=tenant)
 

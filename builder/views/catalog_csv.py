@@ -19,7 +19,7 @@ from commerce.catalog.csv_io import (
     import_products_csv,
     sample_csv,
 )
-from core.extensions import db
+from core.refusals import Attempt
 
 
 def _csv_download(text, filename):
@@ -47,12 +47,12 @@ def products_import():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_import(problems=[], error=_("Choose a CSV file to import."), status=422)
-    try:
+    with Attempt(flash=False) as attempt:
         result = import_products_csv(upload.stream, actor=_actor())
-    except CsvImportRefused as refusal:
-        db.session.rollback()
-        return _render_import(problems=refusal.problems, filename=upload.filename, status=refusal.status)
-    db.session.commit()
+    if isinstance(attempt.refusal, CsvImportRefused):
+        return _render_import(problems=attempt.refusal.problems, filename=upload.filename, status=attempt.status)
+    if attempt.refused:
+        raise attempt.refusal  # not the file's fault (the plan's product limit): the error page says why
     return _render_import(result=result, filename=upload.filename)
 
 

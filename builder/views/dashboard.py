@@ -1,10 +1,8 @@
 """The console's first screen: the store's addresses and what to do next."""
 from flask import current_app, g, render_template, request
-from sqlalchemy import select
 
-from billing.models import Subscription
+from billing.queries import store_subscription
 from builder.views import console_bp
-from core.extensions import db
 
 
 def store_urls(tenant):
@@ -17,6 +15,6 @@ def store_urls(tenant):
 
 @console_bp.route("/")
 def dashboard():
-    subscription = db.session.scalar(select(Subscription))
+    subscription = store_subscription()
     return render_template("builder/dashboard.html", urls=store_urls(g.tenant), subscription=subscription,
                            welcome=request.args.get("welcome") == "1")

@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
 
+from builder.forms.design import DesignForm, ThemeForm
 from builder.views import console_bp
 from builder.views.dashboard import store_urls
 from builder.views.pages import require_editor
 from core.audit import record_audit
-from core.errors import TITLES, DomainError
-from core.extensions import db
+from core.errors import TITLES
+from core.refusals import Attempt
 from core.storage import InvalidImage, media_storage, media_url, prepare_image
 from tenants.entitlements import UpgradeRequired, require
 from themes.document import _translate_pydantic
@@ -26,8 +27,6 @@ from themes.theme import ThemeSettings, get_theme, themes
 
 FONT_LABELS = {"system": _l("Sans-serif (the phone's own font)"), "serif": _l("Serif (Song style)"),
                "rounded": _l("Rounded")}
-COLOR_FIELDS = ("primary_color", "accent_color", "background_color")
-SETTING_FIELDS = (*COLOR_FIELDS, "font", "radius", "logo")
 
 
 def _actor():
@@ -69,10 +68,11 @@ def design_save():
     """Save the current theme's settings (and an uploaded logo, if one came)."""
     require_editor()
     row = store_theme()
-    values = {name: request.form.get(name, "").strip() for name in SETTING_FIELDS}
+    form = DesignForm()
+    values = form.settings()
     errors, logo = {}, None
-    upload = request.files.get("logo_file")
-    if upload is not None and upload.filename:
+    upload = form.uploaded_logo
+    if upload is not None:
         try:
             logo = prepare_image(upload.stream)
             values["logo"] = media_url(g.tenant.id, logo.filename)
@@ -80,18 +80,20 @@ def design_save():
             errors["logo"] = str(refusal.message)
     if not errors:
         try:
-            change_theme(actor=_actor(), theme_name=row.theme, settings=values)
+            with Attempt(flash=False) as attempt:  # commits, or rolls back a refusal or a bad value
+                change_theme(actor=_actor(), theme_name=row.theme, settings=values)
+                if logo is not None:  # stored before the commit that points at it
+                    media_storage().save(g.tenant.id, logo.filename, logo.content)
         except ValidationError as error:
             errors = _errors_by_field(error)
+        else:
+            if attempt.refused:
+                errors = {"theme": str(attempt.refusal.message)}
     if errors:
-        db.session.rollback()
         if logo is not None:  # the picture was fine but is not kept; the browser forgot the file too
-            values["logo"] = request.form.get("logo", "").strip()
+            values["logo"] = form.logo.data
             errors.setdefault("logo", _("Choose the picture again once the other fields are fixed."))
         return _render(values, errors, 422)
-    if logo is not None:
-        media_storage().save(g.tenant.id, logo.filename, logo.content)
-    db.session.commit()
     flash(_("Design saved. Your store shows it now."), "success")
     return redirect(url_for("console.design"))
 
@@ -101,14 +103,12 @@ def design_theme():
     """Switch to a theme with its own colours; the logo and every page's content stay."""
     require_editor()
     row = store_theme()
-    name = request.form.get("theme", "")
+    name = ThemeForm().theme.data
     logo = (row.settings or {}).get("logo", "")
-    try:
+    with Attempt(flash=False) as attempt:
         change_theme(actor=_actor(), theme_name=name, settings={"logo": logo} if logo else {})
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render(errors={"theme": str(refusal.message)}, status=refusal.status)
-    db.session.commit()
+    if attempt.refused:
+        return _render(errors={"theme": str(attempt.refusal.message)}, status=attempt.status)
     flash(_("Your store now uses the “%(theme)s” theme. Every page keeps its content.",
             theme=_(get_theme(name).label)), "success")
     return redirect(url_for("console.design"))
@@ -168,8 +168,8 @@ def media_upload():
     except (InvalidImage, UpgradeRequired) as refusal:
         return _problem(refusal)
     url = media_storage().save(g.tenant.id, prepared.filename, prepared.content)
-    record_audit("media.uploaded", actor=_actor(), details={"url": url, "bytes": len(prepared.content)})
-    db.session.commit()
+    with Attempt():
+        record_audit("media.uploaded", actor=_actor(), details={"url": url, "bytes": len(prepared.content)})
     return jsonify({"url": url, "width": prepared.width, "height": prepared.height}), 201
 
 

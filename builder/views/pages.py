@@ -26,27 +26,29 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from sqlalchemy import case, select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from builder.views import console_bp
 from builder.views.dashboard import store_urls
-from commerce.catalog.models import Product
-from commerce.catalog.service import list_categories
-from core.errors import DomainError
-from core.extensions import db
+from commerce.catalog.categories import category_tree
+from commerce.catalog.queries import picked_products
+from commerce.catalog.service import list_products_on_sale
 from core.money import format_money
+from core.refusals import Attempt
 from core.security import frameable_by_console
+from core.transaction import committed
 from themes.assets import STATIC_DIR as THEME_STATIC_DIR
 from themes.blocks.registry import block_types
 from themes.models import Page
 from themes.pages import DraftConflict, create_page, page_versions, publish_page, rollback_page, save_draft, store_theme
 from themes.published import render_draft_or_published, store_theme_css
+from themes.queries import console_pages, custom_pages_by_title, find_page
 
 EDITOR_STATIC = Path(__file__).resolve().parents[1] / "static"
 EDITOR_FILES = {"editor.js", "editor.css"}
 PICKER_LIMIT = 20
+PAGE_SIZE = 50
 GROUP_LABELS = {"basic": _l("Basic blocks"), "products": _l("Product blocks"), "marketing": _l("Marketing blocks"),
                 "layout": _l("Layout blocks")}
 KIND_LABELS = {Page.HOME: _l("Home page"), Page.CUSTOM: _l("Custom page"),
@@ -74,7 +76,7 @@ def get_page_or_404(page_id):
 
     :raise 404: no such page in this store (another store's id finds nothing)
     """
-    page = db.session.scalar(select(Page).where(Page.id == page_id))
+    page = find_page(page_id)
     if page is None:
         abort(404)
     return page
@@ -109,11 +111,11 @@ def _actor():
 # ---------------------------------------------------------------- list and create
 
 def _render_list(form, status=200):
-    order = case({Page.HOME: 0, Page.PRODUCT_DETAIL: 1}, value=Page.kind, else_=2)
-    pages = db.session.scalars(select(Page).order_by(order, Page.id)).all()
+    page_list = console_pages(cursor=request.args.get("cursor"), per_page=PAGE_SIZE)
     example = store_urls(g.tenant)["storefront"] + "p/spring-sale"
     form.slug.description = _("Lowercase letters, digits and hyphens. The page opens at %(url)s", url=example)
-    return render_template("builder/pages/list.html", pages=pages, form=form, kind_labels=KIND_LABELS), status
+    return render_template("builder/pages/list.html", page_list=page_list, pages=page_list.items, form=form,
+                           kind_labels=KIND_LABELS), status
 
 
 @console_bp.route("/pages")
@@ -127,13 +129,10 @@ def page_create():
     form = NewPageForm()
     if not form.validate_on_submit():
         return _render_list(form, 422)
-    try:
+    with Attempt(form, field="slug") as attempt:
         page = create_page(actor=_actor(), title=form.title.data, slug=form.slug.data)
-    except DomainError as refusal:
-        db.session.rollback()
-        getattr(form, refusal.field or "slug").errors.append(str(refusal.message))
-        return _render_list(form, refusal.status)
-    db.session.commit()
+    if attempt.refused:
+        return _render_list(form, attempt.status)
     flash(_("Page “%(title)s” created. Drag blocks onto it, then publish.", title=page.title), "success")
     return redirect(url_for("console.page_edit", page_id=page.id))
 
@@ -274,8 +273,8 @@ def page_save_draft(page_id):
     page = get_page_or_404(page_id)
     require_editor()
     body = _json_body()
-    page = save_draft(page, body.get("document"), expected_revision=_whole_number(body, "revision"), actor=_actor())
-    db.session.commit()
+    with committed():
+        page = save_draft(page, body.get("document"), expected_revision=_whole_number(body, "revision"), actor=_actor())
     return jsonify({"revision": page.draft_revision, "has_unpublished_changes": page.has_unpublished_changes()})
 
 
@@ -287,8 +286,8 @@ def page_publish(page_id):
     # Publish what the staff member saw: a draft someone else saved since is a conflict.
     if "revision" in body and body["revision"] != page.draft_revision:
         raise DraftConflict(page.draft_revision)
-    page = publish_page(page, actor=_actor())
-    db.session.commit()
+    with committed():
+        page = publish_page(page, actor=_actor())
     return jsonify({"published_version": page.published_version, "has_unpublished_changes": False})
 
 
@@ -309,8 +308,8 @@ def page_version_list(page_id):
 def page_rollback(page_id):
     page = get_page_or_404(page_id)
     require_editor()
-    page = rollback_page(page, _whole_number(_json_body(), "version"), actor=_actor())
-    db.session.commit()
+    with committed():
+        page = rollback_page(page, _whole_number(_json_body(), "version"), actor=_actor())
     return jsonify(_document_state(page))
 
 
@@ -339,7 +338,7 @@ def theme_css():
 
 @console_bp.route("/pickers/categories")
 def picker_categories():
-    return jsonify({"items": [{"id": c.id, "name": c.name, "parent_id": c.parent_id} for c in list_categories()]})
+    return jsonify({"items": [{"id": c.id, "name": c.name, "parent_id": c.parent_id} for c in category_tree().categories]})
 
 
 def _product_choice(product):
@@ -350,26 +349,21 @@ def _product_choice(product):
 @console_bp.route("/pickers/products")
 def picker_products():
     """``?q=`` searches titles; ``?ids=1,2`` names chosen products. Scoped to this store."""
-    statement = select(Product).order_by(Product.id.desc()).limit(PICKER_LIMIT)
     ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip().isdigit()]
-    if ids:
-        statement = statement.where(Product.id.in_(ids[:PICKER_LIMIT]))
     query = request.args.get("q", "").strip()[:60]
-    if query:
-        statement = statement.where(Product.title.icontains(query, autoescape=True))
-    return jsonify({"items": [_product_choice(product) for product in db.session.scalars(statement)]})
+    products = picked_products(ids=ids, title=query, limit=PICKER_LIMIT)
+    return jsonify({"items": [_product_choice(product) for product in products]})
 
 
 @console_bp.route("/pickers/links")
 def picker_links():
     """Addresses inside the store a link setting may point to."""
     items = [{"url": "/", "label": _("Home page")}]
-    custom = db.session.scalars(select(Page).where(Page.kind == Page.CUSTOM).order_by(Page.title)).all()
+    custom = custom_pages_by_title()
     items += [{"url": url_for("storefront.custom_page", slug=page.slug), "label": page.title} for page in custom]
     items += [{"url": url_for("storefront.category", category_id=c.id), "label": _("Category: %(name)s", name=c.name)}
-              for c in list_categories()]
-    products = db.session.scalars(select(Product).where(Product.status == Product.ON_SALE)
-                                  .order_by(Product.id.desc()).limit(50))
+              for c in category_tree().categories]
+    products = list_products_on_sale(limit=50)
     items += [{"url": url_for("storefront.product_detail", product_id=p.id), "label": p.title} for p in products]
     return jsonify({"items": items})
 

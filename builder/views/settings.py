@@ -1,15 +1,14 @@
 """Store settings: name, logo, contact, custom domains and mini-program AppIDs."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from builder.forms import DomainForm, MiniProgramForm, StoreSettingsForm
+from builder.forms.settings import WeChatPayForm
 from builder.views import console_bp
-from core.errors import DomainError
-from core.extensions import db
+from core.refusals import Attempt
 from payments.settings import save_direct_account, save_service_provider_account, store_account
-from tenants.models import Domain, MiniProgram
+from tenants.queries import store_domains, store_mini_programs
 from tenants.service import add_custom_domain, add_mini_program, update_store_settings
 
 
@@ -31,28 +30,20 @@ def _render(settings_form=None, domain_form=None, appid_form=None, status=200, p
         settings_form=settings_form,
         domain_form=domain_form or DomainForm(),
         appid_form=appid_form or MiniProgramForm(),
-        domains=db.session.scalars(select(Domain).order_by(Domain.id)).all(),
-        mini_programs=db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all(),
+        domains=store_domains(), mini_programs=store_mini_programs(),
         pay_account=store_account(), can_manage_payments=current_user.can_manage_staff(),
         direct_fields=direct_fields(), pay_error=pay_error,
     ), status
-
-
-def _refused(form, refusal, default_field):
-    db.session.rollback()
-    getattr(form, refusal.field or default_field).errors.append(str(refusal.message))
-    return refusal.status
 
 
 def _submit(form, form_name, default_field, save, done_message):
     """Validate ``form``, run ``save(form)``, commit; on refusal re-render with the message."""
     if not form.validate_on_submit():
         return _render(**{form_name: form}, status=422)
-    try:
+    with Attempt(form, field=default_field) as attempt:
         save(form)
-    except DomainError as refusal:
-        return _render(**{form_name: form}, status=_refused(form, refusal, default_field))
-    db.session.commit()
+    if attempt.refused:
+        return _render(**{form_name: form}, status=attempt.status)
     flash(done_message, "success")
     return redirect(url_for("console.store_settings"))
 
@@ -86,15 +77,13 @@ def wechatpay_save():
     """Owners and admins only: these keys move the store's money."""
     if not current_user.can_manage_staff():
         abort(403)
-    form = request.form
-    try:
-        if form.get("mode") == "direct":
-            save_direct_account(actor=current_user, **{name: form.get(name) for name, _label in direct_fields()})
+    form = WeChatPayForm()
+    with Attempt(flash=False) as attempt:
+        if form.direct:
+            save_direct_account(actor=current_user, **form.direct_account())
         else:
-            save_service_provider_account(actor=current_user, sub_mchid=form.get("sub_mchid"))
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render(pay_error=refusal, status=refusal.status)
-    db.session.commit()
+            save_service_provider_account(actor=current_user, sub_mchid=form.sub_mchid.data)
+    if attempt.refused:
+        return _render(pay_error=attempt.refusal, status=attempt.status)
     flash(_("WeChat Pay settings saved."), "success")
     return redirect(url_for("console.store_settings") + "#wechatpay")

@@ -5,8 +5,8 @@ from flask_login import login_user
 
 from builder.forms import SignupForm
 from builder.views import site_bp
-from core.errors import DomainError
-from core.extensions import db, limiter
+from core.extensions import limiter
+from core.refusals import Attempt
 from core.sites import home_view
 from core.tenancy import tenant_context
 from tenants.middleware import PLATFORM
@@ -26,17 +26,14 @@ def signup():
     form.slug.description = _("Lowercase letters, digits and hyphens. Your store will live at %(example)s",
                               example=f"my-shop.{current_app.config['PLATFORM_DOMAIN']}")
     if form.validate_on_submit():
-        try:
+        with Attempt(form, field="slug") as attempt:
             tenant, owner = sign_up_merchant(
                 email=form.email.data, password=form.password.data,
                 store_name=form.store_name.data, slug=form.slug.data,
             )
-        except DomainError as refusal:
-            db.session.rollback()
-            getattr(form, refusal.field or "slug").errors.append(str(refusal.message))
-            return render_template("builder/signup.html", form=form), refusal.status
-        announce_sign_up(tenant)  # provisioning follows from the outbox, even if Redis is down now
-        db.session.commit()
+            announce_sign_up(tenant)  # provisioning follows from the outbox, even if Redis is down now
+        if attempt.refused:
+            return render_template("builder/signup.html", form=form), attempt.status
         with tenant_context(tenant):  # reloading the committed owner is a scoped read
             login_user(owner)
         return redirect(url_for("console.dashboard", welcome=1))

@@ -1,15 +1,15 @@
 """Team screen: list staff, invite by email, change roles."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from builder.forms import ChangeRoleForm, InviteStaffForm
 from builder.views import console_bp
-from core.errors import DomainError
-from core.extensions import db
-from tenants.models import StaffUser
+from core.refusals import Attempt
+from tenants.queries import console_staff, find_staff
 from tenants.service import change_staff_role, invite_staff
+
+PAGE_SIZE = 50
 
 
 def get_staff_or_404(user_id):
@@ -17,7 +17,7 @@ def get_staff_or_404(user_id):
 
     :raise 404: no such staff member in this store
     """
-    user = db.session.scalar(select(StaffUser).where(StaffUser.id == user_id))
+    user = find_staff(user_id)
     if user is None:
         abort(404)
     return user
@@ -30,8 +30,9 @@ def require_staff_manager():
 
 
 def _render(form, status=200):
-    staff = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
-    return render_template("builder/staff.html", staff=staff, form=form, role_form=ChangeRoleForm()), status
+    page = console_staff(cursor=request.args.get("cursor"), per_page=PAGE_SIZE)
+    return render_template("builder/staff.html", page=page, staff=page.items, form=form,
+                           role_form=ChangeRoleForm()), status
 
 
 @console_bp.route("/staff")
@@ -45,13 +46,10 @@ def staff_invite():
     form = InviteStaffForm()
     if not form.validate_on_submit():
         return _render(form, 422)
-    try:
+    with Attempt(form, field="email") as attempt:
         user = invite_staff(actor=current_user, email=form.email.data, role=form.role.data)
-    except DomainError as refusal:
-        db.session.rollback()
-        getattr(form, refusal.field or "email").errors.append(str(refusal.message))
-        return _render(form, refusal.status)
-    db.session.commit()
+    if attempt.refused:
+        return _render(form, attempt.status)
     link = url_for("console.accept_invite_view", token=user.invite_token, store=user.tenant_id, _external=True)
     flash(_("Invitation created. Send this link to %(email)s: %(link)s", email=user.email, link=link), "success")
     return redirect(url_for("console.staff_list"))
@@ -64,7 +62,9 @@ def staff_change_role(user_id):
     form = ChangeRoleForm()
     if not form.validate_on_submit():
         return _render(InviteStaffForm(), 422)
-    change_staff_role(actor=current_user, user=user, role=form.role.data)
-    db.session.commit()
+    with Attempt() as attempt:
+        change_staff_role(actor=current_user, user=user, role=form.role.data)
+    if attempt.refused:
+        return redirect(url_for("console.staff_list"))
     flash(_("Role of %(email)s changed.", email=user.email), "success")
     return redirect(url_for("console.staff_list"))

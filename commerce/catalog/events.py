@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
 from core.cache import bump_version_on_commit
+from core.tenancy import current_tenant_id
 
 CATALOG = "catalog"
 CATALOG_MODELS = (Product, Category, SKU, ProductSpec, ProductImage)
@@ -21,8 +22,6 @@ def _remember_changed_stores(session, flush_context):
 @event.listens_for(Session, "after_bulk_update")
 @event.listens_for(Session, "after_bulk_delete")
 def _remember_bulk_changes(update_context):
-    from core.tenancy import current_tenant_id
-
     if update_context.mapper.class_ in CATALOG_MODELS and current_tenant_id() is not None:
         bump_version_on_commit(update_context.session, current_tenant_id(), CATALOG)
 

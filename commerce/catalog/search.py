@@ -30,21 +30,37 @@ def search_products(query, *, statuses=(Product.ON_SALE,), limit=50):
 
     ``statuses=None`` searches every status (the console); shoppers see only on-sale ones.
     """
-    # Control characters (a NUL breaks FTS5 and PostgreSQL text) never belong in a title.
-    printable = "".join(ch if ch.isprintable() else " " for ch in (query or ""))
-    terms = printable.strip()[:MAX_QUERY].split()
-    if not terms:
+    condition = title_matches(query)
+    if condition is None:
         return []
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    conditions = [_term_matches(term, postgres) for term in terms]
-    statement = select(Product).where(and_(*conditions))
+    statement = select(Product).where(condition)
     if statuses is not None:
         statement = statement.where(Product.status.in_(statuses))
-    if postgres:
-        statement = statement.order_by(func.similarity(Product.title, " ".join(terms)).desc(), Product.id.desc())
+    if _postgres():
+        statement = statement.order_by(func.similarity(Product.title, " ".join(_terms(query))).desc(), Product.id.desc())
     else:
         statement = statement.order_by(Product.id.desc())
     return db.session.scalars(statement.limit(limit).options(selectinload(Product.images))).all()
+
+
+def title_matches(query):
+    """The SQL condition "the title contains every term of ``query``", or None for no terms
+    (for lists that page the matches in their own order)."""
+    terms = _terms(query)
+    if not terms:
+        return None
+    postgres = _postgres()
+    return and_(*(_term_matches(term, postgres) for term in terms))
+
+
+def _terms(query):
+    # Control characters (a NUL breaks FTS5 and PostgreSQL text) never belong in a title.
+    printable = "".join(ch if ch.isprintable() else " " for ch in (query or ""))
+    return printable.strip()[:MAX_QUERY].split()
+
+
+def _postgres():
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def like_pattern(term):

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from commerce.catalog import search
+from commerce.catalog.categories import category_tree
 from commerce.catalog.errors import InvalidProduct
-from commerce.catalog.models import SKU, Category, Product, ProductSpec
+from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
 from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_specs, spec_combinations
 from core.audit import record_audit
 from core.extensions import db
@@ -20,6 +21,17 @@ MAX_DESCRIPTION = 50_000
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 12
 VIDEO_URL = re.compile(r"^https://[^\s<>\"']{1,490}$")  # hosted elsewhere (CDN, 腾讯视频 MP4); we store images only
+
+
+# Areas above the catalog that keep a product alive once they refer to it (orders: it was
+# sold, and order lines keep its id). Catalog is the lowest commerce area: it cannot ask them.
+_PRODUCT_KEEPERS = []
+
+
+def keeps_products(was_ordered):
+    """Register ``was_ordered(product) -> bool``: true refuses ``delete_product`` (decorator)."""
+    _PRODUCT_KEEPERS.append(was_ordered)
+    return was_ordered
 
 
 def sample_category_names():
@@ -38,7 +50,8 @@ def create_sample_categories(tenant):
 
 
 def list_categories():
-    return db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    """The store's categories as a flat list, by position (``category_tree()`` for the tree)."""
+    return category_tree().categories
 
 
 def list_products_on_sale(limit=50):
@@ -114,12 +127,10 @@ def delete_product(product, *, actor):
 
     :raise InvalidProduct: it has orders: take it off the shelf instead, so they keep it
     """
-    from commerce.catalog.models import ProductImage
-    from commerce.orders.models import OrderLine
-
-    if db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)) is not None:
-        raise InvalidProduct(_("%(title)s has orders and cannot be deleted. Take it off the shelf instead.",
-                               title=product.title), field="status", status=409)
+    for keeper in _PRODUCT_KEEPERS:
+        if keeper(product):
+            raise InvalidProduct(_("%(title)s has orders and cannot be deleted. Take it off the shelf instead.",
+                                   title=product.title), field="status", status=409)
     files = [name for image in db.session.scalars(select(ProductImage).where(ProductImage.product_id == product.id))
              for name in (image.filename, image.thumbnail) if name]
     record_audit("product.delete", actor=actor, tenant_id=product.tenant_id, target=product,

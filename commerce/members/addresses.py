@@ -8,8 +8,7 @@ from commerce.members.models import Address
 from commerce.shipping.regions import is_known_region
 from core.errors import DomainError
 from core.extensions import db
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from core.forms import CN_MOBILE
 
 
 class InvalidAddress(DomainError):
@@ -25,7 +24,7 @@ def save_address(member_id, *, name, phone, province_code, city, district="", de
     phone = re.sub(r"[\s-]", "", str(phone or ""))
     if not name or len(name) > 30:
         raise InvalidAddress(_("Enter the receiver's name (at most 30 characters)."), field="name")
-    if not MOBILE.match(phone):
+    if not CN_MOBILE.fullmatch(phone):
         raise InvalidAddress(_("Enter an 11-digit mobile number, like 13812345678."), field="phone")
     if not is_known_region(province_code or ""):
         raise InvalidAddress(_("Choose a province."), field="province_code")

@@ -12,18 +12,16 @@ Rounding, stated once:
 """
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from commerce.members.ledger import NotEnough, member_settings, post_adjustment, post_entry, posted
 from commerce.members.levels import recompute_level
 from commerce.members.models import Member, PointsEntry
+from core.clock import china_date  # a "day" for sign-in is a day in China
 from core.extensions import db
 from core.models import utcnow
 from core.sweep_steps import sweep_step
-
-STORE_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a "day" for sign-in is a day in China
 
 
 def points_for_payment(paid_fen, points_per_yuan):
@@ -64,7 +62,7 @@ def credit_points_for_order(order):
 def sign_in(member, *, now=None):
     """Today's sign-in points, once per member per day (China time). Returns the entry, or
     None when the member has signed in today already. Does not commit."""
-    today = (now or utcnow()).astimezone(STORE_TIMEZONE).date()
+    today = china_date(now or utcnow())
     points = member_settings().sign_in_points
     if points <= 0:
         return None
@@ -76,7 +74,7 @@ def sign_in(member, *, now=None):
 
 
 def signed_in_today(member, *, now=None):
-    return member.signed_in_on == (now or utcnow()).astimezone(STORE_TIMEZONE).date()
+    return member.signed_in_on == china_date(now or utcnow())
 
 
 def redeem_points(member, points, *, order_id):
@@ -122,7 +120,7 @@ def expire_points(*, now=None):
         return 0
     now = now or utcnow()
     cutoff = now - timedelta(days=30 * months)  # a month of expiry is 30 days
-    day = now.astimezone(STORE_TIMEZONE).date().isoformat()
+    day = china_date(now).isoformat()
     total = 0
     for member_id in db.session.scalars(select(Member.id).where(Member.points > 0).order_by(Member.id)).all():
         due = expired_points(member_id, cutoff)

@@ -15,9 +15,9 @@ from commerce.members.models import Member
 from commerce.members.wechat_auth import WeChatLoginError
 from core.errors import DomainError
 from core.extensions import db
+from core.forms import CN_MOBILE
 from tenants.models import MiniProgram
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 API_TOKEN_MAX_AGE = 7 * 24 * 3600  # seconds; the mini-program logs in again after a week
 NICKNAME_LENGTH = 64
 
@@ -91,7 +91,7 @@ def bind_phone(member, phone):
     phone = re.sub(r"[\s-]", "", str(phone or ""))
     if phone.startswith("+86"):
         phone = phone[3:]
-    if not MOBILE.match(phone):
+    if not CN_MOBILE.fullmatch(phone):
         raise InvalidPhone()
     member.phone = phone
     db.session.flush()

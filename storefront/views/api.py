@@ -5,20 +5,18 @@ error, a bad parameter included, becomes problem+json in ``core.errors``. Produc
 page with opaque cursors over a stable order (ties broken by id), so products added or
 removed while a shopper scrolls never make another product repeat or go missing.
 """
-import base64
-import binascii
 import json
 import re
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
 
+from commerce.catalog.categories import category_tree
 from commerce.catalog.events import CATALOG
-from commerce.catalog.models import Product
-from commerce.catalog.service import get_product_on_sale, list_categories, search_products
+from commerce.catalog.listing import PRODUCT_ORDERINGS, Filters, on_sale_products
+from commerce.catalog.search import title_matches
+from commerce.catalog.service import get_product_on_sale
 from commerce.members.wechat_auth import code2session
 from commerce.members.wechat_login import (
     API_TOKEN_MAX_AGE,
@@ -30,7 +28,9 @@ from commerce.members.wechat_login import (
 )
 from core.cache import cache_get, cache_get_versioned, cache_set, cache_set_versioned, current_versions
 from core.errors import DomainError
-from core.extensions import csrf, db
+from core.extensions import csrf
+from core.pagination import BadCursor, paginate
+from core.transaction import committed
 from storefront.openapi import MAX_LIMIT, openapi_document
 from tenants.resolve import StoreNotFound, appid_from_request
 from themes.blocks.registry import load_blocks
@@ -44,21 +44,7 @@ csrf.exempt(api_bp)  # the API authenticates by token, never by cookie
 
 DEFAULT_LIMIT = 20
 MAX_QUERY_LENGTH = 50
-# Search results are ranked and paged in memory over at most this many matches.
-LISTING_CAP = 1000
-SORTS = ("newest", "price_asc", "price_desc", "sales")
-SORT_KEYS = {  # ascending keys; the product id breaks ties, newest first
-    "newest": lambda p: (-p.id,),
-    "price_asc": lambda p: (p.price, -p.id),
-    "price_desc": lambda p: (-p.price, -p.id),
-    "sales": lambda p: (-(getattr(p, "sold_count", 0) or 0), -p.id),
-}
-SORT_COLUMNS = {  # the same orders in SQL: (column, descending); a descending column's key part is negated
-    "newest": ((Product.id, True),),
-    "price_asc": ((Product.price, False), (Product.id, True)),
-    "price_desc": ((Product.price, True), (Product.id, True)),
-    "sales": ((Product.sold_count, True), (Product.id, True)),
-}
+SORTS = ("newest", "price_asc", "price_desc", "sales")  # the orderings of commerce.catalog.listing the API offers
 STORE_FREE_ENDPOINTS = {"api.openapi_json"}  # served on the platform host without an AppID
 DIGITS = re.compile(r"^[0-9]{1,9}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -128,31 +114,6 @@ def _query(*, required):
     return text
 
 
-def encode_cursor(sort, key):
-    raw = json.dumps({"s": sort, "k": list(key)}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(raw, sort):
-    """The sort key after which the next page starts.
-
-    :raise BadParameter: the cursor is not one we issued for this sort
-    """
-    invalid = BadParameter("cursor", _l("cursor is not valid for this list; start again without it."))
-    if len(raw) > 200:
-        raise invalid
-    try:
-        value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError):
-        raise invalid from None
-    expected_length = 1 if sort == "newest" else 2
-    key = value.get("k") if isinstance(value, dict) else None
-    if (value.get("s") if isinstance(value, dict) else None) != sort or not isinstance(key, list) \
-            or len(key) != expected_length or not all(type(part) is int and abs(part) <= MAX_ID for part in key):
-        raise invalid
-    return tuple(key)
-
-
 # --- serializers (tolerant: SKUs and images appear once the catalog has them) ----------------
 
 def _plain(value):
@@ -195,29 +156,6 @@ def product_json(product, *, detail=False):
 
 def category_json(category):
     return {"id": category.id, "name": category.name, "parent_id": category.parent_id}
-
-
-def category_tree():
-    """Every category, roots first, each with its ``children``."""
-    nodes = {c.id: {**category_json(c), "children": []} for c in list_categories()}
-    roots = []
-    for node in nodes.values():
-        parent = nodes.get(node["parent_id"])
-        (parent["children"] if parent else roots).append(node)
-    return roots
-
-
-def _subtree_ids(category_id):
-    children = {}
-    for category in list_categories():
-        children.setdefault(category.parent_id, []).append(category.id)
-    found, pending = set(), [category_id]
-    while pending:
-        current = pending.pop()
-        if current not in found:
-            found.add(current)
-            pending.extend(children.get(current, []))
-    return found
 
 
 # --- routes --------------------------------------------------------------------------------
@@ -291,7 +229,7 @@ def home_json(page):
 
 @api_bp.route("/categories")
 def categories():
-    return jsonify({"items": category_tree()})
+    return jsonify({"items": category_tree().nested(category_json)})
 
 
 @api_bp.route("/products")
@@ -310,59 +248,30 @@ def _product_page(*, query):
     limit, sort = _limit(), _sort()
     category_raw = request.args.get("category_id")
     category_id = _positive_int("category_id", category_raw) if category_raw is not None else None
-    cursor_raw = request.args.get("cursor")
-    after = decode_cursor(cursor_raw, sort) if cursor_raw else None
+    cursor = request.args.get("cursor") or None
 
     store = g.tenant
     (catalog_version,) = current_versions(store.id, CATALOG)
     key = (f"api:products:{store.cache_namespace}:c{catalog_version}:"
-           + json.dumps([query, category_id, sort, limit, after], ensure_ascii=False, separators=(",", ":")))
+           + json.dumps([query, category_id, sort, limit, cursor], ensure_ascii=False, separators=(",", ":")))
     body = cache_get_versioned(store.id, key)
-    if body is None:
-        body = json.dumps(_product_page_json(query, category_id, sort, limit, after), ensure_ascii=False,
+    if body is None:  # a refused cursor raises before anything is cached
+        body = json.dumps(_product_page_json(query, category_id, sort, limit, cursor), ensure_ascii=False,
                           separators=(",", ":"))
         cache_set_versioned(store.id, key, body)
     return Response(body, mimetype="application/json")
 
 
-def _product_page_json(query, category_id, sort, limit, after):
-    wanted = _subtree_ids(category_id) if category_id is not None else None
+def _product_page_json(query, category_id, sort, limit, cursor):
+    """:raise BadParameter: the cursor is not one we issued for this sort"""
+    statement = on_sale_products(Filters(category_id=category_id))
     if query:
-        found = search_products(query, limit=LISTING_CAP)
-        if wanted is not None:
-            found = [p for p in found if p.category_id in wanted]
-        ordered = sorted(found, key=SORT_KEYS[sort])
-        if after is not None:
-            ordered = [p for p in ordered if SORT_KEYS[sort](p) > after]
-        rows = ordered[: limit + 1]
-    else:
-        rows = _products_on_sale_after(sort, after, wanted, limit + 1)
-    page = rows[:limit]
-    next_cursor = encode_cursor(sort, SORT_KEYS[sort](page[-1])) if len(rows) > limit else None
-    return {"items": [product_json(p) for p in page], "next_cursor": next_cursor}
-
-
-def _products_on_sale_after(sort, after, category_ids, count):
-    """Up to ``count`` products on sale in ``sort`` order that come after the cursor key
-    ``after``, with their images: one keyset query and one for the images."""
-    order = SORT_COLUMNS[sort]
-    statement = select(Product).where(Product.status == Product.ON_SALE).options(selectinload(Product.images))
-    if category_ids is not None:
-        statement = statement.where(Product.category_id.in_(sorted(category_ids)))
-    if after is not None:
-        statement = statement.where(_beyond(order, after))
-    statement = statement.order_by(*(column.desc() if descending else column.asc() for column, descending in order))
-    return db.session.scalars(statement.limit(count)).all()
-
-
-def _beyond(order, key):
-    """Rows strictly after the ascending ``key`` of a cursor: (a beyond x) or (a = x and …)."""
-    condition = None
-    for (column, descending), part in reversed(list(zip(order, key, strict=True))):
-        value = -part if descending else part
-        beyond = column < value if descending else column > value
-        condition = beyond if condition is None else or_(beyond, and_(column == value, condition))
-    return condition
+        statement = statement.where(title_matches(query))
+    try:
+        page = paginate(statement, PRODUCT_ORDERINGS[sort], per_page=limit, cursor=cursor)
+    except BadCursor:
+        raise BadParameter("cursor", _l("cursor is not valid for this list; start again without it.")) from None
+    return {"items": [product_json(p) for p in page.items], "next_cursor": page.next_cursor}
 
 
 @api_bp.route("/products/<int:product_id>")
@@ -408,8 +317,8 @@ def create_session():
     appid, secret = mini_program_credentials(appid_from_request(request.headers.get("X-Duoshop-AppID"),
                                                                 request.headers.get("Referer")))
     wechat_session = code2session(appid, secret, code.strip())
-    member = member_for_openid(wechat_session.openid)
-    db.session.commit()
+    with committed():
+        member = member_for_openid(wechat_session.openid)
     return _private(jsonify({"token": issue_api_token(member), "token_type": "Bearer",
                              "expires_in": API_TOKEN_MAX_AGE, "member": member_json(member)}))
 

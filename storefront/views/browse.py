@@ -1,14 +1,14 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.views.api``."""
-from zoneinfo import ZoneInfo
-
 from flask import Response, abort, g, make_response, render_template, request
 from markupsafe import Markup
 
+from commerce.catalog.categories import category_tree
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
 from commerce.marketing.bargains.queries import live_bargain_campaigns_for_skus
 from commerce.marketing.flash_sales.queries import live_items_for_skus
 from commerce.marketing.group_buys.queries import live_campaigns_for_skus
+from core.clock import to_china
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
 from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
@@ -18,7 +18,6 @@ from themes.models import Page
 from themes.pages import store_theme
 from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
 
-CHINA = ZoneInfo("Asia/Shanghai")
 
 @storefront_bp.app_context_processor
 def inject_store_theme():
@@ -93,9 +92,9 @@ def _product_list(*, category_id=None):
 def _render_list(category_id, choice):
     category, children = None, ()
     if category_id is not None:
-        categories = list_categories()
-        category = next((c for c in categories if c.id == category_id), None) or abort(404)
-        children = [c for c in categories if c.parent_id == category.id]
+        tree = category_tree()
+        category = tree.by_id.get(category_id) or abort(404)
+        children = tree.children(category.id)
     try:
         page = browse_products(sort=choice.sort, filters=choice.filters, cursor=choice.cursor)
     except BadCursor:
@@ -121,7 +120,7 @@ def _render_product(product_id):
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
         flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
         bargains=live_bargain_campaigns_for_skus([sku.id for sku in product.skus]),
-        flash_ends=flash_ends.astimezone(CHINA).isoformat(timespec="seconds") if flash_ends else None))
+        flash_ends=to_china(flash_ends).isoformat(timespec="seconds") if flash_ends else None))
 
 
 @storefront_bp.route("/search")

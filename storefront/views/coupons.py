@@ -4,8 +4,8 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from commerce.marketing.coupons.service import claim_coupon
-from core.errors import DomainError
-from core.extensions import csrf, db
+from core.extensions import csrf
+from core.refusals import Attempt
 from core.security import require_same_origin
 from storefront.shopper import become_member
 from storefront.views import storefront_bp
@@ -15,18 +15,15 @@ from storefront.views import storefront_bp
 @csrf.exempt  # the coupon strip is on cached pages, without a per-session token: checked by origin instead
 def coupon_claim(coupon_id):
     require_same_origin()
-    try:
+    with Attempt() as attempt:  # a refusal (paused, all claimed, held already) is flashed
         member = become_member()
         claim_coupon(member.id, coupon_id)
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(_("The coupon is yours: it is taken off at checkout."), "success")
     referrer = request.referrer or ""
     return redirect(referrer if referrer.startswith(request.host_url) else url_for("storefront.cart"))
 
 
 def chosen_coupon_ids(form):
+    """The coupon copies ticked on the checkout form (``coupon_id``, at most 10)."""
     return [int(value) for value in form.getlist("coupon_id") if value.isdigit()][:10]

@@ -8,9 +8,8 @@ code), and a visit without ``ref`` gets no cookie at all.
 """
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from commerce.marketing.coupons.models import Coupon
+from commerce.marketing.coupons.queries import coupons_by_id
 from commerce.marketing.distribution.errors import ReferralRefused
 from commerce.marketing.distribution.models import Distributor
 from commerce.marketing.distribution.queries import (
@@ -29,8 +28,7 @@ from commerce.marketing.distribution.service import (
     referrer_id_from_code,
 )
 from commerce.marketing.invites.queries import counted_invitees, invite_settings, invitees_of, rewards_of
-from core.errors import DomainError
-from core.extensions import db
+from core.refusals import Attempt
 from storefront.shopper import current_member
 from storefront.views import storefront_bp
 from tenants.middleware import STORE
@@ -85,13 +83,9 @@ def distribution_apply():
     member = current_member()
     if member is None:
         return redirect(url_for("storefront.login", next=url_for("storefront.distribution_center")))
-    try:
+    with Attempt() as attempt:  # a refusal (program off, applied already) is flashed
         apply_as_distributor(member)
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(str(refusal.message), "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(_("Application sent. The store will review it."), "success")
     return redirect(url_for("storefront.distribution_center"))
 
@@ -102,8 +96,7 @@ def invite_page():
     if member is None:
         return redirect(url_for("storefront.login", next=url_for("storefront.invite_page")))
     settings = invite_settings()
-    coupon_ids = [tier.get("coupon_id") for tier in settings.tiers if tier.get("coupon_id")]
-    coupons = {coupon.id: coupon for coupon in db.session.scalars(select(Coupon).where(Coupon.id.in_(coupon_ids)))}
+    coupons = coupons_by_id(tier.get("coupon_id") for tier in settings.tiers)
     reached = {reward.tier: reward for reward in rewards_of(member.id)}
     return render_template("storefront/invite.html", settings=settings, coupons=coupons, reached=reached,
                            counted=counted_invitees(member.id), invitees=invitees_of(member.id),

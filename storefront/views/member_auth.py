@@ -22,7 +22,9 @@ from commerce.members.wechat_auth import (
 from commerce.members.wechat_login import bind_phone, member_for_openid, official_account_credentials
 from core.crypto import mask_phone
 from core.errors import DomainError
-from core.extensions import db
+from core.form_checks import form_refusal
+from core.refusals import Attempt
+from storefront.member_forms import PhoneForm
 from storefront.shopper import MEMBER_KEY, current_member, in_wechat, sign_in_member
 from storefront.views import storefront_bp
 
@@ -83,17 +85,17 @@ def login_callback():
     if not code:  # the shopper pressed "deny"
         flash(_("WeChat login was cancelled."), "error")
         return redirect(url_for("storefront.login", next=started.get("next")))
-    try:
+    with Attempt(flash=False) as attempt:  # commits the sign-in, or rolls back a refusal
         appid, secret = official_account_credentials()
         grant = exchange_oauth_code(appid, secret, code)
         nickname = fetch_userinfo(grant.access_token, grant.openid).nickname if grant.scope == WITH_PROFILE else None
         member = member_for_openid(grant.openid, nickname=nickname, guest=current_member())
         sign_in_member(member)
-    except WeChatLoginError as refusal:
-        db.session.rollback()
-        return render_template("storefront/login.html", next_page=started.get("next"), error=refusal,
-                               sandbox=current_app.config.get("WECHAT_SANDBOX")), refusal.status
-    db.session.commit()
+    if isinstance(attempt.refusal, WeChatLoginError):
+        return render_template("storefront/login.html", next_page=started.get("next"), error=attempt.refusal,
+                               sandbox=current_app.config.get("WECHAT_SANDBOX")), attempt.status
+    if attempt.refused:
+        raise attempt.refusal  # any other refusal (no official account set up) goes to the error page
     return redirect(_next_page(started.get("next")))
 
 
@@ -110,17 +112,18 @@ def account_phone():
     member = current_member()
     if member is None:
         return redirect(url_for("storefront.login", next=url_for("storefront.account_phone")))
-    error, entered = None, ""
-    if request.method == "POST":
-        entered = request.form.get("phone", "")
-        try:
-            bind_phone(member, entered)
-        except DomainError as refusal:
-            db.session.rollback()
-            error = refusal
+    form = PhoneForm()
+    error = None
+    if form.is_submitted():
+        if not form.validate():
+            error = form_refusal(form)
         else:
-            db.session.commit()
-            flash(_("Your mobile number is saved."), "info")
-            return redirect(url_for("storefront.account_phone"))
+            with Attempt(form, flash=False) as attempt:
+                bind_phone(member, form.phone.data)
+            if not attempt.refused:
+                flash(_("Your mobile number is saved."), "info")
+                return redirect(url_for("storefront.account_phone"))
+            error = attempt.refusal
+    entered = form.phone._value() if form.is_submitted() else ""
     return render_template("storefront/phone.html", member=member, error=error, entered=entered,
                            current_phone=mask_phone(member.phone) if member.phone else None), 422 if error else 200

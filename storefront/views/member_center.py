@@ -7,7 +7,7 @@ from commerce.members.ledger import member_settings, reason_labels, recent_entri
 from commerce.members.levels import level_of
 from commerce.members.models import BalanceEntry, PointsEntry
 from commerce.members.points import sign_in, signed_in_today
-from core.extensions import db
+from core.refusals import Attempt
 from storefront.shopper import current_member
 from storefront.views import storefront_bp
 
@@ -28,8 +28,8 @@ def member_sign_in():
     member = current_member()
     if member is None:
         return redirect(url_for("storefront.member_center"))
-    entry = sign_in(member)
-    db.session.commit()
+    with Attempt():
+        entry = sign_in(member)
     if entry is not None:
         flash(_("Signed in: %(points)d points.", points=entry.delta), "success")
     else:

@@ -209,6 +209,8 @@ def shots(server):
         ("31-console-group-buys", "merchant", go("/console/group-buys")),
         ("32-console-flash-sales", "merchant", go("/console/flash-sales")),
         ("33-console-bargains", "merchant", go("/console/bargains")),
+        ("33a-console-coupons", "merchant", go("/console/coupons")),
+        ("33b-console-coupon-form", "merchant", go("/console/coupons/new")),
         ("34-console-distribution", "merchant", go("/console/distribution")),
         ("35-console-invites", "merchant", go("/console/invites")),
         ("36-console-member-rules", "merchant", go("/console/members/rules")),

@@ -106,3 +106,30 @@ def test_the_member_center_of_another_store_does_not_know_the_member(shop, store
         session["member_id"] = member_id
     page = shopper.get("/me", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "member-points" not in page and "小明" not in page
+
+
+@pytest.mark.parametrize("kind, amount, message", [
+    ("points", "1.5", "Enter a whole number"),
+    ("points", "0", "Enter a non-zero amount, negative to take away."),
+    ("balance", "1.999", "At most 2 decimal places."),
+    ("balance", "200000", "Must be at most"),
+])
+def test_an_adjustment_that_cannot_be_read_is_refused_and_writes_nothing(shop, platform_client, kind, amount, message):
+    demo, _tea, member_id = shop
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, f"/console/members/{member_id}")
+    response = platform_client.post(f"/console/members/{member_id}/adjust", headers={"Accept-Language": "en"},
+                                    data={"csrf_token": token, "token": "t9", "kind": kind, "amount": amount,
+                                          "note": "试试"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with tenant_context(demo.id):
+        member = db.session.get(Member, member_id)
+        assert (member.points, member.balance) == (120, 3550)
+
+
+def test_a_balance_typed_with_full_width_digits_is_read(shop, platform_client):
+    demo, _tea, member_id = shop
+    login_staff(platform_client, demo)
+    assert adjust(platform_client, member_id, kind="balance", amount="１２．５", note="补差价").status_code == 302
+    with tenant_context(demo.id):
+        assert db.session.get(Member, member_id).balance == 3550 + 1250

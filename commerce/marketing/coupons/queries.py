@@ -10,6 +10,7 @@ from commerce.orders.models import Order
 from commerce.pricing.coupons import CouponLine, coupon_discount
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import Ordering, paginate
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,28 @@ def coupon_results(coupon_ids):
     return {i: (claimed.get(i, 0), used.get(i, 0), int(gmv.get(i) or 0)) for i in ids}
 
 
-def store_coupons():
-    return db.session.scalars(select(Coupon).order_by(Coupon.id.desc())).all()
+NEWEST_FIRST = Ordering("coupons.newest", Coupon.id.desc())
+
+
+def store_coupons(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the store's coupons, newest first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(select(Coupon), NEWEST_FIRST, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def coupon_choices():
+    """``[(id, name)]`` of every coupon of the store, newest first, for a reward's coupon choice."""
+    return db.session.execute(select(Coupon.id, Coupon.name).order_by(Coupon.id.desc())).all()
+
+
+def coupons_by_id(coupon_ids):
+    """``{id: coupon}`` of those of ``coupon_ids`` that are the current store's."""
+    ids = [i for i in coupon_ids if isinstance(i, int)]
+    if not ids:
+        return {}
+    return {coupon.id: coupon for coupon in db.session.scalars(select(Coupon).where(Coupon.id.in_(ids)))}
 
 
 def find_coupon(coupon_id):

@@ -12,6 +12,13 @@ from commerce.marketing.distribution.models import MAX_LEVELS, Commission, Distr
 from commerce.members.models import Member
 from commerce.orders.models import Order
 from core.extensions import db
+from core.pagination import Key, Ordering, paginate
+
+# The lists page over rows of several entities: each key reads its value from the first one.
+LATEST_APPLIED = Ordering("distributors.latest_applied",
+                          Key(Distributor.applied_at, descending=True, value=lambda row: row[0].applied_at),
+                          Key(Distributor.id, descending=True, value=lambda row: row[0].id))
+NEWEST_COMMISSION = Ordering("commissions.newest", Key(Commission.id, descending=True, value=lambda row: row[0].id))
 
 # --- settings ----------------------------------------------------------------------------
 
@@ -34,11 +41,16 @@ def find_distributor(distributor_id):
     return db.session.scalar(select(Distributor).where(Distributor.id == distributor_id))
 
 
-def store_distributors(status=None, limit=200):
+def store_distributors(status=None, *, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of ``(distributor, member)`` rows (of one ``status``, if
+    given), latest application first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
     statement = select(Distributor, Member).join(Member, Member.id == Distributor.member_id)
     if status is not None:
         statement = statement.where(Distributor.status == status)
-    return db.session.execute(statement.order_by(Distributor.applied_at.desc()).limit(limit)).all()
+    return paginate(statement, LATEST_APPLIED, per_page=per_page, cursor=cursor, with_total=True)
 
 
 def referrer_of(member_id):
@@ -104,12 +116,16 @@ def member_commissions(member_id, limit=50):
                               .order_by(Commission.id.desc()).limit(limit)).all()
 
 
-def store_commissions(limit=200):
-    """The latest commissions with their order number and earner."""
-    return db.session.execute(select(Commission, Order.number, Member)
-                              .join(Order, Order.id == Commission.order_id)
-                              .join(Member, Member.id == Commission.member_id)
-                              .order_by(Commission.id.desc()).limit(limit)).all()
+def store_commissions(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of ``(commission, order number, earner)``, newest first,
+    with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    statement = (select(Commission, Order.number, Member)
+                 .join(Order, Order.id == Commission.order_id)
+                 .join(Member, Member.id == Commission.member_id))
+    return paginate(statement, NEWEST_COMMISSION, per_page=per_page, cursor=cursor, with_total=True)
 
 
 @dataclass(frozen=True)

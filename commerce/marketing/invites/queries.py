@@ -10,6 +10,10 @@ from commerce.marketing.invites.models import InviteReward, InviteSettings
 from commerce.members.models import Member
 from commerce.orders.models import Order
 from core.extensions import db
+from core.pagination import Key, Ordering, paginate
+
+NEWEST_REWARD = Ordering("invite_rewards.newest",  # rows of (reward, inviter, invitee): the key is the reward's
+                         Key(InviteReward.id, descending=True, value=lambda row: row[0].id))
 
 
 def invite_settings():
@@ -43,10 +47,14 @@ def rewards_of(inviter_id):
                               .order_by(InviteReward.tier)).all()
 
 
-def store_rewards(limit=200):
-    """The latest rewards granted, with the inviter and the invitee."""
+def store_rewards(*, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the rewards granted, ``(reward, inviter, invitee)``,
+    newest first, with a count.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
     invitee = aliased(Member)
-    return db.session.execute(select(InviteReward, Member, invitee)
-                              .join(Member, Member.id == InviteReward.inviter_id)
-                              .join(invitee, invitee.id == InviteReward.invitee_id)
-                              .order_by(InviteReward.id.desc()).limit(limit)).all()
+    statement = (select(InviteReward, Member, invitee)
+                 .join(Member, Member.id == InviteReward.inviter_id)
+                 .join(invitee, invitee.id == InviteReward.invitee_id))
+    return paginate(statement, NEWEST_REWARD, per_page=per_page, cursor=cursor, with_total=True)

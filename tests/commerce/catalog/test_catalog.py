@@ -499,3 +499,29 @@ def test_a_category_with_children_is_kept_and_an_empty_one_leaves_its_products(c
         db.session.expire_all()
         assert db.session.get(Product, product_id).category_id is None
         assert [c.name for c, _depth in category_tree()][-1] == "茶"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"sku_0_price": "29.999"}, "红: At most 2 decimal places."),
+    ({"sku_0_price": ""}, "红: Enter a price."),
+    ({"sku_1_stock": "many"}, "蓝: Enter a whole number"),
+])
+def test_a_typed_value_that_cannot_be_read_names_its_sku_and_saves_nothing(console, stores, changes, message):
+    demo, _tea = stores
+    token = csrf_from(console, "/console/products/new")
+    response = console.post("/console/products/new", data=product_form(csrf_token=token, **changes),
+                            headers={"Accept-Language": "en"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with tenant_context(demo.id):
+        assert db.session.scalar(select(Product).where(Product.title == "纯棉T恤")) is None
+
+
+def test_prices_typed_on_a_chinese_keyboard_are_read(console, stores):
+    demo, _tea = stores
+    token = csrf_from(console, "/console/products/new")
+    response = console.post("/console/products/new", data=product_form(csrf_token=token, sku_0_price="２９．９",
+                                                                       sku_0_stock="５"))
+    assert response.status_code == 302
+    with tenant_context(demo.id):
+        product = db.session.scalar(select(Product).where(Product.title == "纯棉T恤"))
+        assert [(s.price, s.stock) for s in product.skus][0] == (2990, 5)

@@ -29,6 +29,7 @@ from commerce.orders import states
 from commerce.orders.models import Order
 from commerce.orders.service import Wanted, cancel_order, place_order
 from commerce.pricing.coupons import CouponLine, combined_discount
+from core.audit import AuditLog
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
@@ -306,8 +307,6 @@ def test_another_members_coupon_cannot_be_used(shop):
 
 
 def test_issuing_skips_members_at_their_limit_and_is_audited(shop):
-    from core.audit import AuditLog
-
     demo, _tea, _product, _sku, (member_id, _address) = shop
     other, _ = create_member(demo, nickname="另一位")
     coupon_id = new_coupon(demo, total_quantity=5)

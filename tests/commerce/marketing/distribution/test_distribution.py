@@ -3,31 +3,39 @@ the WeChat Pay sandbox, and the commission goes to two levels of referrers — n
 it stays frozen through the after-sales window, settles to the balance once, and a refund
 reduces, cancels or reverses it. Plus the binding rules (self, loops, first referrer
 wins), the console, the distributor center and a second store that sees none of it."""
+import html
+import re
 import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from builder.views import distribution as distribution_views
+from commerce.aftersales.service import request_after_sale, withdraw_after_sale
 from commerce.marketing.distribution.errors import ReferralRefused
 from commerce.marketing.distribution.jobs import settle_due_commissions
-from commerce.marketing.distribution.models import MAX_LEVELS, Commission, Distributor, Referral
+from commerce.marketing.distribution.models import MAX_LEVELS, Commission, DistributionSettings, Distributor, Referral
+from commerce.marketing.distribution.queries import distribution_settings
 from commerce.marketing.distribution.service import (
     apply_as_distributor,
     bind_referral,
     decide_application,
+    record_commissions,
     referral_code,
     save_distribution_settings,
 )
 from commerce.members.ledger import ledger_sum, post_entry
 from commerce.members.models import BalanceEntry, Member
 from commerce.orders import states
+from commerce.orders.jobs import sweep_store
 from commerce.orders.models import Order
 from commerce.orders.refunds import refund_order
 from commerce.orders.service import confirm_receipt
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
+from storefront.views.distribution import bind_remembered_referrer
 from tenants.models import StaffUser
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart, check_out, settle_at_wechat
 from tests.conftest import csrf_from
@@ -152,7 +160,6 @@ def test_a_paid_order_earns_two_levels_of_referrers_and_never_a_third(shop, good
 
 def test_the_commission_job_run_twice_records_each_level_once(shop, goods, store_client, platform_client, wechat,
                                                                jobs):
-    from commerce.marketing.distribution.service import record_commissions
 
     demo = shop[0]
     run_distribution(demo)
@@ -207,8 +214,6 @@ def test_a_commission_stays_frozen_through_the_window_then_settles_to_the_balanc
 def test_the_sweep_settles_due_commissions_but_waits_while_an_after_sales_request_is_open(shop, goods, store_client,
                                                                                          platform_client, wechat,
                                                                                          jobs):
-    from commerce.aftersales.service import request_after_sale, withdraw_after_sale
-    from commerce.orders.jobs import sweep_store
 
     demo = shop[0]
     run_distribution(demo)
@@ -313,8 +318,6 @@ def test_binding_refuses_oneself_and_loops_and_keeps_the_first_referrer(shop):
 
 
 def test_signing_in_through_ones_own_link_or_a_loop_binds_nothing(shop, app):
-    from storefront.views.distribution import bind_remembered_referrer
-
     demo = shop[0]
     a, b = (create_member(demo, nickname=name)[0] for name in ("A", "B"))
     with tenant_context(demo.id):
@@ -427,8 +430,6 @@ def test_the_console_saves_settings_and_refuses_bad_ones_writing_nothing(shop, p
         "csrf_token": token, "enabled": "on", "level1_percent": "80", "level2_percent": "5", "settle_days": "10"})
     assert refused.status_code == 422 and "Level 1 commission" in refused.get_data(as_text=True)
     with tenant_context(demo.id):
-        from commerce.marketing.distribution.queries import distribution_settings
-
         settings = distribution_settings()
         assert (settings.enabled, settings.level1_percent, settings.level2_percent, settings.settle_days) == (
             True, 12, 0, 10)
@@ -466,6 +467,56 @@ def test_the_console_approves_and_rejects_applications_and_shows_the_results(sho
     assert '<dd class="result-distributors">1</dd>' in page and '<dd class="result-orders">1</dd>' in page
     assert f'<dd class="result-gmv">¥{order.total // 100}.{order.total % 100:02d}</dd>' in page
     assert '<dd class="result-frozen">¥3.33</dd>' in page and order.number in page
+
+
+@pytest.mark.parametrize(("typed", "message"), [("十", "Enter a whole number"), ("12.5", "Enter a whole number"),
+                                                ("", "Level 1 commission: a whole percentage")])
+def test_a_commission_that_is_no_whole_number_is_refused_and_shown_back_writing_nothing(shop, platform_client,
+                                                                                      typed, message):
+    demo = shop[0]
+    login_staff(platform_client, demo)
+    token = csrf_from(platform_client, "/console/distribution")
+    refused = platform_client.post("/console/distribution/settings", headers=EN, data={
+        "csrf_token": token, "enabled": "on", "level1_percent": typed, "level2_percent": "5", "settle_days": "7"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and message in body and f'name="level1_percent" value="{typed}"' in body
+    with tenant_context(demo.id):
+        assert db.session.scalar(select(func.count()).select_from(DistributionSettings)) == 0
+
+
+def next_link(body, title):
+    """The "next page" link under the console list headed ``title``, or None."""
+    section = body.split(f"<h2>{title}</h2>", 1)[1].split("</section>", 1)[0]
+    found = re.search(r'rel="next" href="([^"]+)"', section)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_the_console_lists_page_one_at_a_time_keep_each_others_place_and_show_no_other_store(
+        shop, goods, store_client, platform_client, wechat, jobs, monkeypatch):
+    demo, tea = shop[0], shop[1]
+    monkeypatch.setattr(distribution_views, "PAGE_SIZE", 1)
+    run_distribution(demo)
+    run_distribution(tea)
+    upper = distributor(demo, "上级分销员")
+    lower = distributor(demo, "下级分销员", referrer=upper)
+    distributor(tea, "乙店分销员")
+    paid_order(shopper_by_link(store_client, demo, lower), demo, *goods, wechat, platform_client)
+    jobs.drain()  # two commissions: level 1 to the lower distributor, level 2 to the upper one
+    login_staff(platform_client, demo)
+
+    first = platform_client.get("/console/distribution", headers=EN).get_data(as_text=True)
+    assert first.count('<tr class="distributor">') == 1 and first.count('<tr class="commission">') == 1
+    assert first.count("2 in all") == 2 and "乙店" not in first
+    second = platform_client.get(next_link(first, "Distributors"), headers=EN).get_data(as_text=True)
+    assert second.count('<tr class="distributor">') == 1 and next_link(second, "Distributors") is None
+    listed = [re.search(r'<tr class="distributor"><td>([^<(]+)', body).group(1).strip() for body in (first, second)]
+    assert sorted(listed) == ["上级分销员", "下级分销员"]
+    # paging the commissions keeps the distributors on their second page
+    assert "distributors=" in next_link(second, "Commissions")
+    third = platform_client.get(next_link(second, "Commissions"), headers=EN).get_data(as_text=True)
+    assert third.count('<tr class="commission">') == 1 and next_link(third, "Commissions") is None
+    assert 'rel="prev"' in third and "乙店" not in second + third
+    assert platform_client.get("/console/distribution?commissions=forged").status_code == 400
 
 
 def test_viewers_only_look_at_the_distribution_console(shop, platform_client):

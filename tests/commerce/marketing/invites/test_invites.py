@@ -1,23 +1,31 @@
 """Invite rewards end to end: friends arrive by a member's link and pay through the WeChat
 Pay sandbox; a friend counts when their first order completes (paying is not enough), once;
 each tier is given once; self-invites and loops never count; another store sees nothing."""
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from builder.views import distribution as distribution_views
 from commerce.marketing.coupons.models import Coupon, MemberCoupon
 from commerce.marketing.coupons.service import create_coupon
+from commerce.marketing.distribution.errors import ReferralRefused
 from commerce.marketing.distribution.models import Referral
 from commerce.marketing.distribution.service import bind_referral
 from commerce.marketing.invites.errors import InviteProblem
 from commerce.marketing.invites.models import InviteReward
-from commerce.marketing.invites.queries import counted_invitees
+from commerce.marketing.invites.queries import counted_invitees, invite_settings
 from commerce.marketing.invites.service import save_invite_settings
 from commerce.members.models import Member, PointsEntry
+from commerce.orders import states
+from commerce.orders.jobs import sweep_store
+from commerce.orders.models import Order
+from commerce.orders.service import confirm_receipt
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
+from tests.builder.test_console_list_pages import next_page
 from tests.commerce.marketing.distribution.test_distribution import EN, code_of, complete, paid_order, shopper_by_link
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, login_staff, sku_of
@@ -89,10 +97,6 @@ def test_tiers_are_reached_when_friends_first_orders_complete_and_given_once(sho
 
 
 def test_completion_by_the_sweep_counts_too(shop, goods, store_client, platform_client, wechat, jobs):
-    from commerce.orders import states
-    from commerce.orders.jobs import sweep_store
-    from commerce.orders.models import Order
-
     demo = shop[0]
     run_invites(demo, [(1, None, 100)])
     inviter, _address = create_member(demo, nickname="邀请人")
@@ -132,8 +136,6 @@ def test_self_invites_and_loops_never_count(shop, goods, store_client, platform_
     friend = shopper_by_link(store_client, demo, me)
     theirs, _trade = paid_order(friend, demo, *goods, wechat, platform_client)
     with tenant_context(demo.id):
-        from commerce.marketing.distribution.errors import ReferralRefused
-
         with pytest.raises(ReferralRefused):
             bind_referral(me, me)
         with pytest.raises(ReferralRefused):
@@ -179,8 +181,6 @@ def test_the_console_saves_tiers_refuses_bad_ones_and_lists_rewards_of_its_store
         "csrf_token": token, "enabled": "on", "invites_0": "2"})  # a tier without a reward
     assert refused.status_code == 422 and "give a coupon or points" in refused.get_data(as_text=True)
     with tenant_context(demo.id):
-        from commerce.marketing.invites.queries import invite_settings
-
         assert invite_settings().tiers == [{"invites": 1, "coupon_id": coupon_id, "points": 0},
                                            {"invites": 5, "coupon_id": None, "points": 500}]
     inviter, _address = create_member(demo, nickname="甲店邀请人")
@@ -203,9 +203,6 @@ def test_two_friends_completing_at_once_still_reach_the_tier_they_add_up_to(shop
                                                                           platform_client, wechat, jobs, app):
     import threading
 
-    from commerce.orders import states
-    from commerce.orders.models import Order
-    from commerce.orders.service import confirm_receipt
 
     demo = shop[0]
     run_invites(demo, [(2, None, 200)])
@@ -233,3 +230,27 @@ def test_two_friends_completing_at_once_still_reach_the_tier_they_add_up_to(shop
     assert [row[:2] for row in rewards(demo)] == [(inviter, 2)]
     with tenant_context(demo.id):
         assert db.session.get(Member, inviter).points == 200
+
+
+def granted(store, inviter_name, tiers):
+    """Rewards ``store`` granted to a new inviter for ``tiers`` (written as the job would)."""
+    inviter, _address = create_member(store, nickname=inviter_name)
+    invitee, _address = create_member(store, nickname=f"{inviter_name}的朋友")
+    with tenant_context(store.id):
+        db.session.add_all([InviteReward(inviter_id=inviter, invitee_id=invitee, tier=tier, points=100)
+                            for tier in tiers])
+        db.session.commit()
+
+
+def test_the_rewards_given_page_with_a_count_and_never_show_another_stores(shop, platform_client, monkeypatch):
+    demo, tea = shop[0], shop[1]
+    monkeypatch.setattr(distribution_views, "PAGE_SIZE", 2)
+    granted(demo, "甲店邀请人", (1, 3, 5))
+    granted(tea, "乙店邀请人", (1,))
+    login_staff(platform_client, demo)
+    first = platform_client.get("/console/invites", headers=EN).get_data(as_text=True)
+    assert first.count('<tr class="invite-reward">') == 2 and "3 in all" in first and "乙店" not in first
+    second = platform_client.get(next_page(first), headers=EN).get_data(as_text=True)
+    assert second.count('<tr class="invite-reward">') == 1 and next_page(second) is None and "乙店" not in second
+    tiers = [int(tier) for body in (first, second) for tier in re.findall(r"\)</td>\s*<td>(\d+)</td>", body)]
+    assert tiers == [5, 3, 1]  # newest first

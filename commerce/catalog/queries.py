@@ -1,0 +1,61 @@
+"""Named reads of the catalog for the console: one product, category or image of the current
+store (another store's id finds nothing: the session scopes every select), and the product
+list a page at a time."""
+from sqlalchemy import false, select
+
+from commerce.catalog.models import Category, Product, ProductImage
+from commerce.catalog.search import title_matches
+from core.extensions import db
+from core.pagination import Ordering, paginate
+
+CONSOLE_PRODUCTS = Ordering("console:products", Product.id.desc())  # newest first
+
+
+def find_product(product_id):
+    """The current store's product, or None."""
+    return db.session.scalar(select(Product).where(Product.id == product_id))
+
+
+def find_category(category_id):
+    return db.session.scalar(select(Category).where(Category.id == category_id))
+
+
+def find_product_image(image_id):
+    return db.session.scalar(select(ProductImage).where(ProductImage.id == image_id))
+
+
+def console_products(*, query="", statuses=None, cursor=None, per_page=50):
+    """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
+    newest first, their titles containing every term of ``query``, with the total count.
+
+    :raise BadCursor: ``cursor`` is not from this list
+    """
+    statement = select(Product)
+    if query:
+        condition = title_matches(query)  # None: only control characters, nothing matches
+        statement = statement.where(false() if condition is None else condition)
+    if statuses:
+        statement = statement.where(Product.status.in_(statuses))
+    return paginate(statement, CONSOLE_PRODUCTS, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def picked_products(*, ids=(), title="", limit=20):
+    """Products for the page editor's picker, newest first: those of ``ids`` if given, whose
+    title contains ``title`` (literally) if given."""
+    statement = select(Product).order_by(Product.id.desc()).limit(limit)
+    if ids:
+        statement = statement.where(Product.id.in_(list(ids)[:limit]))
+    if title:
+        statement = statement.where(Product.title.icontains(title, autoescape=True))
+    return db.session.scalars(statement).all()
+
+
+def sitemap_categories():
+    """``[(id, updated_at), …]`` of the store's categories."""
+    return db.session.execute(select(Category.id, Category.updated_at).order_by(Category.id)).all()
+
+
+def sitemap_products(limit):
+    """``[(id, updated_at), …]`` of the store's products on sale, oldest first, at most ``limit``."""
+    return db.session.execute(select(Product.id, Product.updated_at).where(Product.status == Product.ON_SALE)
+                              .order_by(Product.id).limit(limit)).all()
