@@ -35,7 +35,7 @@ from commerce.orders.service import confirm_receipt
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from storefront.views.distribution import bind_remembered_referrer
+from storefront.referrals import bind_remembered_referrer
 from tenants.models import StaffUser
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart, check_out, settle_at_wechat
 from tests.conftest import csrf_from
