@@ -9,11 +9,12 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import builder.views  # noqa: F401  (attaches the console's routes)
 import duoshop.registry  # noqa: F401  (every model and outbox subscriber)
 import tenants.auth  # noqa: F401  (registers the staff account loader)
 from billing.notify import billing_notify_bp
 from billing.views import platform_bp
-from builder.views import console_bp, site_bp
+from builder.blueprints import console_bp, site_bp
 from core import bench_routes, cache, database, errors, health, jobs, request_log, security  # noqa: F401
 from core.config import config_for, from_environment
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -1,13 +1,5 @@
-"""Blueprints of the control plane: the platform site (landing, sign-up) and /console."""
-from flask import Blueprint
-
-from tenants.middleware import PLATFORM, serve_on
-
-site_bp = serve_on(PLATFORM, Blueprint("site", __name__, template_folder="../templates"))
-console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/console",
-                                          template_folder="../templates"))
-
-from builder.views import (  # noqa: E402,F401  (routes)
+"""The control plane's routes, one module per screen, attached to ``builder.blueprints``."""
+from builder.views import (  # noqa: F401  (each module attaches its routes)
     aftersales,
     auth,
     bargains,

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.orders import AfterSaleDecisionForm
-from builder.views import console_bp
 from commerce.aftersales.queries import after_sale_by_id, waiting_page
 from commerce.aftersales.service import approve_after_sale, reasons, reject_after_sale
 from commerce.orders.models import Refund

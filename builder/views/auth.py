@@ -3,8 +3,8 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from builder.blueprints import console_bp
 from builder.forms import AcceptInviteForm, StaffLoginForm
-from builder.views import console_bp
 from core.audit import record_audit
 from core.extensions import limiter
 from core.models import utcnow

@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.marketing import BargainCampaignForm
-from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.marketing.bargains.models import BargainCampaign
 from commerce.marketing.bargains.queries import (

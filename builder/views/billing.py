@@ -15,8 +15,8 @@ from billing.invoices import find_invoice, pay_invoice_natively
 from billing.mail import sent_emails
 from billing.queries import invoices_page
 from billing.subscriptions import change_plan, credit_balance, preview_plan_change, subscription_of
+from builder.blueprints import console_bp
 from builder.forms.billing import PlanChoiceForm
-from builder.views import console_bp
 from builder.views.staff import require_staff_manager
 from core.refusals import Attempt
 from payments.pay_page import wechat_pay_view  # the QR code and sandbox link every pay page shows

@@ -12,8 +12,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.catalog import CategoryForm, MoveForm, ProductForm, ProductStatusForm
-from builder.views import console_bp
 from commerce.catalog.categories import (
     category_tree,
     create_category,

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
-from builder.views import console_bp
+from builder.blueprints import console_bp
 from builder.views.catalog import _actor, require_editor
 from commerce.catalog.csv_io import (
     MAX_BYTES,

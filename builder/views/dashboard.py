@@ -2,7 +2,7 @@
 from flask import current_app, g, render_template, request
 
 from billing.queries import store_subscription
-from builder.views import console_bp
+from builder.blueprints import console_bp
 
 
 def store_urls(tenant):

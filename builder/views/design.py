@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
 
+from builder.blueprints import console_bp
 from builder.forms.design import DesignForm, ThemeForm
-from builder.views import console_bp
 from builder.views.dashboard import store_urls
 from builder.views.pages import require_editor
 from core.audit import record_audit

@@ -11,8 +11,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.distribution import DistributionSettingsForm, InviteTiersForm
-from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.marketing.coupons.queries import coupon_choices
 from commerce.marketing.distribution.models import MAX_LEVELS, Distributor

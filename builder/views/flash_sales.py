@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.marketing import FLASH_SALE_ROWS, FlashSaleForm
-from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.marketing.flash_sales.models import FlashSale
 from commerce.marketing.flash_sales.queries import find_flash_sale, flash_sale_orders, store_flash_sales

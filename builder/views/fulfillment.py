@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.orders import PackingShipForm
-from builder.views import console_bp
 from commerce.orders.fulfillment import ship_fulfillment
 from commerce.orders.queries import fulfillment_by_id, lines_by_id, open_packing_page, orders_by_id
 from commerce.shipping.tracking import CARRIERS

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.marketing import GroupBuyForm
-from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.marketing.group_buys.models import GroupBuy
 from commerce.marketing.group_buys.queries import find_group_buy, group_buy_orders, store_group_buys, team_counts

@@ -2,7 +2,7 @@
 from flask import render_template
 from flask_babel import gettext as _
 
-from builder.views import console_bp
+from builder.blueprints import console_bp
 from commerce.marketing.queries import running_counts
 from core.models import utcnow
 

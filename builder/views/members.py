@@ -14,8 +14,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.members import AdjustmentForm, LevelForm, MemberRulesForm
-from builder.views import console_bp
 from builder.views.catalog import _actor
 from commerce.members.ledger import member_settings, reason_labels, recent_entries
 from commerce.members.levels import delete_level, edit_level, find_level, level_of, levels

@@ -17,8 +17,8 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.orders import ExportForm, OrderFilterForm, RefundForm, RemarkForm, ShipForm
-from builder.views import console_bp
 from builder.views.catalog import _actor, require_editor
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, Refund

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from builder.views import console_bp
+from builder.blueprints import console_bp
 from builder.views.dashboard import store_urls
 from commerce.catalog.categories import category_tree
 from commerce.catalog.queries import picked_products

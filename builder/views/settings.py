@@ -3,9 +3,9 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms import DomainForm, MiniProgramForm, StoreSettingsForm
 from builder.forms.settings import WeChatPayForm
-from builder.views import console_bp
 from core.refusals import Attempt
 from payments.settings import save_direct_account, save_service_provider_account, store_account
 from tenants.queries import store_domains, store_mini_programs

@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms.shipping import ShippingTemplateForm
-from builder.views import console_bp
 from builder.views.catalog import require_editor
 from commerce.shipping.queries import template_by_id
 from commerce.shipping.regions import AREAS, region_name

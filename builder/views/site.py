@@ -3,8 +3,8 @@ from flask import current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from builder.blueprints import site_bp
 from builder.forms import SignupForm
-from builder.views import site_bp
 from core.extensions import limiter
 from core.refusals import Attempt
 from core.sites import home_view

@@ -3,8 +3,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.blueprints import console_bp
 from builder.forms import ChangeRoleForm, InviteStaffForm
-from builder.views import console_bp
 from core.refusals import Attempt
 from tenants.queries import console_staff, find_staff
 from tenants.service import change_staff_role, invite_staff

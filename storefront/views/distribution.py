@@ -10,7 +10,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from commerce.marketing.coupons.queries import coupons_by_id
-from commerce.marketing.distribution.errors import ReferralRefused
 from commerce.marketing.distribution.models import Distributor
 from commerce.marketing.distribution.queries import (
     distribution_settings,
@@ -23,18 +22,15 @@ from commerce.marketing.distribution.queries import (
 )
 from commerce.marketing.distribution.service import (
     apply_as_distributor,
-    bind_referral,
     referral_code,
     referrer_id_from_code,
 )
 from commerce.marketing.invites.queries import counted_invitees, invite_settings, invitees_of, rewards_of
 from core.refusals import Attempt
+from storefront.referrals import REF_COOKIE, REF_DAYS
 from storefront.shopper import current_member
 from storefront.views import storefront_bp
 from tenants.middleware import STORE
-
-REF_COOKIE = "ref"
-REF_DAYS = 30
 
 
 @storefront_bp.after_app_request
@@ -46,18 +42,6 @@ def remember_referrer(response):
         response.set_cookie(REF_COOKIE, code, max_age=REF_DAYS * 24 * 3600, httponly=True, samesite="Lax",
                             secure=request.is_secure)
     return response
-
-
-def bind_remembered_referrer(member):
-    """At sign-in: bind the member to the referrer whose link they came by, if any and if
-    allowed (never themselves, never a loop, never a second referrer). Does not commit."""
-    referrer_id = referrer_id_from_code(request.cookies.get(REF_COOKIE), member.tenant_id)
-    if referrer_id is None:
-        return None
-    try:
-        return bind_referral(member.id, referrer_id)
-    except ReferralRefused:
-        return None  # a shopper following a link is never stopped from signing in
 
 
 def _share_link(member):

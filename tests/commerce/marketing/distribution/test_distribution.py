@@ -35,7 +35,7 @@ from commerce.orders.service import confirm_receipt
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from storefront.views.distribution import bind_remembered_referrer
+from storefront.referrals import bind_remembered_referrer
 from tenants.models import StaffUser
 from tests.commerce.orders.test_checkout_and_pay import DESKTOP, add_to_cart, check_out, settle_at_wechat
 from tests.conftest import csrf_from
@@ -248,6 +248,7 @@ def test_a_partial_refund_prorates_a_frozen_commission_and_a_full_refund_cancels
         db.session.commit()
     assert [c.status for c in commissions_of(demo)] == ["frozen", "frozen"]  # not until WeChat settles the refund
     settle_at_wechat(wechat, platform_client, demo, trade)
+    jobs.drain()  # commissions follow order.refunded through the outbox
     kept = [(c.level, c.earned(), c.cancelled_amount, c.status) for c in commissions_of(demo)]
     assert kept == [(1, 200, 133, "frozen"), (2, 100, 66, "frozen")]  # on the ¥20.00 still paid for goods
 
@@ -255,6 +256,7 @@ def test_a_partial_refund_prorates_a_frozen_commission_and_a_full_refund_cancels
         refund_order(db.session.get(Order, order.id), amount=order.total - 1333, reason="全退", actor=None)
         db.session.commit()
     settle_at_wechat(wechat, platform_client, demo, trade)
+    jobs.drain()  # commissions follow order.refunded through the outbox
     assert [(c.earned(), c.status) for c in commissions_of(demo)] == [(0, "cancelled"), (0, "cancelled")]
     with tenant_context(demo.id):  # a cancelled commission never settles
         assert settle_due_commissions(now=utcnow() + timedelta(days=30)) == 0
@@ -282,6 +284,7 @@ def test_a_refund_after_settlement_is_taken_back_from_the_balance_or_recorded_as
         refund_order(db.session.get(Order, first.id), amount=first.total, reason="退货", actor=None)
         db.session.commit()
     settle_at_wechat(wechat, platform_client, demo, first_trade)
+    jobs.drain()  # commissions follow order.refunded through the outbox
     assert balance_of(demo, referrer) == 333  # reversed by a negative entry
     reversed_, _kept = commissions_of(demo)
     assert (reversed_.status, reversed_.earned(), reversed_.cancelled_amount, reversed_.owed) == ("settled", 0, 333, 0)
@@ -292,6 +295,7 @@ def test_a_refund_after_settlement_is_taken_back_from_the_balance_or_recorded_as
         refund_order(db.session.get(Order, second.id), amount=second.total, reason="退货", actor=None)
         db.session.commit()
     settle_at_wechat(wechat, platform_client, demo, second_trade)
+    jobs.drain()  # commissions follow order.refunded through the outbox
     assert balance_of(demo, referrer) == 0  # never below zero
     owed = commissions_of(demo)[1]
     assert (owed.cancelled_amount, owed.owed) == (333, 333)
