@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import builder.views  # noqa: F401  (attaches the console's routes)
 import duoshop.registry  # noqa: F401  (every model and outbox subscriber)
+import storefront.views  # noqa: F401  (attaches the storefront's routes)
 import tenants.auth  # noqa: F401  (registers the staff account loader)
 from billing.notify import billing_notify_bp
 from billing.views import platform_bp
@@ -23,7 +24,7 @@ from core.money import format_money
 from core.sites import register_home
 from duoshop.cli import register_commands
 from sandbox import kuaidi100, wechat, wechatpay
-from storefront.views import storefront_bp
+from storefront.blueprints import storefront_bp
 from storefront.views.api import api_bp
 from storefront.views.media import media_bp
 from storefront.views.payment_notify import notify_bp

@@ -13,9 +13,9 @@ from core.extensions import csrf, limiter
 from core.money import format_money
 from core.refusals import Attempt
 from core.security import require_same_origin
+from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out, one_unit
 from storefront.shopper import current_member
-from storefront.views import storefront_bp
 
 HELP_RATE_LIMIT = "20 per minute"  # per client address, on top of the per-member daily cap
 

@@ -11,8 +11,8 @@ from commerce.marketing.group_buys.queries import live_campaigns_for_skus
 from core.clock import to_china
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
+from storefront.blueprints import storefront_bp
 from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
-from storefront.views import storefront_bp
 from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme

@@ -7,8 +7,8 @@ from commerce.marketing.coupons.service import claim_coupon
 from core.extensions import csrf
 from core.refusals import Attempt
 from core.security import require_same_origin
+from storefront.blueprints import storefront_bp
 from storefront.shopper import become_member
-from storefront.views import storefront_bp
 
 
 @storefront_bp.route("/coupons/<int:coupon_id>/claim", methods=["POST"])

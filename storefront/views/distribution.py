@@ -27,9 +27,9 @@ from commerce.marketing.distribution.service import (
 )
 from commerce.marketing.invites.queries import counted_invitees, invite_settings, invitees_of, rewards_of
 from core.refusals import Attempt
+from storefront.blueprints import storefront_bp
 from storefront.referrals import REF_COOKIE, REF_DAYS
 from storefront.shopper import current_member
-from storefront.views import storefront_bp
 from tenants.middleware import STORE
 
 

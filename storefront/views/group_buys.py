@@ -8,8 +8,8 @@ from commerce.orders.cart import sku_and_product
 from commerce.pricing.rules import Campaign
 from core.extensions import csrf
 from core.security import require_same_origin
+from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out, one_unit
-from storefront.views import storefront_bp
 
 GROUP_CHECKOUT = "group_checkout"
 

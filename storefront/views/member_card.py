@@ -5,8 +5,8 @@ from flask import jsonify, url_for
 
 from commerce.members.levels import level_of
 from core.money import format_money
+from storefront.blueprints import storefront_bp
 from storefront.shopper import current_member
-from storefront.views import storefront_bp
 
 
 @storefront_bp.route("/me/card.json")

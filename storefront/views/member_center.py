@@ -8,8 +8,8 @@ from commerce.members.levels import level_of
 from commerce.members.models import BalanceEntry, PointsEntry
 from commerce.members.points import sign_in, signed_in_today
 from core.refusals import Attempt
+from storefront.blueprints import storefront_bp
 from storefront.shopper import current_member
-from storefront.views import storefront_bp
 
 
 @storefront_bp.route("/me")

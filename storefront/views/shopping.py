@@ -24,10 +24,10 @@ from core.form_checks import check_form
 from core.refusals import Attempt
 from core.security import require_same_origin
 from payments.pay_page import wechat_pay_view
+from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out
 from storefront.forms import CartAddForm, CartQuantityForm, after_sale_form
 from storefront.shopper import current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
-from storefront.views import storefront_bp
 
 ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
               ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),

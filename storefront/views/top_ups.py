@@ -13,9 +13,9 @@ from core.form_checks import check_form
 from core.money import format_money
 from core.refusals import Attempt
 from payments.pay_page import wechat_pay_view
+from storefront.blueprints import storefront_bp
 from storefront.forms import TopUpForm
 from storefront.shopper import current_member, in_wechat, wechat_pay_channel
-from storefront.views import storefront_bp
 
 
 @storefront_bp.route("/me/top-up", methods=["GET", "POST"])
