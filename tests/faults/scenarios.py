@@ -109,7 +109,7 @@ class Context:
                                   m=member_id, t=self.tenant_id("demo"))
         boss = merchant(self.cluster, self.log, "demo", *OWNERS["demo"], who=who + "-owner")
         boss.form_post("/console/distribution", f"/console/distribution/applications/{distributor}/approve", {})
-        match = re.search(r"ref=([0-9]+-[0-9a-f]{10})", browser.get("/me/distribution").text)
+        match = re.search(r"ref=([0-9]+-[A-Za-z0-9_-]{10})", browser.get("/me/distribution").text)
         if not match:
             raise ActionFailed(f"{who}: no share link on /me/distribution after the owner approved")
         return match.group(1)
