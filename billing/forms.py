@@ -3,8 +3,8 @@
 (``billing.platform``, ``billing.subscriptions``), so a refusal reads the same from a job."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import InputRequired, Length
 
 from core.forms import WholeField, YuanField
 
@@ -46,3 +46,9 @@ class ReasonForm(FlaskForm):
     """Suspend, resume, or refund an invoice: a reason for the audit trail."""
 
     reason = StringField(default="")
+
+
+class AdminLoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("This field is required.")), Length(max=255)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("This field is required.")),
+                                                          Length(max=128)])

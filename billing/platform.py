@@ -15,6 +15,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.jobs import QUEUES
+from core.models import utcnow
 from core.money import format_money
 from tenants.entitlements import LIMITS, entitlements_of, usage_of
 
@@ -35,6 +36,16 @@ def authenticate_admin(*, email, password):
     admin = db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == (email or "").strip().lower()))
     if admin is None or not admin.active or not admin.check_password(password):
         return None
+    return admin
+
+
+def sign_in_admin(*, email, password):
+    """The active admin with these credentials, their sign-in stamped and audited (not
+    committed); None when the email or password is not right."""
+    admin = authenticate_admin(email=email, password=password)
+    if admin is not None:
+        admin.last_login_at = utcnow()
+        record_audit("platform.signed_in", actor=admin, target=admin)
     return admin
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from billing.models import Invoice, Subscription
+from billing.models import Invoice, PlatformAdmin, Subscription
 from core.audit import AuditLog
 from core.extensions import db
 from core.pagination import Key, Ordering, paginate
@@ -121,3 +121,12 @@ def invoices_page(*, per_page, cursor=None):
     :raise BadCursor: ``cursor`` is not one of this list's
     """
     return paginate(select(Invoice), NEWEST_INVOICES, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def admin_by_id(admin_id):
+    return db.session.get(PlatformAdmin, admin_id)
+
+
+def store_by_id(tenant_id):
+    """Any store, by its id (the platform console sees every store); None if there is none."""
+    return db.session.get(Tenant, tenant_id)

@@ -4,29 +4,25 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import InputRequired, Length
 
 from billing import platform, queries
-from billing.forms import CreditForm, ReasonForm, StorePlanForm, TrialForm
+from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
 from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
-from core.audit import record_audit
 from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
-from core.extensions import db, limiter
+from core.extensions import limiter
 from core.form_checks import check_form
 from core.models import utcnow
 from core.refusals import Attempt
 from core.tenancy import tenant_context
+from core.transaction import committed
 from tenants.middleware import PLATFORM, serve_on
-from tenants.models import Tenant
 from tenants.plans import PLANS
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
@@ -35,14 +31,8 @@ platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/pl
 PUBLIC_ENDPOINTS = {"platform.login"}
 
 
-class AdminLoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("This field is required.")), Length(max=255)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("This field is required.")),
-                                                          Length(max=128)])
-
-
 def _load_admin(rest):
-    return db.session.get(PlatformAdmin, int(rest)) if rest.isdigit() else None
+    return queries.admin_by_id(int(rest)) if rest.isdigit() else None
 
 
 register_user_loader("admin", _load_admin)
@@ -64,13 +54,11 @@ def require_platform_admin():
 def login():
     form = AdminLoginForm()
     if form.validate_on_submit():
-        admin = platform.authenticate_admin(email=form.email.data, password=form.password.data)
+        with committed():
+            admin = platform.sign_in_admin(email=form.email.data, password=form.password.data)
         if admin is None:
             form.password.errors.append(_("Email or password is not correct."))
             return render_template("billing/login.html", form=form), 401
-        admin.last_login_at = utcnow()
-        record_audit("platform.signed_in", actor=admin, target=admin)
-        db.session.commit()
         login_user(admin)
         return redirect(url_for("platform.tenants"))
     return render_template("billing/login.html", form=form), 422 if form.errors else 200
@@ -105,7 +93,7 @@ def _tenant_or_404(tenant_id):
 
     :raise 404: no such store
     """
-    return db.session.get(Tenant, tenant_id) or abort(404)
+    return queries.store_by_id(tenant_id) or abort(404)
 
 
 def _render_detail(tenant, refusal=None, form=None):
