@@ -8,7 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, StopValidation
 
-from core.forms import WholeField, YuanField
+from core.forms import CNMobileField, WholeField, YuanField
 from core.money import format_money
 
 MAX_COUPONS = 10  # a checkout never spends more; more ids posted are ignored
@@ -143,3 +143,10 @@ def after_sale_form(order, *, left):
     for line in order.lines:
         setattr(AfterSaleForm, f"line_{line.id}", WholeField(_l("Quantity"), [Optional()], minimum=0, default=0))
     return AfterSaleForm()
+
+
+class PhoneForm(FlaskForm):
+    """The mobile number a signed-in shopper binds on the account screens."""
+
+    phone = CNMobileField(_l("Mobile number"), validators=[
+        InputRequired(message=_l("Enter an 11-digit mobile number, like 13812345678."))])

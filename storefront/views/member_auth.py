@@ -25,7 +25,7 @@ from core.errors import DomainError
 from core.form_checks import form_refusal
 from core.refusals import Attempt
 from storefront.blueprints import storefront_bp
-from storefront.member_forms import PhoneForm
+from storefront.forms import PhoneForm
 from storefront.shopper import MEMBER_KEY, current_member, in_wechat, sign_in_member
 
 LOGIN_KEY = "wechat_login"  # session: state, next page and scope of the login under way
