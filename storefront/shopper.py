@@ -7,11 +7,10 @@ first check out, and their guest cart is merged into the member's cart at that m
 the same merge a WeChat login will do.
 """
 from flask import request, session
-from sqlalchemy import select
 
-from commerce.members.models import Member
+from commerce.members.queries import find_member
+from commerce.members.service import add_member
 from commerce.orders.cart import find_cart, merge_carts, open_cart
-from core.extensions import db
 from core.security import allow_form_redirect_to
 from payments.pay_page import choose_channel, h5_redirect_origins
 from payments.prepay import H5
@@ -25,7 +24,7 @@ def current_member():
     member_id = session.get(MEMBER_KEY)
     if member_id is None:
         return None
-    return db.session.scalar(select(Member).where(Member.id == member_id))  # another store's id finds nothing
+    return find_member(member_id)  # another store's id finds nothing
 
 
 def sign_in_member(member):
@@ -40,9 +39,7 @@ def become_member():
     """The current member, or a new one for a guest who is checking out."""
     member = current_member()
     if member is None:
-        member = Member()
-        db.session.add(member)
-        db.session.flush()
+        member = add_member()
         sign_in_member(member)
     return member
 
