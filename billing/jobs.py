@@ -43,7 +43,7 @@ from billing.invoices import (
 )
 from billing.mail import send_notice
 from billing.models import Invoice, Subscription
-from billing.states import subscription_of, transition
+from billing.states import grace_days, subscription_of, transition
 from core.extensions import db
 from core.jobs import enqueue
 from core.models import utcnow
@@ -99,8 +99,19 @@ def bill_store(now_iso=None):
     return subscription.status
 
 
-def _end_periods(subscription, now):
-    """At each period end passed: start the paid next period, or lapse into past due."""
+def bill_resumed_store(subscription, now):
+    """A store a platform admin just resumed: the period (or trial) end that passed while it
+    was suspended takes effect now as the billing run makes it take effect (the paid next
+    period starts, or past due with the renewal invoice and its email), the grace period
+    counted from the resume so the next run does not close the store again. Does not commit."""
+    _issue_renewal(subscription, now)
+    _end_periods(subscription, now, grace_from=now)
+
+
+def _end_periods(subscription, now, *, grace_from=None):
+    """At each period end passed: start the paid next period, or lapse into past due (grace
+    from the period end, or from ``grace_from``)."""
+    grace = {"grace_ends_at": grace_from + timedelta(days=grace_days())} if grace_from else {}
     running = (Subscription.TRIALING, Subscription.ACTIVE)
     while subscription.status in running and now >= subscription.current_period_end:
         ended = subscription.current_period_end
@@ -109,7 +120,7 @@ def _end_periods(subscription, now):
         if paid is not None:
             transition(subscription, "pay", now=ended, reason=paid.number, **period_values(subscription, paid))
             continue
-        if transition(subscription, "lapse", now=ended):
+        if transition(subscription, "lapse", now=ended, **grace):
             invoice = renewal_invoice(subscription)
             if invoice is not None:
                 send_notice(invoice, "past-due", _("Invoice %(number)s is past due", number=invoice.number),

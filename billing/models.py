@@ -75,6 +75,8 @@ class Subscription(TenantScoped, Timestamped, db.Model):
     grace_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     suspended_reason: Mapped[str | None] = mapped_column(String(255))
+    # The status it was suspended from (trialing, active or past_due): resuming returns there.
+    suspended_from: Mapped[str | None] = mapped_column(String(16))
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     invoice_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from billing.errors import BillingError
 from billing.invoices import refund_invoice
+from billing.jobs import bill_resumed_store
 from billing.models import PlatformAdmin
 from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
@@ -113,12 +114,16 @@ def suspend_store(subscription, *, reason, actor, now=None):
 
 
 def resume_store(subscription, *, reason, actor, now=None):
-    """Reopen a suspended store without a payment, with a reason.
+    """Reopen a suspended store without a payment, with a reason: back to the state it was
+    suspended from (a trial with its trial end, past due with its open invoice, active). A
+    trial or period that ended meanwhile then ends as the billing run ends it.
 
     :raise BillingError: the subscription is not suspended
     """
+    now = now or utcnow()
     if not transition(subscription, "resume", now=now, actor=actor, reason=_reason(reason)):
         raise BillingError(_("Only a suspended store can be resumed."))
+    bill_resumed_store(subscription, now)
     return subscription
 
 

@@ -8,7 +8,13 @@ once, and the loser sees ``False``. The same transaction moves ``Tenant.status``
 active and suspended, which is what the request router reads to close a storefront.
 
     trialing ─lapse─▶ past_due ─suspend─▶ suspended ─cancel─▶ cancelled
-    any of them ─pay─▶ active ─lapse─▶ past_due …;  suspended ─resume─▶ active
+    any of them ─pay─▶ active ─lapse─▶ past_due …
+    trialing, active or past_due ─suspend─▶ suspended ─resume─▶ the state it was suspended from
+
+A suspension remembers where it came from (``suspended_from``): resuming a suspended trial
+gives back the trial (same trial end, nothing charged, no MRR), a suspended past-due store is
+past due again with its open invoice and a new grace period from the resume. Only a store
+suspended while active is active again.
 
 ``pay`` from ``cancelled`` happens only through a new invoice paid after the cancel
 (cancelling voids every open invoice, so no older one can be paid).
@@ -30,12 +36,15 @@ from tenants.models import Tenant
 TRIALING, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED = Subscription.STATUSES
 DEFAULT_GRACE_DAYS = 7
 
-# event → (states it may start from, state it leads to)
+RESUMABLE = (TRIALING, ACTIVE, PAST_DUE)  # the states a store can be suspended from, and resumed to
+
+# event → (states it may start from, state it leads to); a tuple of states it leads to is
+# "the one of them it was suspended from" (``Subscription.suspended_from``)
 TRANSITIONS = {
     "pay": ((TRIALING, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED), ACTIVE),  # an invoice was paid
     "lapse": ((TRIALING, ACTIVE), PAST_DUE),  # the period (or trial) ended unpaid: grace starts
     "suspend": ((TRIALING, ACTIVE, PAST_DUE), SUSPENDED),  # grace over, or a platform admin closed it
-    "resume": ((SUSPENDED,), ACTIVE),  # a platform admin reopened it without a payment
+    "resume": ((SUSPENDED,), RESUMABLE),  # a platform admin reopened it without a payment
     "cancel": ((TRIALING, ACTIVE, PAST_DUE, SUSPENDED), CANCELLED),
     "extend_trial": ((TRIALING, PAST_DUE, SUSPENDED), TRIALING),  # a platform admin gave more trial days
 }
@@ -63,17 +72,20 @@ def allowed(event, status):
     return status in TRANSITIONS[event][0]
 
 
-def _values_for(target, now, reason):
-    cleared = {"past_due_since": None, "grace_ends_at": None, "suspended_at": None, "suspended_reason": None}
+def _values_for(target, now, reason, previous):
+    unsuspended = {"suspended_at": None, "suspended_reason": None, "suspended_from": None}
+    cleared = {"past_due_since": None, "grace_ends_at": None, **unsuspended}
     if target == ACTIVE:
         return {**cleared, "cancelled_at": None}
     if target == TRIALING:
         return cleared
+    if target == PAST_DUE and previous == SUSPENDED:  # resumed: still past due since then, a new grace period
+        return {"grace_ends_at": now + timedelta(days=grace_days()), **unsuspended}
     if target == PAST_DUE:
         return {"past_due_since": now, "grace_ends_at": now + timedelta(days=grace_days())}
     if target == SUSPENDED:
-        return {"suspended_at": now, "suspended_reason": (reason or "unpaid")[:255]}
-    return {"cancelled_at": now}
+        return {"suspended_at": now, "suspended_reason": (reason or "unpaid")[:255], "suspended_from": previous}
+    return {"cancelled_at": now, "suspended_from": None}
 
 
 def transition(subscription, event, *, now=None, actor=None, reason=None, **values):
@@ -85,9 +97,17 @@ def transition(subscription, event, *, now=None, actor=None, reason=None, **valu
     sources, target = TRANSITIONS[event]
     now = now or utcnow()
     previous = subscription.status
-    values = {"status": target, **_values_for(target, now, reason), **values}
+    guards = [Subscription.status.in_(sources)]
+    if isinstance(target, tuple):  # back to where it came from, as long as that is what the row says
+        target = subscription.suspended_from
+        if target not in TRANSITIONS[event][1]:
+            return False
+        guards.append(Subscription.suspended_from == target)
+    if target == SUSPENDED:  # remembered as suspended_from: the row must still be in that state
+        guards.append(Subscription.status == previous)
+    values = {"status": target, **_values_for(target, now, reason, previous), **values}
     result = db.session.execute(
-        update(Subscription).where(Subscription.id == subscription.id, Subscription.status.in_(sources))
+        update(Subscription).where(Subscription.id == subscription.id, *guards)
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False
