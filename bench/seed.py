@@ -42,7 +42,7 @@ def home_document(category_id):
         _block("product_grid", title="服饰精选", source="category", category_id=category_id, columns=2, count=10),
         _block("rich_text", html="<h3>关于我们</h3><p>精选好物，<strong>48 小时发货</strong>，七天无理由退换。</p>"),
         _block("member_card", title="会员专享", benefits="注册会员立享 95 折，积分可抵现。", link="/"),
-        _block("footer", footer_links, text="© 压测商店", icp_number=""),
+        _block("footer", footer_links, text="全国包邮 · 七天无理由退换", icp_number=""),
     ]
     assert len(blocks) == HOME_BLOCKS
     return {"blocks": {f"b{i}": b for i, b in enumerate(blocks)}, "order": [f"b{i}" for i in range(len(blocks))]}

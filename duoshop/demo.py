@@ -65,7 +65,7 @@ def _home_document(spec):
         _block("bargain_list", title="砍价", count=4),
         _block("rich_text", html=spec["story"]),
         _block("member_card", title="会员专享", benefits="注册会员立享 95 折，积分可抵现。", link="/"),
-        _block("footer", links, text=f"© {spec['name']}", icp_number=""),
+        _block("footer", links, text="全国包邮 · 七天无理由退换", icp_number=""),
     )
 
 

@@ -90,9 +90,18 @@ def _yuan_argument(raw, problems, name):
     return raw, argument.amount.data
 
 
+def units_left(sku, flash=None):
+    """How many units of the SKU a shopper can buy now: while a flash sale sells it, the
+    campaign's units left (never more than the SKU's own stock), else the SKU's stock."""
+    if flash and sku.id in flash:
+        return min(flash[sku.id][0].stock, sku.stock)
+    return sku.stock
+
+
 def sku_picker_data(product, flash=None):
     """What ``product.js`` needs to pick a SKU: the specs and every SKU's values, price
-    (the flash price while a flash sale is on — then the usual price is the struck one) and stock."""
+    (the flash price while a flash sale is on — then the usual price is the struck one) and
+    stock (the campaign's units left while a flash sale is on)."""
     flash = flash or {}
 
     def prices(sku):
@@ -103,7 +112,7 @@ def sku_picker_data(product, flash=None):
     return {
         "specs": [{"name": spec.name, "values": list(spec.values)} for spec in product.specs],
         "skus": [{"id": sku.id, "values": list(sku.spec_values), "price": prices(sku)[0],
-                  "market_price": prices(sku)[1], "stock": sku.stock} for sku in product.skus],
+                  "market_price": prices(sku)[1], "stock": units_left(sku, flash)} for sku in product.skus],
     }
 
 

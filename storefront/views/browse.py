@@ -12,7 +12,14 @@ from core.clock import to_china
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
 from storefront.blueprints import storefront_bp
-from storefront.browsing import OutdatedLink, read_list_choice, sitemap_entries, sku_picker_data, sort_labels
+from storefront.browsing import (
+    OutdatedLink,
+    read_list_choice,
+    sitemap_entries,
+    sku_picker_data,
+    sort_labels,
+    units_left,
+)
 from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme
@@ -115,8 +122,10 @@ def _render_product(product_id):
     flash = live_items_for_skus([sku.id for sku in product.skus])
     group_buys = live_campaigns_for_skus([sku.id for sku in product.skus])
     flash_ends = min((sale.ends_at for _item, sale in flash.values()), default=None)
+    stock = {sku.id: units_left(sku, flash) for sku in product.skus}
     return make_response(render_template(
-        "storefront/product.html", product=product, layout_html=layout_html,
+        "storefront/product.html", product=product, layout_html=layout_html, stock=stock,
+        in_stock=sum(stock.values()),
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
         flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
         bargains=live_bargain_campaigns_for_skus([sku.id for sku in product.skus]),

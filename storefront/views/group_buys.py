@@ -10,6 +10,7 @@ from core.extensions import csrf
 from core.security import require_same_origin
 from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out, one_unit
+from storefront.shopper import current_member
 
 GROUP_CHECKOUT = "group_checkout"
 
@@ -28,8 +29,12 @@ def team_page(team_id):
     team = find_group_team(team_id) or abort(404)
     campaign = find_group_buy(team.group_buy_id)
     sku, product = sku_and_product(campaign.sku_id)
+    places = team_places(team)
+    member = current_member()
+    in_team = member is not None and (member.id == team.leader_member_id
+                                      or any(place.member_id == member.id for place in places))
     return render_template("storefront/team.html", team=team, campaign=campaign, sku=sku, product=product,
-                           places=team_places(team))
+                           places=places, in_team=in_team)
 
 
 @storefront_bp.route("/teams/<int:team_id>/join", methods=["POST"])

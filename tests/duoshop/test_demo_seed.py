@@ -39,3 +39,9 @@ def test_the_demo_home_shows_a_running_coupon_flash_sale_group_buy_and_bargain(a
         from commerce.marketing.group_buys.models import GroupBuy
 
         assert [db.session.scalar(select(func.count(model.id))) for model in (Coupon, FlashSale, GroupBuy)] == [2, 1, 1]
+
+
+def test_the_demo_footer_prints_the_copyright_once(app_ctx, store_client):
+    seed_demo()
+    home = store_client("demo").get("/").get_data(as_text=True)
+    assert home.count("© Duoshop 演示店") == 1

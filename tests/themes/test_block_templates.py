@@ -213,3 +213,10 @@ def test_search_bar_hot_keywords_link_to_search(shop):
     assert 'href="/search?q=%E9%BE%99%E4%BA%95"' in html
     assert 'href="/search?q=%E7%A4%BC%20%E7%9B%92"' in html
     assert 'placeholder="Search products"' in render("search_bar", {})
+
+
+def test_the_footer_prints_the_copyright_line_once(shop):
+    plain = render("footer", {"text": "全国包邮 · 七天无理由"}, store_name="演示店")
+    assert plain.count("© 演示店") == 1 and "全国包邮" in plain
+    typed = render("footer", {"text": "© 演示店"}, store_name="演示店")  # the merchant typed it too
+    assert typed.count("©") == 1

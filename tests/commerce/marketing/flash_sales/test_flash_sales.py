@@ -233,3 +233,14 @@ def test_the_flash_sale_block_lists_the_deals_on_now(shop):
         assert [(deal.product.title, deal.price, deal.sku.price) for deal in deals] == [("秒杀茶礼", 990, 5000)]
     with tenant_context(tea.id):
         assert load_page_data({"b1": [Need("flash_sales", count=4)]})["b1"]["flash_sales"] == []
+
+
+def test_while_a_flash_sale_runs_the_product_page_shows_the_campaign_units_left(app_ctx, store_client):
+    demo = create_store("demo")
+    product_id = create_product(demo, "秒杀礼盒", price=5000, stock=15)
+    sku_id = sku_of(demo, product_id)
+    flash_sale(demo, sku_id, units=5)
+    page = store_client("demo").get(f"/products/{product_id}").get_data(as_text=True)
+    assert "库存：5" in page and "库存：15" not in page
+    assert '"stock": 5' in page and '"stock": 15' not in page  # the SKU picker's data
+    assert 'max="5"' in page

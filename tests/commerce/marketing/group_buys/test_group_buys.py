@@ -192,3 +192,27 @@ def test_the_group_buy_block_lists_running_campaigns_of_this_store_only(shop, ca
         assert load_page_data({"b1": [Need("group_buys", count=4)]})["b1"]["group_buys"] == []
     with tenant_context(tea.id):
         assert load_page_data({"b1": [Need("group_buys", count=4)]})["b1"]["group_buys"] == []
+
+
+def test_a_shopper_already_in_the_team_is_asked_to_share_not_to_join(shop, campaign, store_client):
+    from tests.commerce.orders.test_checkout_and_pay import ADDRESS, DESKTOP
+
+    demo, _tea, _product_id, _sku = shop
+    leader = store_client("demo")
+    leader.post(f"/group-buys/{campaign}/start", headers={**DESKTOP, "Origin": "http://demo.duoshop.test"})
+    token = csrf_from(leader, "/checkout/group")
+    assert leader.post("/checkout/group", data={"csrf_token": token, **ADDRESS}, headers=DESKTOP).status_code == 302
+    with tenant_context(demo.id):
+        team_id = db.session.scalar(select(GroupTeamMember.team_id))
+    own = leader.get(f"/teams/{team_id}", headers=DESKTOP).get_data(as_text=True)
+    assert "1 of 3 joined" in own and "You are in this team" in own
+    assert "Join this team" not in own and f"/teams/{team_id}/join" not in own
+    friend = store_client("demo")
+    theirs = friend.get(f"/teams/{team_id}", headers=DESKTOP).get_data(as_text=True)
+    assert "Join this team" in theirs and "You are in this team" not in theirs
+    token = csrf_from(friend, f"/teams/{team_id}")
+    friend.post(f"/teams/{team_id}/join", data={"csrf_token": token}, headers=DESKTOP)
+    token = csrf_from(friend, "/checkout/group")
+    assert friend.post("/checkout/group", data={"csrf_token": token, **ADDRESS}, headers=DESKTOP).status_code == 302
+    joined = friend.get(f"/teams/{team_id}", headers=DESKTOP).get_data(as_text=True)
+    assert "2 of 3 joined" in joined and "You are in this team" in joined and "Join this team" not in joined
