@@ -8,6 +8,7 @@ from builder.blueprints import console_bp
 from builder.forms.orders import PackingShipForm
 from commerce.orders.fulfillment import ship_fulfillment
 from commerce.orders.queries import fulfillment_by_id, lines_by_id, open_packing_page, orders_by_id
+from commerce.shipping.parcels import packing_progress
 from commerce.shipping.tracking import CARRIERS
 from core.crypto import mask_phone
 from core.form_checks import check_form
@@ -20,9 +21,10 @@ PAGE_SIZE = 50
 def packing_lists():
     page = open_packing_page(per_page=PAGE_SIZE, cursor=request.args.get("cursor"))
     items = [item for packing in page.items for item in packing.lines]
+    left, _shipped = packing_progress(items)
     return render_template("builder/fulfillment/list.html", page=page, waiting=page.items,
                            lines=lines_by_id([item.order_line_id for item in items]),
-                           orders=orders_by_id([item.order_id for item in items]),
+                           orders=orders_by_id([item.order_id for item in items]), left=left,
                            carriers=CARRIERS, mask_phone=mask_phone, can_edit=current_user.can_edit())
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from commerce.catalog.models import Product
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Fulfillment, FulfillmentLine, Order, OrderLine
-from commerce.shipping.parcels import ship_order
+from commerce.shipping.parcels import packing_progress, ship_order
 from core.extensions import db
 
 DEFAULT_WAREHOUSE = "default"
@@ -77,29 +77,32 @@ def fulfillment_orders(fulfillment):
 
 def ship_fulfillment(fulfillment, *, carrier, tracking_number, actor):
     """Send a packing list in one parcel: each of its orders gets a parcel record with the
-    same tracking number and its own lines (less anything refunded since).
+    same tracking number and its own lines (less anything refunded or already sent from the
+    order's page since).
 
     :raise OrderStateError: the list was already sent, or none of its orders can ship
     :raise InvalidParcel: a bad carrier or tracking number
     """
+    if fulfillment.status != Fulfillment.OPEN:
+        raise OrderStateError(_("This packing list has already been sent."))
+    left, shipped = packing_progress(fulfillment.lines)
+    per_order = defaultdict(list)
+    for item in fulfillment.lines:
+        if left[item.order_line_id] > 0:
+            per_order[item.order_id].append((item.order_line_id, left[item.order_line_id]))
+    orders = [order for order in fulfillment_orders(fulfillment)
+              if per_order.get(order.id) and order.status in (Order.PAID, Order.PARTIALLY_SHIPPED)]
+    if not orders:
+        if any(shipped.values()):  # its orders were shipped from their own pages
+            raise OrderStateError(_("This packing list has already been sent."))
+        raise OrderStateError(_("Nothing on this packing list can be sent (refunded or cancelled)."))
     changed = db.session.execute(update(Fulfillment).where(Fulfillment.id == fulfillment.id,
                                                            Fulfillment.status == Fulfillment.OPEN)
                                  .values(status=Fulfillment.SHIPPED).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    if changed.rowcount != 1:  # sent by someone else meanwhile
         raise OrderStateError(_("This packing list has already been sent."))
     fulfillment.status = Fulfillment.SHIPPED
-    lines = {line.id: line for line in db.session.scalars(select(OrderLine).where(
-        OrderLine.id.in_([item.order_line_id for item in fulfillment.lines])))}
-    per_order = defaultdict(list)
-    for item in fulfillment.lines:
-        quantity = min(item.quantity, lines[item.order_line_id].quantity - lines[item.order_line_id].refunded_quantity)
-        if quantity > 0:
-            per_order[item.order_id].append((item.order_line_id, quantity))
     parcels = []
-    for order in fulfillment_orders(fulfillment):
-        if per_order.get(order.id) and order.status in (Order.PAID, Order.PARTIALLY_SHIPPED):
-            parcels += ship_order(order, [(carrier, tracking_number, per_order[order.id])], actor=actor)
-    if not parcels:
-        raise OrderStateError(_("Nothing on this packing list can be sent (refunded or cancelled)."))
+    for order in orders:
+        parcels += ship_order(order, [(carrier, tracking_number, per_order[order.id])], actor=actor)
     return parcels
-

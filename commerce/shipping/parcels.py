@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
-from commerce.orders.models import OrderLine
+from commerce.orders.models import Fulfillment, FulfillmentLine, OrderLine
 from commerce.shipping.errors import InvalidParcel
 from commerce.shipping.jobs import schedule_parcel_polls
 from commerce.shipping.models import Parcel
@@ -34,12 +34,45 @@ def shipped_quantities(order):
     return sent
 
 
+def packing_progress(items):
+    """For packing-list items (``FulfillmentLine``): ``({order line id: units still to send},
+    {order line id: units already sent})`` — what is left is the item's quantity less
+    refunds and parcels already sent (from the list, or from the order's own page)."""
+    if not items:
+        return {}, {}
+    lines = {line.id: line for line in db.session.scalars(select(OrderLine).where(
+        OrderLine.id.in_({item.order_line_id for item in items})))}
+    sent = {}
+    for parcel in db.session.scalars(select(Parcel).where(Parcel.order_id.in_({item.order_id for item in items}))):
+        for content in parcel.lines:
+            sent[content["line_id"]] = sent.get(content["line_id"], 0) + content["quantity"]
+    left, shipped = {}, {}
+    for item in items:
+        line = lines[item.order_line_id]
+        shipped[item.order_line_id] = min(sent.get(line.id, 0), item.quantity)
+        left[item.order_line_id] = max(min(item.quantity, line.quantity - line.refunded_quantity
+                                           - sent.get(line.id, 0)), 0)
+    return left, shipped
+
+
+def _close_sent_packing_lists(order):
+    """A packing list holding this order's lines is sent once none of its items has units
+    left to send — also when the order was shipped from its own page."""
+    for packing in db.session.scalars(select(Fulfillment).where(
+            Fulfillment.status == Fulfillment.OPEN,
+            Fulfillment.id.in_(select(FulfillmentLine.fulfillment_id).where(FulfillmentLine.order_id == order.id)))):
+        left, _shipped = packing_progress(packing.lines)
+        if not any(left.values()):
+            packing.status = Fulfillment.SHIPPED
+
+
 def ship_order(order, parcels, *, actor):
     """Send some or all of a paid order. ``parcels`` is a list of ``(carrier, tracking
     number, lines)`` with ``lines`` a list of ``(order line id, quantity)``. Lines may be
     split over parcels and over several calls; refunded units are not sent.
 
-    Returns the new ``Parcel`` rows and schedules tracking polls (after commit).
+    Returns the new ``Parcel`` rows and schedules tracking polls (after commit). A packing
+    list with nothing left to send afterwards is closed (marked sent).
 
     :raise InvalidParcel: unknown carrier, bad number, a line not in the order, more
         units than are left to send, or an empty parcel
@@ -73,6 +106,7 @@ def ship_order(order, parcels, *, actor):
     event = "ship_all" if all(quantity <= 0 for quantity in left.values()) else "ship_part"
     if not states.transition(order, event):
         raise OrderStateError(_("Only a paid order can be shipped."))
+    _close_sent_packing_lists(order)
     record_audit("order.ship", actor=actor, tenant_id=order.tenant_id, target=order,
                  details={"parcels": [[p.carrier, p.tracking_number] for p in created], "status": order.status})
     schedule_parcel_polls(order.tenant_id)

@@ -88,7 +88,7 @@ def test_shipping_a_merged_list_ships_every_order_in_it_once(shop):
         parcels = db.session.scalars(select(Parcel).order_by(Parcel.order_id)).all()
         assert [(p.order_id, p.tracking_number) for p in parcels] == [(first, "SF1234567890"),
                                                                       (second, "SF1234567890")]
-        with pytest.raises(OrderStateError):
+        with pytest.raises(OrderStateError, match="already been sent"):
             ship_fulfillment(packing, carrier="shunfeng", tracking_number="SF1234567890", actor=None)
         db.session.rollback()
     assert lists(demo) == []
