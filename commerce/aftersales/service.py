@@ -157,11 +157,6 @@ def order_requests(order):
     return db.session.scalars(select(AfterSale).where(AfterSale.order_id == order.id).order_by(AfterSale.id)).all()
 
 
-def requests_waiting(limit=100):
-    return db.session.scalars(select(AfterSale).where(AfterSale.status == AfterSale.REQUESTED)
-                              .order_by(AfterSale.id).limit(limit)).all()
-
-
 def _decide(request, status, note):
     note = (note or "").strip()[:200] or None
     changed = db.session.execute(

@@ -62,14 +62,6 @@ def assign_to_fulfillments(order):
     return touched
 
 
-def open_fulfillments(limit=100):
-    """Packing lists waiting to be sent, oldest first, with their lines loaded."""
-    from sqlalchemy.orm import selectinload
-
-    return db.session.scalars(select(Fulfillment).where(Fulfillment.status == Fulfillment.OPEN)
-                              .options(selectinload(Fulfillment.lines)).order_by(Fulfillment.id).limit(limit)).all()
-
-
 def fulfillment_orders(fulfillment):
     ids = sorted({line.order_id for line in fulfillment.lines})
     return db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all() if ids else []

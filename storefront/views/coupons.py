@@ -22,8 +22,3 @@ def coupon_claim(coupon_id):
         flash(_("The coupon is yours: it is taken off at checkout."), "success")
     referrer = request.referrer or ""
     return redirect(referrer if referrer.startswith(request.host_url) else url_for("storefront.cart"))
-
-
-def chosen_coupon_ids(form):
-    """The coupon copies ticked on the checkout form (``coupon_id``, at most 10)."""
-    return [int(value) for value in form.getlist("coupon_id") if value.isdigit()][:10]

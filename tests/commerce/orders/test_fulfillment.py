@@ -6,9 +6,10 @@ from sqlalchemy import select, update
 from commerce.catalog.models import Product
 from commerce.members.models import Address
 from commerce.orders.errors import OrderStateError
-from commerce.orders.fulfillment import fulfillment_orders, open_fulfillments, ship_fulfillment
+from commerce.orders.fulfillment import fulfillment_orders, ship_fulfillment
 from commerce.orders.models import Order
 from commerce.orders.payments import record_payment
+from commerce.orders.queries import open_packing_page
 from commerce.orders.service import Wanted, place_order
 from commerce.shipping.models import Parcel
 from core.extensions import db
@@ -41,7 +42,7 @@ def paid(store, member, *lines, address_id=None):
 def lists(store):
     with tenant_context(store.id):
         return [(f.warehouse, sorted({line.order_id for line in f.lines}), sum(line.quantity for line in f.lines))
-                for f in open_fulfillments()]
+                for f in open_packing_page(per_page=100).items]
 
 
 def test_an_order_from_two_warehouses_is_split_into_two_packing_lists(shop):
@@ -81,7 +82,7 @@ def test_shipping_a_merged_list_ships_every_order_in_it_once(shop):
     member = create_member(demo)
     first, second = paid(demo, member, (leaf, 1)), paid(demo, member, (leaf, 2))
     with tenant_context(demo.id):
-        packing = open_fulfillments()[0]
+        packing = open_packing_page(per_page=100).items[0]
         ship_fulfillment(packing, carrier="shunfeng", tracking_number="SF1234567890", actor=None)
         db.session.commit()
         assert [o.status for o in fulfillment_orders(packing)] == [Order.SHIPPED, Order.SHIPPED]
@@ -102,7 +103,7 @@ def test_the_console_sends_a_packing_list_and_refuses_viewers_and_other_stores(s
     demo, tea, _cup, leaf = shop
     paid(demo, create_member(demo), (leaf, 1))
     with tenant_context(demo.id):
-        packing_id = open_fulfillments()[0].id
+        packing_id = open_packing_page(per_page=100).items[0].id
     login_staff(platform_client, tea)
     token = csrf_from(platform_client, "/console/packing")
     assert platform_client.post(f"/console/packing/{packing_id}/ship", data={
@@ -133,7 +134,7 @@ def test_the_shopper_sees_the_parcel_and_its_track_on_the_order_page(shop, store
     member = create_member(demo)
     order_id = paid(demo, member, (leaf, 1))
     with tenant_context(demo.id):
-        ship_fulfillment(open_fulfillments()[0], carrier="shunfeng", tracking_number="SF1234567890", actor=None)
+        ship_fulfillment(open_packing_page(per_page=100).items[0], carrier="shunfeng", tracking_number="SF1234567890", actor=None)
         parcel = db.session.scalar(select(Parcel))
         record_tracking(parcel, Tracking(state="0", events=[
             {"time": "2026-11-25 10:00:00", "context": "【杭州】快件已揽收", "location": "杭州"}]))
