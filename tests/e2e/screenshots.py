@@ -171,6 +171,12 @@ def shots(server):
         page.locator("button[value=save]").click()
         page.wait_for_load_state("load")
 
+    def product_form(page):
+        """The T-shirt's console form (nine SKUs), scrolled to its SKU table."""
+        page.goto(server.url("/console/products?q=T恤"))
+        page.get_by_role("link", name="纯棉短袖T恤").click()
+        page.wait_for_load_state("load")
+
     def order_detail(page):
         """The demo's paid order: timeline, masked phone, ship and refund forms."""
         page.goto(server.url("/console/orders?status=paid"))
@@ -211,6 +217,8 @@ def shots(server):
         ("33-console-bargains", "merchant", go("/console/bargains")),
         ("33a-console-coupons", "merchant", go("/console/coupons")),
         ("33b-console-coupon-form", "merchant", go("/console/coupons/new")),
+        ("50-console-products", "merchant", go("/console/products")),
+        ("51-console-product-form", "merchant", product_form),
         ("34-console-distribution", "merchant", go("/console/distribution")),
         ("35-console-invites", "merchant", go("/console/invites")),
         ("36-console-member-rules", "merchant", go("/console/members/rules")),
