@@ -11,7 +11,7 @@ SANDBOX_PORT := $(shell python3 -c 'import socket; s = socket.socket(); s.bind((
 endif
 SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
-.PHONY: install assets translations run worker sandbox test lint messages bench chaos graph
+.PHONY: install assets translations browser run worker sandbox test lint messages bench chaos graph
 
 install: $(STAMP) assets
 
@@ -58,7 +58,13 @@ worker: install
 sandbox: install
 	$(BIN)/python -m sandbox.wechatpay --port $(SANDBOX_PORT)
 
-test: translations
+# The browser tests drive Debian's Chromium: installed here with apt when missing and run as
+# root; otherwise they are skipped with one line saying how to get them, or fail the run where
+# DUOSHOP_REQUIRE_BROWSER=1 (CI). The rule: tests/e2e/chromium.py.
+browser: install
+	$(BIN)/python -m tests.e2e.chromium
+
+test: translations browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

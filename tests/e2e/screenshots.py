@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.server import AppServer, chromium_missing_message, launch_chromium
+from tests.e2e.chromium import chromium_missing_message
+from tests.e2e.server import AppServer, launch_chromium
 
 OUT_DIR = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"375": {"width": 375, "height": 812}, "1280": {"width": 1280, "height": 800}}

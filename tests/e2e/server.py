@@ -16,8 +16,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.e2e.chromium import CHROMIUM
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -29,15 +30,6 @@ _DROPPED_ENV = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "RATELIMI
 
 class ServerError(RuntimeError):
     """The app could not be prepared or did not come up."""
-
-
-def chromium_missing_message():
-    """None when the browser is there; otherwise what to tell the person running the tests."""
-    if os.access(CHROMIUM, os.X_OK):
-        return None
-    return (f"Chromium is not installed (no executable at {CHROMIUM}). The browser tests need "
-            "Debian's Chromium: run `apt-get update && apt-get install -y chromium` "
-            "(Playwright's own browser download does not work here).")
 
 
 def free_port():

@@ -18,8 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.e2e.chromium import chromium_missing_message
 from tests.e2e.screenshots import VIEWPORTS, _context, _watch, cjk_font_missing, sign_in_console
-from tests.e2e.server import AppServer, chromium_missing_message, launch_chromium
+from tests.e2e.server import AppServer, launch_chromium
 
 OUT_DIR = Path(__file__).resolve().parent / "artifacts"
 STORE = "demo"
