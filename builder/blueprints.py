@@ -6,4 +6,5 @@ from flask import Blueprint
 from tenants.middleware import PLATFORM, serve_on
 
 site_bp = serve_on(PLATFORM, Blueprint("site", __name__, template_folder="templates"))
-console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/console", template_folder="templates"))
+console_bp = serve_on(PLATFORM, Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                                          static_folder="static"))

@@ -25,7 +25,13 @@ from commerce.catalog.categories import (
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.images import add_product_image, remove_product_image, request_thumbnail, shift_product_image
 from commerce.catalog.models import Category, Product
-from commerce.catalog.queries import console_products, find_category, find_product, find_product_image
+from commerce.catalog.queries import (
+    console_products,
+    find_category,
+    find_product,
+    find_product_image,
+    sku_price_ranges,
+)
 from commerce.catalog.service import create_product, delete_product, set_products_status, update_product
 from commerce.catalog.skus import MAX_SPECS, spec_combinations
 from core.refusals import Attempt
@@ -75,8 +81,10 @@ def products_list():
     status = request.args.get("status", "")
     statuses = (status,) if status in Product.STATUSES else None
     page = console_products(query=query, statuses=statuses, cursor=request.args.get("cursor"), per_page=PAGE_SIZE)
+    price_ranges = sku_price_ranges([product.id for product in page.items])
     return render_template("builder/catalog/products.html", page=page, products=page.items, query=query,
-                           status=status, status_labels=status_labels(), can_edit=current_user.can_edit())
+                           price_ranges=price_ranges, status=status, status_labels=status_labels(),
+                           can_edit=current_user.can_edit())
 
 
 @console_bp.route("/products/status", methods=["POST"])

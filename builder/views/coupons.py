@@ -14,10 +14,17 @@ from flask_login import current_user
 from builder.blueprints import console_bp
 from builder.forms.coupons import CouponForm, IssueCouponForm
 from builder.views.catalog import require_editor
+from commerce.catalog.queries import picked_products
 from commerce.catalog.service import list_categories
 from commerce.marketing.coupons.models import Coupon
 from commerce.marketing.coupons.queries import coupon_results, find_coupon, store_coupons
-from commerce.marketing.coupons.service import create_coupon, issue_to_members, set_coupon_status, update_coupon
+from commerce.marketing.coupons.service import (
+    MAX_TARGETS,
+    create_coupon,
+    issue_to_members,
+    set_coupon_status,
+    update_coupon,
+)
 from core.form_checks import check_form
 from core.refusals import Attempt
 
@@ -123,4 +130,15 @@ def _render_form(coupon, form, *, problems=(), status=200):
     """The coupon form; ``problems`` are refusals that belong to no field, shown on top."""
     return render_template("builder/coupons/form.html", coupon=coupon, form=form, problems=problems,
                            kinds=kind_labels(), scopes=scope_labels(), categories=list_categories(),
+                           chosen_products=chosen_products(form.product_ids.data or []),
                            can_edit=current_user.can_edit()), status
+
+
+def chosen_products(ids):
+    """``[(id, title), …]`` in the order chosen; the title is None for a number that is no
+    product of this store (another store's finds nothing), so the form can say so."""
+    ids = list(dict.fromkeys(ids))[:MAX_TARGETS]
+    if not ids:
+        return []
+    titles = {product.id: product.title for product in picked_products(ids=ids, limit=MAX_TARGETS)}
+    return [(product_id, titles.get(product_id)) for product_id in ids]

@@ -1,9 +1,10 @@
 """Named reads of the catalog for the console: one product, category or image of the current
 store (another store's id finds nothing: the session scopes every select), and the product
 list a page at a time."""
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import selectinload
 
-from commerce.catalog.models import Category, Product, ProductImage
+from commerce.catalog.models import SKU, Category, Product, ProductImage
 from commerce.catalog.search import title_matches
 from core.extensions import db
 from core.pagination import Ordering, paginate
@@ -26,17 +27,27 @@ def find_product_image(image_id):
 
 def console_products(*, query="", statuses=None, cursor=None, per_page=50):
     """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
-    newest first, their titles containing every term of ``query``, with the total count.
+    newest first, their titles containing every term of ``query``, with the total count; each
+    with its category and pictures loaded (the list shows them).
 
     :raise BadCursor: ``cursor`` is not from this list
     """
-    statement = select(Product)
+    statement = select(Product).options(selectinload(Product.category), selectinload(Product.images))
     if query:
         condition = title_matches(query)  # None: only control characters, nothing matches
         statement = statement.where(false() if condition is None else condition)
     if statuses:
         statement = statement.where(Product.status.in_(statuses))
     return paginate(statement, CONSOLE_PRODUCTS, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def sku_price_ranges(product_ids):
+    """``{product id: (lowest, highest SKU price in fen)}`` of the store's products among ``product_ids``."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(select(SKU.product_id, func.min(SKU.price), func.max(SKU.price))
+                              .where(SKU.product_id.in_(list(product_ids))).group_by(SKU.product_id))
+    return {product_id: (lowest, highest) for product_id, lowest, highest in rows}
 
 
 def picked_products(*, ids=(), title="", limit=20):
