@@ -178,6 +178,15 @@ def shots(server):
         page.get_by_role("link", name="纯棉短袖T恤").click()
         page.wait_for_load_state("load")
 
+    def coupon_picker(page):
+        """The coupon form applying to chosen products: one added, the search still open."""
+        page.goto(server.url("/console/coupons/new"))
+        page.locator("#scope").select_option("products")
+        page.locator("#product-search").fill("杯")
+        page.locator(".picker-result").first.click()
+        page.locator("#product-search").fill("T恤")
+        page.locator(".picker-result").first.wait_for()
+
     def order_detail(page):
         """The demo's paid order: timeline, masked phone, ship and refund forms."""
         page.goto(server.url("/console/orders?status=paid"))
@@ -218,6 +227,7 @@ def shots(server):
         ("33-console-bargains", "merchant", go("/console/bargains")),
         ("33a-console-coupons", "merchant", go("/console/coupons")),
         ("33b-console-coupon-form", "merchant", go("/console/coupons/new")),
+        ("33c-console-coupon-products", "merchant", coupon_picker),
         ("50-console-products", "merchant", go("/console/products")),
         ("51-console-product-form", "merchant", product_form),
         ("34-console-distribution", "merchant", go("/console/distribution")),
