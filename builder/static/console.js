@@ -39,9 +39,9 @@
       });
       if (!chosen.length) { message.textContent = box.dataset.needRows; return; }
       chosen.forEach(function (row) {
-        Object.keys(values).forEach(function (name) {
-          const input = row.querySelector('input[name$="_' + name + '"]');
-          if (input) input.value = values[name];
+        row.querySelectorAll("input[name]").forEach(function (input) {
+          const column = /^sku_\d+_(\w+)$/.exec(input.name);  // sku_3_price, never sku_3_market_price
+          if (column && Object.prototype.hasOwnProperty.call(values, column[1])) input.value = values[column[1]];
         });
       });
       message.textContent = say(box.dataset.filled, { n: chosen.length });
