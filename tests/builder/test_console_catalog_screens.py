@@ -3,7 +3,6 @@ product's picture, category and range of SKU prices; the bulk-fill toolbar over 
 (the browser fills, the server still checks every row); and a coupon's products picked from
 the console's product search, shown back by title, with another store's products neither
 found nor accepted. Two stores throughout."""
-import pytest
 from sqlalchemy import select
 
 from commerce.catalog.categories import create_category
@@ -14,24 +13,17 @@ from commerce.marketing.coupons.models import Coupon
 from core.extensions import db
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
+from tests.builder import test_console_coupons as coupon_screens
 from tests.builder.test_console_coupons import FORM as COUPON_FORM
 from tests.builder.test_console_coupons import coupons_of
 from tests.builder.test_console_orders import page, post
 from tests.conftest import csrf_from
 from tests.factories import create_product as create_factory_product
-from tests.factories import create_staff, create_store, login_staff
+from tests.factories import create_staff, login_staff
 from tests.themes.test_pages import count_queries
 
-
-@pytest.fixture
-def shop(app_ctx):
-    return create_store("demo"), create_store("tea")
-
-
-@pytest.fixture
-def console(platform_client, shop):
-    login_staff(platform_client, shop[0])
-    return platform_client
+shop = coupon_screens.shop  # the fixtures: stores demo and tea, and demo's console signed in
+console = coupon_screens.console
 
 
 def shirt(store, prices=(2900, 3900, 4900), title="纯棉T恤", category_name=None):

@@ -26,14 +26,19 @@ def sku_inputs(page, name):
     return page.locator(f"table input[name$='_{name}']:not([name$='_market_{name}'])")
 
 
-def test_one_price_fills_every_sku_and_one_stock_the_ticked_ones(live_server, page):
+def new_product_with_skus(page, live_server, title, spec, values):
+    """The console's new-product form with one spec: its SKU table shows a row per value."""
     sign_in_console(page, live_server)
     page.goto(live_server.url("/console/products/new"))
-    page.locator("#title").fill("批量填充测试帽")
-    page.locator("#spec_name_0").fill("颜色")
-    page.locator("#spec_values_0").fill("红, 蓝, 绿")
+    page.locator("#title").fill(title)
+    page.locator("#spec_name_0").fill(spec)
+    page.locator("#spec_values_0").fill(", ".join(values))
     page.get_by_role("button", name="Update SKU table").click()
-    expect(sku_inputs(page, "price")).to_have_count(3)
+    expect(sku_inputs(page, "price")).to_have_count(len(values))
+
+
+def test_one_price_fills_every_sku_and_one_stock_the_ticked_ones(live_server, page):
+    new_product_with_skus(page, live_server, "批量填充测试帽", "颜色", ["红", "蓝", "绿"])
 
     page.get_by_role("button", name="Fill ticked SKUs").click()  # nothing typed yet
     expect(page.locator(".bulk-fill-message")).to_have_text("Enter a price or a stock to fill in.")
@@ -65,12 +70,7 @@ def test_one_price_fills_every_sku_and_one_stock_the_ticked_ones(live_server, pa
 
 
 def test_a_filled_value_the_server_refuses_is_named_and_nothing_is_saved(live_server, page):
-    sign_in_console(page, live_server)
-    page.goto(live_server.url("/console/products/new"))
-    page.locator("#title").fill("批量填充拒绝测试")
-    page.locator("#spec_name_0").fill("尺码")
-    page.locator("#spec_values_0").fill("S, M")
-    page.get_by_role("button", name="Update SKU table").click()
+    new_product_with_skus(page, live_server, "批量填充拒绝测试", "尺码", ["S", "M"])
     page.locator("#bulk-price").fill("ten")
     page.locator("#bulk-stock").fill("5")
     page.get_by_role("button", name="Fill every SKU").click()
