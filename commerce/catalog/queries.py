@@ -4,7 +4,7 @@ list a page at a time."""
 from sqlalchemy import false, select
 
 from commerce.catalog.models import Category, Product, ProductImage
-from commerce.catalog.search import title_matches
+from commerce.catalog.search import matches
 from core.extensions import db
 from core.pagination import Ordering, paginate
 
@@ -26,13 +26,13 @@ def find_product_image(image_id):
 
 def console_products(*, query="", statuses=None, cursor=None, per_page=50):
     """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
-    newest first, their titles containing every term of ``query``, with the total count.
+    newest first, having every term of ``query`` (``search.matches``), with the total count.
 
     :raise BadCursor: ``cursor`` is not from this list
     """
     statement = select(Product)
     if query:
-        condition = title_matches(query)  # None: only control characters, nothing matches
+        condition = matches(query)  # None: only punctuation or control characters, nothing matches
         statement = statement.where(false() if condition is None else condition)
     if statuses:
         statement = statement.where(Product.status.in_(statuses))
