@@ -216,7 +216,7 @@ PARAMETERS = {
     },
     "sort": {
         "name": "sort", "in": "query", "required": False,
-        "description": "`relevance` (best match first) only with `q`: the default of /search.",
+        "description": "`relevance` (best match first) only with `q`, and then the default.",
         "schema": {"type": "string", "enum": ["relevance", "newest", "price_asc", "price_desc", "sales"],
                    "default": "newest"},
     },

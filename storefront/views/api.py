@@ -45,7 +45,7 @@ csrf.exempt(api_bp)  # the API authenticates by token, never by cookie
 DEFAULT_LIMIT = 20
 MAX_QUERY_LENGTH = 50
 SORTS = ("newest", "price_asc", "price_desc", "sales")  # the orderings of commerce.catalog.listing the API offers
-SEARCH_SORTS = ("relevance", *SORTS)  # /search (and /products with q) rank by relevance unless told
+SEARCH_SORTS = ("relevance", *SORTS)  # with q (/search, /products?q=) the default is relevance
 STORE_FREE_ENDPOINTS = {"api.openapi_json"}  # served on the platform host without an AppID
 DIGITS = re.compile(r"^[0-9]{1,9}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -235,21 +235,21 @@ def categories():
 
 @api_bp.route("/products")
 def products():
-    return _product_page(query=_query(required=False), search=False)
+    return _product_page(query=_query(required=False))
 
 
 @api_bp.route("/search")
 def search():
-    return _product_page(query=_query(required=True), search=True)
+    return _product_page(query=_query(required=True))
 
 
-def _product_page(*, query, search):
+def _product_page(*, query):
     """One page of a product list. The body is cached per store under its catalog version
     and the parsed parameters, so a catalog change is seen on the next request. With a
     query, the list is ``commerce.catalog.search``'s (the storefront's search too), best
-    match first on /search unless ``sort`` says otherwise."""
+    match first unless ``sort`` says otherwise."""
     limit = _limit()
-    sort = _sort(SEARCH_SORTS, "relevance" if search else "newest") if query else _sort()
+    sort = _sort(SEARCH_SORTS, "relevance") if query else _sort()
     category_raw = request.args.get("category_id")
     category_id = _positive_int("category_id", category_raw) if category_raw is not None else None
     cursor = request.args.get("cursor") or None
