@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 SQLITE_FTS_TRIGGERS = ("products_fts_insert", "products_fts_update", "products_fts_delete")
-SQLITE_FTS = (  # as 0003 made them
+SQLITE_FTS = (  # 0003's statements, copied: a migration must not change when an older one is edited
     "CREATE VIRTUAL TABLE products_fts USING fts5(title, tenant_id UNINDEXED, tokenize='trigram')",
     "INSERT INTO products_fts (rowid, title, tenant_id) SELECT id, title, tenant_id FROM products",
     "CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN "

@@ -25,31 +25,14 @@ TEA_PRODUCTS = [  # title, subtitle, tags, category, sold
 MUG, PLATE, GLASS, FLASK, GIFT_BOX, LONGJING, CASE, TSHIRT, TOWEL = (row[0] for row in TEA_PRODUCTS)
 
 
-def add_product(store, title, *, subtitle=None, tags=(), category=None, sold=0, status=Product.ON_SALE):
-    with tenant_context(store.id):
-        category_id = None
-        if category:
-            found = db.session.scalar(select(Category).where(Category.name == category))
-            if found is None:
-                found = Category(name=category)
-                db.session.add(found)
-                db.session.flush()
-            category_id = found.id
-        product = Product(title=title, subtitle=subtitle, tags=list(tags), category_id=category_id, price=1000,
-                          stock=10, sold_count=sold, status=status)
-        db.session.add(product)
-        db.session.commit()
-        return product.id
-
-
 @pytest.fixture
 def stores(app_ctx):
     demo, tea = create_store("demo"), create_store("tea")
     for title, subtitle, tags, category, sold in TEA_PRODUCTS:
-        add_product(tea, title, subtitle=subtitle, tags=tags, category=category, sold=sold)
-    add_product(tea, "陶瓷茶具套装", status=Product.DRAFT)
-    add_product(demo, "陶瓷马克杯")
-    add_product(demo, "明前绿茶", category="茶叶")
+        create_product(tea, title, subtitle=subtitle, tags=tags, category_name=category, sold_count=sold)
+    create_product(tea, "陶瓷茶具套装", status=Product.DRAFT)
+    create_product(demo, "陶瓷马克杯")
+    create_product(demo, "明前绿茶", category_name="茶叶")
     return demo, tea
 
 
