@@ -2,13 +2,17 @@
 what they are made of, in the same flush as the change: a product added or its title,
 subtitle, tags or category changed; a category renamed or moved (its products and those of
 its sub-categories). A bulk UPDATE of those columns would go unseen: change them through the
-ORM (``categories.delete_category`` does)."""
+ORM (``categories.delete_category`` does). ``reindex_every_store`` (``flask reindex-search``)
+fills every product again, for when ``search_terms.py`` changes how it indexes."""
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from commerce.catalog.categories import category_tree
 from commerce.catalog.models import Category, Product
 from commerce.catalog.search_terms import product_index
+from core.extensions import db
+from core.tenancy import tenant_context, unscoped
+from tenants.models import Tenant
 
 PRODUCT_FIELDS = ("title", "subtitle", "tags", "category_id")
 CATEGORY_FIELDS = ("name", "parent_id")
@@ -31,6 +35,20 @@ def index_product(session, product):
     """Fill ``product``'s search words from its fields as they are now."""
     product.search_terms, product.search_title = product_index(
         product.title, product.subtitle, product.tags or (), _category_names(session, product.category_id))
+
+
+def reindex_every_store():
+    """Index every product of every store again, a store per transaction; returns how many."""
+    with unscoped():
+        tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    count = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            for product in db.session.scalars(select(Product)):
+                index_product(db.session, product)
+                count += 1
+            db.session.commit()
+    return count
 
 
 def _changed(obj, fields):

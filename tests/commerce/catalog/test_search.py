@@ -1,6 +1,6 @@
 """Chinese product search that finds what a shopper means, on both engines, never across stores."""
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from commerce.catalog.categories import delete_category, rename_category
 from commerce.catalog.models import Category, Product
@@ -191,6 +191,18 @@ def test_deleted_and_drafted_products_leave_search(stores):
         db.session.scalar(select(Product).where(Product.title == GLASS)).status = Product.DRAFT
         db.session.commit()
     assert found(tea, "杯") == [FLASK]
+
+
+def test_reindex_search_fills_every_stores_products_again(stores, app):
+    demo, tea = stores
+    for store in stores:
+        with tenant_context(store.id):
+            db.session.execute(update(Product).values(search_terms="", search_title=""))  # as if never indexed
+            db.session.commit()
+    assert found(tea, "陶瓷杯") == [] and found(demo, "陶瓷杯") == []
+    result = app.test_cli_runner().invoke(args=["reindex-search"])
+    assert result.exit_code == 0 and "12 products indexed" in result.output
+    assert found(tea, "陶瓷杯") == [MUG] and found(demo, "陶瓷杯") == ["陶瓷马克杯"]
 
 
 def test_a_search_page_is_two_queries_products_and_their_images(stores):
