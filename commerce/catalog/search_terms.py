@@ -16,7 +16,8 @@ words are in it. The two sides are cut differently, on purpose:
 
 Text is NFKC-normalized and lower-cased on both sides, so 「ＴＥＡ」 finds 「tea」. jieba's
 dictionary (≈0.4 s to load from its cache, ≈1.5 s the first time on a machine, which builds
-the cache) is loaded once per process, at the first query that has Chinese in it.
+the cache) is loaded once per process, lazily, by the first query with three or more Chinese
+characters in a row (shorter runs need no segmenting); app start and CLI commands never pay it.
 """
 import re
 import threading
