@@ -1,4 +1,7 @@
 """Chinese product search that finds what a shopper means, on both engines, never across stores."""
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import event, select, update
 
@@ -256,3 +259,13 @@ def test_control_characters_in_a_query_are_ignored_not_an_error(app_ctx, store_c
     create_store("nulshop")
     response = store_client("nulshop").get("/search?q=%E7%BB%BF%00%E8%8C%B6")
     assert response.status_code == 200
+
+
+def test_jiebas_dictionary_loads_once_at_the_first_query_that_needs_it():
+    script = ("import duoshop.registry, commerce.catalog.search_terms as words\n"
+              "assert not words._segmenter.initialized\n"
+              "words.query_terms('杯子 iphone')\n"
+              "assert not words._segmenter.initialized\n"
+              "words.query_terms('陶瓷杯')\n"
+              "assert words._segmenter.initialized\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
