@@ -1,5 +1,5 @@
 """Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``,
-``flask outbox-relay``."""
+``flask outbox-relay``, ``flask reindex-search``."""
 import logging
 import os
 import threading
@@ -14,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from billing.jobs import billing_run_command, run_billing
 from billing.platform import create_platform_admin
+from commerce.catalog.search_index import reindex_every_store
 from commerce.orders.jobs import sweep_all_stores
 from commerce.shipping.jobs import poll_all_stores
 from core.extensions import db
@@ -139,7 +140,15 @@ def sweep_command():
         click.echo(line)
 
 
+@click.command("reindex-search")
+@with_appcontext
+def reindex_search_command():
+    """Fill every product's search words again (migration 0028 filled them once; run this after
+    a change to how commerce/catalog/search_terms.py indexes)."""
+    click.echo(f"{reindex_every_store()} products indexed")
+
+
 def register_commands(app):
     for command in (create_admin_command, seed_demo_command, worker_command, sweep_command, billing_run_command,
-                    outbox_relay_command):
+                    outbox_relay_command, reindex_search_command):
         app.cli.add_command(command)

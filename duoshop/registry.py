@@ -10,6 +10,7 @@ import commerce.aftersales.service  # noqa: F401
 import commerce.catalog.events  # noqa: F401
 import commerce.catalog.images  # noqa: F401
 import commerce.catalog.models  # noqa: F401
+import commerce.catalog.search_index  # noqa: F401
 import commerce.catalog.service  # noqa: F401
 import commerce.marketing.bargains.jobs  # noqa: F401
 import commerce.marketing.bargains.models  # noqa: F401

@@ -106,6 +106,9 @@ SCHEMAS = {
             "items": {"type": "array", "items": _ref("Product"), "maxItems": MAX_LIMIT},
             "next_cursor": {"type": ["string", "null"],
                             "description": "Pass as `cursor` for the next page; null on the last page."},
+            "suggestions": {"type": "array", "items": {"type": "string"}, "maxItems": 5,
+                            "description": "With `q` only: when nothing matched (first page), titles of products "
+                                           "sharing most of its words, to offer as 你是不是要找; else empty."},
         },
         "additionalProperties": False,
     },
@@ -213,7 +216,9 @@ PARAMETERS = {
     },
     "sort": {
         "name": "sort", "in": "query", "required": False,
-        "schema": {"type": "string", "enum": ["newest", "price_asc", "price_desc", "sales"], "default": "newest"},
+        "description": "`relevance` (best match first) only with `q`, and then the default.",
+        "schema": {"type": "string", "enum": ["relevance", "newest", "price_asc", "price_desc", "sales"],
+                   "default": "newest"},
     },
     "category_id": {
         "name": "category_id", "in": "query", "required": False,
@@ -312,9 +317,11 @@ DOCUMENT["paths"]["/me"] = {"get": {
         "404": {"$ref": "#/components/responses/NotFound"},
     },
 }}
-# /search needs its q.
+# /search needs its q, and ranks by relevance unless told otherwise.
 DOCUMENT["paths"]["/search"]["get"]["parameters"][-1] = {**PARAMETERS["q"], "required": True,
                                                         "schema": {**PARAMETERS["q"]["schema"], "minLength": 1}}
+DOCUMENT["paths"]["/search"]["get"]["parameters"][3] = {
+    **PARAMETERS["sort"], "schema": {**PARAMETERS["sort"]["schema"], "default": "relevance"}}
 
 
 def openapi_document():

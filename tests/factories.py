@@ -32,7 +32,8 @@ def create_store(slug, *, name=None, email=None, provision=True):
     return Store(tenant.id, slug, email)
 
 
-def create_product(store, title, *, price=1000, stock=10, status=Product.ON_SALE, category_name=None):
+def create_product(store, title, *, price=1000, stock=10, status=Product.ON_SALE, category_name=None, subtitle=None,
+                   tags=(), sold_count=0):
     with tenant_context(store.id):
         category_id = None
         if category_name:
@@ -42,7 +43,8 @@ def create_product(store, title, *, price=1000, stock=10, status=Product.ON_SALE
                 db.session.add(category)
                 db.session.flush()
             category_id = category.id
-        product = Product(title=title, price=price, stock=stock, status=status, category_id=category_id)
+        product = Product(title=title, price=price, stock=stock, status=status, category_id=category_id,
+                          subtitle=subtitle, tags=list(tags), sold_count=sold_count)
         db.session.add(product)
         db.session.commit()
         return product.id

@@ -3,7 +3,7 @@
 A store has tens of categories, so the verbs load the whole tree once and check it in memory.
 """
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from commerce.catalog.errors import InvalidCategory
 from commerce.catalog.models import Category, Product
@@ -130,8 +130,8 @@ def delete_category(category, *, actor):
     """
     if db.session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None:
         raise InvalidCategory(_("%(name)s has sub-categories: move or delete them first.", name=category.name))
-    db.session.execute(update(Product).where(Product.category_id == category.id).values(category_id=None)
-                       .execution_options(synchronize_session=False))
+    for product in db.session.scalars(select(Product).where(Product.category_id == category.id)):
+        product.category_id = None  # one by one, so their search words lose the category's name
     record_audit("category.delete", actor=actor, tenant_id=category.tenant_id, target=category,
                  details={"name": category.name})
     db.session.delete(category)

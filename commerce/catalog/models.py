@@ -31,8 +31,11 @@ class Product(TenantScoped, Timestamped, db.Model):
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         Index("ix_products_tenant_status", "tenant_id", "status"),
-        # Trigram search on PostgreSQL (see search.py); a plain index on SQLite, which searches with FTS5.
+        # Trigram index for title substring search (the page editor picker) on PostgreSQL; plain on SQLite.
         Index("ix_products_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+        # Shopper search (search.py) asks LIKE '% token %' of search_terms; trigrams serve it on PostgreSQL.
+        Index("ix_products_search_terms_trgm", "search_terms", postgresql_using="gin",
+              postgresql_ops={"search_terms": "gin_trgm_ops"}),
     )
 
     DRAFT = "draft"  # being written; invisible to shoppers
@@ -52,6 +55,9 @@ class Product(TenantScoped, Timestamped, db.Model):
     video_url: Mapped[str | None] = mapped_column(String(500))  # an https MP4 or one of our uploads
     tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
     warehouse: Mapped[str | None] = mapped_column(String(32))  # where it ships from; paid orders split by it
+    # Kept by search_index.py from title, subtitle, tags and category names (search_terms.py):
+    search_terms: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    search_title: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")  # normalized
 
     category = relationship(Category, viewonly=True)
     specs = relationship("ProductSpec", order_by="ProductSpec.position", viewonly=True)

@@ -5,7 +5,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
 from commerce.catalog.models import SKU, Category, Product, ProductImage
-from commerce.catalog.search import title_matches
+from commerce.catalog.search import matches
 from core.extensions import db
 from core.pagination import Ordering, paginate
 
@@ -27,14 +27,14 @@ def find_product_image(image_id):
 
 def console_products(*, query="", statuses=None, cursor=None, per_page=50):
     """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
-    newest first, their titles containing every term of ``query``, with the total count; each
-    with its category and pictures loaded (the list shows them).
+    newest first, having every term of ``query`` (``search.matches``), with the total count;
+    each with its category and pictures loaded (the list shows them).
 
     :raise BadCursor: ``cursor`` is not from this list
     """
     statement = select(Product).options(selectinload(Product.category), selectinload(Product.images))
     if query:
-        condition = title_matches(query)  # None: only control characters, nothing matches
+        condition = matches(query)  # None: only punctuation or control characters, nothing matches
         statement = statement.where(false() if condition is None else condition)
     if statuses:
         statement = statement.where(Product.status.in_(statuses))

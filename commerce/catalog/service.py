@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from commerce.catalog import search
 from commerce.catalog.categories import category_tree
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
@@ -68,10 +67,6 @@ def get_product_on_sale(product_id):
         .options(selectinload(Product.images), selectinload(Product.specs), selectinload(Product.skus))
     )
 
-
-def search_products(query, limit=50):
-    """Products on sale whose title contains ``query`` (Chinese-aware; see ``search.py``)."""
-    return search.search_products(query, limit=limit)
 
 def create_product(*, actor, title, subtitle=None, category_id=None, status=Product.DRAFT, specs=(), skus=(),
                    description="", video_url=None, tags=()):

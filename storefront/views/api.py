@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from commerce.catalog.categories import category_tree
 from commerce.catalog.events import CATALOG
 from commerce.catalog.listing import PRODUCT_ORDERINGS, Filters, on_sale_products
-from commerce.catalog.search import title_matches
+from commerce.catalog.search import did_you_mean, search_products
 from commerce.catalog.service import get_product_on_sale
 from commerce.members.wechat_auth import code2session
 from commerce.members.wechat_login import (
@@ -45,6 +45,7 @@ csrf.exempt(api_bp)  # the API authenticates by token, never by cookie
 DEFAULT_LIMIT = 20
 MAX_QUERY_LENGTH = 50
 SORTS = ("newest", "price_asc", "price_desc", "sales")  # the orderings of commerce.catalog.listing the API offers
+SEARCH_SORTS = ("relevance", *SORTS)  # with q (/search, /products?q=) the default is relevance
 STORE_FREE_ENDPOINTS = {"api.openapi_json"}  # served on the platform host without an AppID
 DIGITS = re.compile(r"^[0-9]{1,9}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -96,10 +97,10 @@ def _limit():
     return int(raw)
 
 
-def _sort():
-    sort = request.args.get("sort", "newest")
-    if sort not in SORTS:
-        raise BadParameter("sort", _l("sort must be one of: %(choices)s.", choices=", ".join(SORTS)))
+def _sort(choices=SORTS, default="newest"):
+    sort = request.args.get("sort", default)
+    if sort not in choices:
+        raise BadParameter("sort", _l("sort must be one of: %(choices)s.", choices=", ".join(choices)))
     return sort
 
 
@@ -244,8 +245,11 @@ def search():
 
 def _product_page(*, query):
     """One page of a product list. The body is cached per store under its catalog version
-    and the parsed parameters, so a catalog change is seen on the next request."""
-    limit, sort = _limit(), _sort()
+    and the parsed parameters, so a catalog change is seen on the next request. With a
+    query, the list is ``commerce.catalog.search``'s (the storefront's search too), best
+    match first unless ``sort`` says otherwise."""
+    limit = _limit()
+    sort = _sort(SEARCH_SORTS, "relevance") if query else _sort()
     category_raw = request.args.get("category_id")
     category_id = _positive_int("category_id", category_raw) if category_raw is not None else None
     cursor = request.args.get("cursor") or None
@@ -264,14 +268,18 @@ def _product_page(*, query):
 
 def _product_page_json(query, category_id, sort, limit, cursor):
     """:raise BadParameter: the cursor is not one we issued for this sort"""
-    statement = on_sale_products(Filters(category_id=category_id))
-    if query:
-        statement = statement.where(title_matches(query))
+    filters = Filters(category_id=category_id)
     try:
-        page = paginate(statement, PRODUCT_ORDERINGS[sort], per_page=limit, cursor=cursor)
+        if query:
+            page = search_products(query, sort=sort, filters=filters, cursor=cursor, limit=limit)
+        else:
+            page = paginate(on_sale_products(filters), PRODUCT_ORDERINGS[sort], per_page=limit, cursor=cursor)
     except BadCursor:
         raise BadParameter("cursor", _l("cursor is not valid for this list; start again without it.")) from None
-    return {"items": [product_json(p) for p in page.items], "next_cursor": page.next_cursor}
+    body = {"items": [product_json(p) for p in page.items], "next_cursor": page.next_cursor}
+    if query:  # 「你是不是要找」: titles to search for instead, when nothing matched
+        body["suggestions"] = did_you_mean(query) if not page.items and not cursor else []
+    return body
 
 
 @api_bp.route("/products/<int:product_id>")

@@ -4,7 +4,8 @@ from markupsafe import Markup
 
 from commerce.catalog.categories import category_tree
 from commerce.catalog.listing import BadCursor, browse_products
-from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale, search_products
+from commerce.catalog.search import did_you_mean, search_products
+from commerce.catalog.service import get_product_on_sale, list_categories, list_products_on_sale
 from commerce.marketing.bargains.queries import live_bargain_campaigns_for_skus
 from commerce.marketing.flash_sales.queries import live_items_for_skus
 from commerce.marketing.group_buys.queries import live_campaigns_for_skus
@@ -24,6 +25,8 @@ from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme
 from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
+
+SEARCH_PAGE = 20  # results a search page shows before its "more" link
 
 
 @storefront_bp.app_context_processor
@@ -134,8 +137,15 @@ def _render_product(product_id):
 
 @storefront_bp.route("/search")
 def search():
-    query = request.args.get("q", "")
-    return render_template("storefront/search.html", query=query, products=search_products(query))
+    """Products matching the shopper's words in any order, best match first; on no match,
+    「你是不是要找」 titles. Not cached (every query differs): two queries, three on no match."""
+    query, cursor = request.args.get("q", ""), request.args.get("cursor") or None
+    try:
+        page = search_products(query, cursor=cursor, limit=SEARCH_PAGE)
+    except BadCursor:
+        raise OutdatedLink() from None
+    suggestions = did_you_mean(query) if query and not page.items and not cursor else []
+    return render_template("storefront/search.html", query=query, page=page, suggestions=suggestions)
 
 
 @storefront_bp.route("/sitemap.xml")

@@ -210,6 +210,8 @@ def shots(server):
         ("14-product-list", "visitor", go("/products?sort=price_asc", store="demo")),
         ("15-product-skus", "visitor", product_with_skus),
         ("16-search-chinese", "visitor", go("/search?q=绿茶", store="tea")),
+        ("16-search-words-any-order", "visitor", go("/search?q=陶瓷杯", store="demo")),
+        ("16-search-no-result", "visitor", go("/search?q=陶磁杯子", store="demo")),
         ("17-category", "visitor", category),
         ("18-console-shipping", "merchant", go("/console/shipping")),
         ("19-console-shipping-form", "merchant", shipping_form),
