@@ -2,8 +2,14 @@
 overrides; /theme.css carries the merchant's colours; switching theme keeps every page's
 content; the design screen refuses bad values without writing, leaves other stores
 alone, and is read-only for viewers."""
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import select
+
+from commerce.catalog.images import add_product_image
+from commerce.catalog.models import Product
 
 from core.audit import AuditLog
 from core.extensions import db
@@ -103,6 +109,24 @@ def test_every_theme_renders_the_decorated_home_page_with_its_stylesheet(shop, s
     stylesheet = client.get(f"/theme-assets/themes/{name}/theme.css")
     assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
     assert f"body.theme-{name}" in stylesheet.get_data(as_text=True)
+
+
+def give_every_product_a_picture(store):
+    with tenant_context(store.id):
+        for product in db.session.scalars(select(Product)):
+            out = io.BytesIO()
+            Image.new("RGB", (60, 60), (200, 120, 40)).save(out, format="PNG")
+            add_product_image(product, out.getvalue(), actor=None)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("name", sorted(themes()))
+def test_every_themes_product_grid_shows_each_products_picture(shop, store_client, name):
+    give_every_product_a_picture(shop)
+    use_theme(shop, name)
+    body = store_client("demo").get("/").get_data(as_text=True)
+    grid = body[body.index("本周新品"):]
+    assert grid.count('<span class="blk-product__thumb" aria-hidden="true"><img src="/media/') == 2
 
 
 @pytest.mark.parametrize("name", sorted(themes()))
