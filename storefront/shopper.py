@@ -78,3 +78,8 @@ def wechat_pay_channel(member):
         for origin in h5_redirect_origins():
             allow_form_redirect_to(origin)
     return channel
+
+
+def wants_json():
+    """The page's script asked (``Accept: application/json``): answer in place, no redirect."""
+    return request.accept_mimetypes.best == "application/json"

@@ -1,5 +1,5 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.views.api``."""
-from flask import Response, abort, g, make_response, render_template, request
+from flask import Response, abort, g, make_response, render_template, request, session
 from markupsafe import Markup
 
 from commerce.catalog.categories import category_tree
@@ -46,11 +46,18 @@ def _page_response(published):
 
 
 def _render_page(published):
-    if request.if_none_match.contains(published.etag):
+    """The page, or 304 when the browser has this version — unless a message waits to be
+    shown (a coupon just claimed): then the whole page, kept out of the browser's cache so
+    the message shows now, and only once."""
+    message_waiting = "_flashes" in session
+    if not message_waiting and request.if_none_match.contains(published.etag):
         response = Response(status=304)
     else:
         html = render_published(published, store=g.tenant)
         response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
+    if message_waiting:
+        response.cache_control.no_store = True
+        return response
     response.set_etag(published.etag)
     response.cache_control.no_cache = True  # revalidate every time: ETag makes that cheap
     return response
