@@ -6,7 +6,9 @@ WeChat login comes with the members work; until then a guest becomes a member wh
 first check out, and their guest cart is merged into the member's cart at that moment —
 the same merge a WeChat login will do.
 """
-from flask import request, session
+from urllib.parse import urlencode
+
+from flask import redirect, request, session, url_for
 
 from commerce.members.queries import find_member
 from commerce.members.service import add_member
@@ -83,3 +85,11 @@ def wechat_pay_channel(member):
 def wants_json():
     """The page's script asked (``Accept: application/json``): answer in place, no redirect."""
     return request.accept_mimetypes.best == "application/json"
+
+
+def h5_pay_redirect(h5_url, endpoint, **values):
+    """Send the browser to WeChat's H5 cashier with ``redirect_url``: the page of this store
+    (``endpoint``, absolute) where WeChat returns the shopper once they have paid."""
+    joiner = "&" if "?" in h5_url else "?"
+    back = url_for(endpoint, _external=True, **values)
+    return redirect(f"{h5_url}{joiner}{urlencode({'redirect_url': back})}")

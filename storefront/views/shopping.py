@@ -27,7 +27,14 @@ from payments.pay_page import wechat_pay_view
 from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out
 from storefront.forms import CartAddForm, CartQuantityForm, after_sale_form
-from storefront.shopper import current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
+from storefront.shopper import (
+    current_member,
+    h5_pay_redirect,
+    in_wechat,
+    remember_cart,
+    shopper_cart,
+    wechat_pay_channel,
+)
 
 ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
               ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),
@@ -109,8 +116,8 @@ def order_pay(number):
     if attempt.refused:
         return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member,
                                error=attempt.refusal), attempt.status
-    if payment.h5_url:
-        return redirect(payment.h5_url)
+    if payment.h5_url:  # WeChat returns the shopper to the order's page once paid
+        return h5_pay_redirect(payment.h5_url, "storefront.order_detail", number=number)
     return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, member=member,
                            **wechat_pay_view(payment))
 
