@@ -9,10 +9,12 @@ the same merge a WeChat login will do.
 from urllib.parse import urlencode
 
 from flask import redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from commerce.members.queries import find_member
 from commerce.members.service import add_member
 from commerce.orders.cart import find_cart, merge_carts, open_cart
+from core.crypto import mask_phone
 from core.security import allow_form_redirect_to
 from payments.pay_page import choose_channel, h5_redirect_origins
 from payments.prepay import H5
@@ -93,3 +95,13 @@ def h5_pay_redirect(h5_url, endpoint, **values):
     joiner = "&" if "?" in h5_url else "?"
     back = url_for(endpoint, _external=True, **values)
     return redirect(f"{h5_url}{joiner}{urlencode({'redirect_url': back})}")
+
+
+def shopper_name(member):
+    """What the store calls a shopper: the WeChat nickname, else the masked mobile number,
+    else 「微信用户」 (signed in with WeChat) or 「顾客」 — never a bare member number."""
+    if member.nickname:
+        return member.nickname
+    if member.phone:
+        return mask_phone(member.phone)
+    return _("WeChat user") if member.openid else _("Shopper")

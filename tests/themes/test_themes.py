@@ -102,7 +102,7 @@ def test_every_theme_renders_the_decorated_home_page_with_its_stylesheet(shop, s
     response = client.get("/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f'class="store theme-{name}"' in body
+    assert f'class="store theme-{name} has-tab-bar"' in body
     assert f'href="/theme-assets/themes/{name}/theme.css"' in body and 'href="/theme.css"' in body
     for content in ("全场满99包邮", "本周新品", "纯棉短袖T恤", "¥79.00", "<strong>故事</strong>", "关于我们"):
         assert content in body
@@ -244,7 +244,7 @@ def test_a_second_stores_theme_is_unaffected(shop, owner_client, store_client):
     owner_client.post("/console/design", data=design_form(owner_client, primary_color="#101010"))
     assert theme_row(shop)[0] == "promo" and theme_row(tea) == before
     tea_client = store_client("tea")
-    assert 'class="store theme-default"' in tea_client.get("/").get_data(as_text=True)
+    assert 'class="store theme-default has-tab-bar"' in tea_client.get("/").get_data(as_text=True)
     css = tea_client.get("/theme.css").get_data(as_text=True)
     assert "--primary:#07c160;" in css and "#101010" not in css
 
