@@ -4,8 +4,8 @@ so saving it bumps the theme's version and every cached page shows it at once; s
 theme keeps it. A store that never chose shows it with 首页 / 分类 / 购物车 / 我的."""
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from core.audit import record_audit
 from core.errors import DomainError
@@ -19,6 +19,11 @@ LABEL_LENGTH = 6
 MIN_TABS = 2
 
 
+def tab_name(key):
+    """A tab's default label in the shopper's language (首页 / 分类 / 购物车 / 我的)."""
+    return pgettext("tab bar", TABS[key])
+
+
 class TabBarRefused(DomainError):
     status = 422
 
@@ -30,7 +35,7 @@ class Tab:
 
     @property
     def shown_label(self):
-        return self.label or _(TABS[self.key])
+        return self.label or tab_name(self.key)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from core.storage import InvalidImage, media_storage, media_url, prepare_image
 from tenants.entitlements import UpgradeRequired, require
 from themes.document import _translate_pydantic
 from themes.pages import change_theme, store_theme
-from themes.tab_bar import LABEL_LENGTH, TABS, save_tab_bar, store_tab_bar
+from themes.tab_bar import LABEL_LENGTH, TABS, save_tab_bar, store_tab_bar, tab_name
 from themes.theme import ThemeSettings, get_theme, themes
 
 FONT_LABELS = {"system": _l("Sans-serif (the phone's own font)"), "serif": _l("Serif (Song style)"),
@@ -56,7 +56,7 @@ def _render(values=None, errors=None, status=200):
         current=current, settings=values or current.settings_from(row.settings).model_dump(mode="json"),
         errors=errors or {}, labels=field_labels(), font_labels=FONT_LABELS, version=row.version,
         storefront=store_urls(g.tenant)["storefront"], can_edit=current_user.can_edit(),
-        tab_bar=store_tab_bar(row), tab_names={key: _(label) for key, label in TABS.items()}, label_length=LABEL_LENGTH,
+        tab_bar=store_tab_bar(row), tab_names={key: tab_name(key) for key in TABS}, label_length=LABEL_LENGTH,
     ), status
 
 

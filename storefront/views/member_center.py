@@ -2,6 +2,7 @@
 both ledgers, the daily sign-in, and 我的优惠券 ``/me/coupons`` (unused / used / expired)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from commerce.marketing.coupons.queries import MEMBER_COUPON_TABS, member_coupon_counts, member_coupons
 from commerce.members.ledger import member_settings, reason_labels, recent_entries
@@ -45,7 +46,7 @@ def member_sign_in():
 
 
 def coupon_tab_labels():
-    return {"unused": _("Unused"), "used": _("Used"), "expired": _("Expired")}
+    return {"unused": _("Unused"), "used": _("Used"), "expired": pgettext("coupon tab", "Expired")}
 
 
 @storefront_bp.route("/me/coupons")
