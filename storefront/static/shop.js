@@ -18,7 +18,7 @@
 
   function showCartCount(count) {
     document.querySelectorAll("[data-cart-badge]").forEach(function (badge) {
-      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.textContent = count > 99 ? "99+" : count > 0 ? String(count) : "";
       badge.hidden = !(count > 0);
     });
   }
