@@ -132,7 +132,8 @@ def shots(server):
     def cart(page):
         product_with_skus(page)
         page.get_by_role("button", name="加入购物车").click()
-        page.wait_for_load_state("load")
+        page.locator("[data-toast]").wait_for()  # added in place; then to the cart
+        page.goto(server.url("/cart", store="demo"))
 
     def checkout(page):
         cart(page)
@@ -186,6 +187,18 @@ def shots(server):
         page.goto(server.url("/", store="demo"))
         return lambda: use_theme(page, server, "promo")
 
+    def my_coupons(page):
+        page.goto(server.url("/", store="demo"))
+        page.locator(".blk-coupon__claim").first.click()  # answered in place (a toast)
+        page.locator("[data-toast]").wait_for()
+        page.goto(server.url("/me/coupons", store="demo"))
+
+    def added_to_cart_toast(page):
+        page.goto(server.url("/search?q=马克杯", store="demo"))
+        page.locator(".product-card").first.click()
+        page.get_by_role("button", name="加入购物车").click()
+        page.locator("[data-toast]").wait_for()
+
     def order_detail(page):
         """The demo's paid order: timeline, masked phone, ship and refund forms."""
         page.goto(server.url("/console/orders?status=paid"))
@@ -238,6 +251,9 @@ def shots(server):
         ("45-storefront-demo-signed-in", "shopper", go("/", store="demo")),
         ("46-platform-billing", "admin", go("/platform/billing")),
         ("47-storefront-default-theme", "merchant", default_theme_home),
+        ("48-my-coupons", "shopper", my_coupons),
+        ("49-add-to-cart-toast", "visitor", added_to_cart_toast),
+        ("50-console-design", "merchant", go("/console/design")),
     ]
 
 
