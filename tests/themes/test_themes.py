@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from commerce.catalog.images import add_product_image
 from commerce.catalog.models import Product
-
 from core.audit import AuditLog
 from core.extensions import db
 from core.tenancy import tenant_context
