@@ -14,7 +14,7 @@ from themes.fields import N_
 from themes.pages import store_theme
 
 TABS = {"home": N_("Home"), "categories": N_("Categories"), "cart": N_("Cart"), "me": N_("Me")}
-STORED_KEY = "tab_bar"
+STORED_KEY = "tab_bar"  # one of themes.pages.STORE_WIDE_SETTINGS: kept when the theme changes
 LABEL_LENGTH = 6
 MIN_TABS = 2
 
