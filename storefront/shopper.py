@@ -6,11 +6,15 @@ WeChat login comes with the members work; until then a guest becomes a member wh
 first check out, and their guest cart is merged into the member's cart at that moment —
 the same merge a WeChat login will do.
 """
-from flask import request, session
+from urllib.parse import urlencode
+
+from flask import redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from commerce.members.queries import find_member
 from commerce.members.service import add_member
 from commerce.orders.cart import find_cart, merge_carts, open_cart
+from core.crypto import mask_phone
 from core.security import allow_form_redirect_to
 from payments.pay_page import choose_channel, h5_redirect_origins
 from payments.prepay import H5
@@ -78,3 +82,26 @@ def wechat_pay_channel(member):
         for origin in h5_redirect_origins():
             allow_form_redirect_to(origin)
     return channel
+
+
+def wants_json():
+    """The page's script asked (``Accept: application/json``): answer in place, no redirect."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def h5_pay_redirect(h5_url, endpoint, **values):
+    """Send the browser to WeChat's H5 cashier with ``redirect_url``: the page of this store
+    (``endpoint``, absolute) where WeChat returns the shopper once they have paid."""
+    joiner = "&" if "?" in h5_url else "?"
+    back = url_for(endpoint, _external=True, **values)
+    return redirect(f"{h5_url}{joiner}{urlencode({'redirect_url': back})}")
+
+
+def shopper_name(member):
+    """What the store calls a shopper: the WeChat nickname, else the masked mobile number,
+    else 「微信用户」 (signed in with WeChat) or 「顾客」 — never a bare member number."""
+    if member.nickname:
+        return member.nickname
+    if member.phone:
+        return mask_phone(member.phone)
+    return _("WeChat user") if member.openid else _("Shopper")

@@ -18,6 +18,8 @@ from themes.document import validate_document
 from themes.models import Page, PageVersion, StoreTheme, empty_document
 from themes.theme import DEFAULT_THEME, ThemeSettings, get_theme, themes
 
+# Kept in the theme row but not the theme's: they stay when the theme or its colours change.
+STORE_WIDE_SETTINGS = ("tab_bar",)
 PAGE_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -154,7 +156,8 @@ def change_theme(*, actor, theme_name, settings):
     clean = ThemeSettings.model_validate({**get_theme(theme_name).defaults, **(settings or {})})
     row = store_theme()
     row.theme = theme_name
-    row.settings = clean.model_dump(mode="json")
+    kept = {key: value for key, value in (row.settings or {}).items() if key in STORE_WIDE_SETTINGS}
+    row.settings = {**clean.model_dump(mode="json"), **kept}
     row.version += 1
     record_audit("theme.changed", actor=actor, target=row, details={"theme": theme_name})
     db.session.flush()

@@ -53,7 +53,8 @@ class Theme:
 
     def settings_from(self, values):
         """Stored values over this theme's defaults; invalid stored values fall back."""
-        return ThemeSettings.model_validate({**self.defaults, **(values or {})})
+        own = {name: value for name, value in (values or {}).items() if name in ThemeSettings.model_fields}
+        return ThemeSettings.model_validate({**self.defaults, **own})
 
 
 @cache

@@ -13,7 +13,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 
 from builder.blueprints import console_bp
-from builder.forms.design import DesignForm, ThemeForm
+from builder.forms.design import DesignForm, TabBarForm, ThemeForm
 from builder.views.dashboard import store_urls
 from builder.views.pages import require_editor
 from core.audit import record_audit
@@ -23,6 +23,7 @@ from core.storage import InvalidImage, media_storage, media_url, prepare_image
 from tenants.entitlements import UpgradeRequired, require
 from themes.document import _translate_pydantic
 from themes.pages import change_theme, store_theme
+from themes.tab_bar import LABEL_LENGTH, TABS, save_tab_bar, store_tab_bar, tab_name
 from themes.theme import ThemeSettings, get_theme, themes
 
 FONT_LABELS = {"system": _l("Sans-serif (the phone's own font)"), "serif": _l("Serif (Song style)"),
@@ -55,6 +56,7 @@ def _render(values=None, errors=None, status=200):
         current=current, settings=values or current.settings_from(row.settings).model_dump(mode="json"),
         errors=errors or {}, labels=field_labels(), font_labels=FONT_LABELS, version=row.version,
         storefront=store_urls(g.tenant)["storefront"], can_edit=current_user.can_edit(),
+        tab_bar=store_tab_bar(row), tab_names={key: tab_name(key) for key in TABS}, label_length=LABEL_LENGTH,
     ), status
 
 
@@ -111,6 +113,19 @@ def design_theme():
         return _render(errors={"theme": str(attempt.refusal.message)}, status=attempt.status)
     flash(_("Your store now uses the “%(theme)s” theme. Every page keeps its content.",
             theme=_(get_theme(name).label)), "success")
+    return redirect(url_for("console.design"))
+
+
+@console_bp.route("/design/tab-bar", methods=["POST"])
+def design_tab_bar():
+    """The storefront's bottom tab bar: on or off, which tabs, their labels."""
+    require_editor()
+    form = TabBarForm()
+    with Attempt(flash=False) as attempt:
+        save_tab_bar(actor=_actor(), enabled=form.enabled.data, tabs=form.tabs())
+    if attempt.refused:
+        return _render(errors={"tab_bar": str(attempt.refusal.message)}, status=attempt.status)
+    flash(_("Tab bar saved. Your store shows it now."), "success")
     return redirect(url_for("console.design"))
 
 

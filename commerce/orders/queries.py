@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from commerce.members.levels import count_growth_with
-from commerce.orders.models import Fulfillment, Order, OrderLine, Payment
+from commerce.orders.models import CartItem, Fulfillment, Order, OrderLine, Payment
 from core.extensions import db
 from core.pagination import Ordering, paginate
 
@@ -114,3 +114,10 @@ def net_paid_by_member(member_id):
     """Fen the member paid for orders, less what was refunded."""
     return db.session.scalar(select(func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0)).where(
         Order.member_id == member_id, Order.status.in_(GROWING_STATUSES)))
+
+
+def cart_count(cart):
+    """Units in ``cart`` (a cart or None), for the storefront's cart badge."""
+    if cart is None:
+        return 0
+    return db.session.scalar(select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.cart_id == cart.id))

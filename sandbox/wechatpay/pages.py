@@ -1,5 +1,11 @@
 """The developer's stand-in for a phone: lists pending orders, "scans" one and pays or
-fails it (which sends WeChat's signed notification), and settles pending refunds."""
+fails it (which sends WeChat's signed notification), and settles pending refunds.
+
+Like WeChat's H5 cashier, the checkout page takes the merchant's ``redirect_url`` (added to
+``h5_url``): once the shopper has paid (or the payment failed) it shows the outcome and
+sends the browser back there — the store's order page — with a link for doing it by hand."""
+from urllib.parse import urlparse
+
 from flask import redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
@@ -20,23 +26,40 @@ def index():
                            result=request.args.get("result"))
 
 
+def return_address(raw):
+    """The merchant's ``redirect_url`` when it is an absolute http(s) address, else None
+    (WeChat, too, only sends the shopper back to a web page of the merchant's)."""
+    raw = (raw or "").strip()
+    parts = urlparse(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in raw for c in "\r\n\t\\"):
+        return None
+    return raw
+
+
 @pages_bp.get("/checkout/<prepay_id>")
 def checkout(prepay_id):
     try:
         trade = current_sandbox().ledger.find_by_prepay_id(prepay_id)
     except Refusal:
         raise NotFound() from None
-    return render_template("wechatpay_sandbox/checkout.html", trade=trade)
+    return render_template("wechatpay_sandbox/checkout.html", trade=trade,
+                           return_to=return_address(request.args.get("redirect_url")))
 
 
 @pages_bp.post("/checkout/<prepay_id>")
 def pay(prepay_id):
     outcome = "FAIL" if request.form.get("outcome") == "FAIL" else "SUCCESS"
+    return_to = return_address(request.form.get("redirect_url"))
     try:
         trade, status = current_sandbox().pay_transaction(prepay_id=prepay_id, outcome=outcome)
     except Refusal as refusal:
+        if return_to:
+            return render_template("wechatpay_sandbox/paid.html", outcome=refusal.message, return_to=return_to)
         return redirect(url_for(".index", result=refusal.message))
     action = f"Order {trade.out_trade_no} {'paid' if outcome == 'SUCCESS' else 'failed'}"
+    if return_to:  # WeChat's H5 flow: show the outcome, then back to the merchant's page
+        return render_template("wechatpay_sandbox/paid.html", outcome=_result_message(action, status),
+                               return_to=return_to, paid=outcome == "SUCCESS")
     return redirect(url_for(".index", result=_result_message(action, status)))
 
 

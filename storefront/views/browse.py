@@ -1,5 +1,5 @@
 """Storefront pages (store hosts). The mini-program JSON API is in ``storefront.views.api``."""
-from flask import Response, abort, g, make_response, render_template, request
+from flask import Response, abort, g, make_response, render_template, request, session, url_for
 from markupsafe import Markup
 
 from commerce.catalog.categories import category_tree
@@ -25,16 +25,39 @@ from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme
 from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
+from themes.tab_bar import store_tab_bar
 
 SEARCH_PAGE = 20  # results a search page shows before its "more" link
 
 
 @storefront_bp.app_context_processor
 def inject_store_theme():
-    """Store pages (home included, which is routed by core) link their theme's stylesheet."""
+    """Store pages (home included, which is routed by core) link their theme's stylesheet
+    and show the store's bottom tab bar."""
     if g.get("site") != STORE or g.get("tenant") is None:
         return {}
-    return {"store_theme_name": store_theme().theme}
+    return {"store_theme_name": store_theme().theme, "tab_bar": tab_bar_items()}
+
+
+# The tab each page belongs to; pages with their own bottom bar (buy, check out, pay) show none.
+TAB_OF_PAGE = {"home": "home", "storefront.custom_page": "home", "storefront.products": "categories",
+               "storefront.category": "categories", "storefront.search": "categories", "storefront.cart": "cart",
+               "storefront.member_center": "me", "storefront.my_coupons": "me", "storefront.orders": "me",
+               "storefront.order_detail": "me", "storefront.top_up": "me", "storefront.distribution_center": "me",
+               "storefront.invite_page": "me", "storefront.account_phone": "me", "storefront.login": "me"}
+TAB_ENDPOINTS = {"home": "home", "categories": "storefront.products", "cart": "storefront.cart",
+                 "me": "storefront.member_center"}
+
+
+def tab_bar_items():
+    """``[{key, label, href, active}, …]`` for this page, or [] when the store turned the
+    bar off or the page has its own bottom bar."""
+    bar = store_tab_bar(store_theme())
+    page_tab = TAB_OF_PAGE.get(request.endpoint)
+    if not bar.enabled or page_tab is None:
+        return []
+    return [{"key": tab.key, "label": tab.shown_label, "href": url_for(TAB_ENDPOINTS[tab.key]),
+             "active": tab.key == page_tab} for tab in bar.tabs]
 
 
 def _page_response(published):
@@ -49,11 +72,18 @@ def _page_response(published):
 
 
 def _render_page(published):
-    if request.if_none_match.contains(published.etag):
+    """The page, or 304 when the browser has this version — unless a message waits to be
+    shown (a coupon just claimed): then the whole page, kept out of the browser's cache so
+    the message shows now, and only once."""
+    message_waiting = "_flashes" in session
+    if not message_waiting and request.if_none_match.contains(published.etag):
         response = Response(status=304)
     else:
         html = render_published(published, store=g.tenant)
         response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
+    if message_waiting:
+        response.cache_control.no_store = True
+        return response
     response.set_etag(published.etag)
     response.cache_control.no_cache = True  # revalidate every time: ETag makes that cheap
     return response

@@ -6,7 +6,7 @@ from flask import jsonify, url_for
 from commerce.members.levels import level_of
 from core.money import format_money
 from storefront.blueprints import storefront_bp
-from storefront.shopper import current_member
+from storefront.shopper import current_member, shopper_name
 
 
 @storefront_bp.route("/me/card.json")
@@ -15,7 +15,7 @@ def member_card():
     card = {"signed_in": member is not None, "url": url_for("storefront.member_center")}
     if member is not None:
         level = level_of(member)
-        card.update(name=member.display_name(), level=level.name if level else None, points=member.points,
+        card.update(name=shopper_name(member), level=level.name if level else None, points=member.points,
                     balance=format_money(member.balance))
     response = jsonify(card)
     response.cache_control.private = True

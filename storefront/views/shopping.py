@@ -6,7 +6,7 @@ itself is ``storefront.checkout``.
 """
 from urllib.parse import urlparse
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
@@ -14,6 +14,7 @@ from commerce.marketing.group_buys.queries import team_of_order
 from commerce.orders.cart import add_to_cart, cart_lines, remove_cart_lines, set_quantity
 from commerce.orders.models import Order
 from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
+from commerce.orders.queries import cart_count
 from commerce.orders.refunds import order_refunds, refundable_amount
 from commerce.orders.service import cancel_by_shopper, confirm_receipt, find_member_order, member_orders
 from commerce.pricing import order_receipt
@@ -27,7 +28,15 @@ from payments.pay_page import wechat_pay_view
 from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out
 from storefront.forms import CartAddForm, CartQuantityForm, after_sale_form
-from storefront.shopper import current_member, in_wechat, remember_cart, shopper_cart, wechat_pay_channel
+from storefront.shopper import (
+    current_member,
+    h5_pay_redirect,
+    in_wechat,
+    remember_cart,
+    shopper_cart,
+    wants_json,
+    wechat_pay_channel,
+)
 
 ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
               ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),
@@ -51,18 +60,34 @@ def status_labels():
 @storefront_bp.route("/cart/items", methods=["POST"])
 @csrf.exempt  # product pages are cached whole, without a per-session token: checked by origin instead
 def cart_add():
+    """Add to the cart. The product page's script asks for JSON and stays on the page (a
+    toast, the badge updated); without script the shopper goes to the cart as before."""
     require_same_origin()
     form = CartAddForm()
     cart = shopper_cart(create=True)
-    with Attempt() as attempt:  # a refusal is flashed on the page the shopper came from
+    in_place = wants_json()
+    with Attempt(flash=not in_place) as attempt:  # a refusal is flashed on the page the shopper came from
         check_form(form)
         add_to_cart(cart, form.sku_id.data, form.quantity.data)
+    if in_place:
+        message = str(attempt.refusal.message) if attempt.refused else _("Added to your cart.")
+        answer = jsonify(ok=not attempt.refused, message=message, cart_count=cart_count(cart))
+        return remember_cart(answer, cart), attempt.status
     if attempt.refused:
         return redirect(request.referrer if _same_host(request.referrer) else url_for("storefront.cart"))
     if form.goes_to_checkout:
         return remember_cart(redirect(url_for("storefront.checkout")), cart)
     flash(_("Added to your cart."), "success")
     return remember_cart(redirect(url_for("storefront.cart")), cart)
+
+
+@storefront_bp.route("/cart/count.json")
+def cart_badge():
+    """Units in the shopper's cart, for the tab bar's badge on pages cached for everyone."""
+    response = jsonify(count=cart_count(shopper_cart()))
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 @storefront_bp.route("/cart/items/<int:sku_id>", methods=["POST"])
@@ -109,8 +134,8 @@ def order_pay(number):
     if attempt.refused:
         return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member,
                                error=attempt.refusal), attempt.status
-    if payment.h5_url:
-        return redirect(payment.h5_url)
+    if payment.h5_url:  # WeChat returns the shopper to the order's page once paid
+        return h5_pay_redirect(payment.h5_url, "storefront.order_detail", number=number)
     return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, member=member,
                            **wechat_pay_view(payment))
 

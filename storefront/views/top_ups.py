@@ -15,7 +15,7 @@ from core.refusals import Attempt
 from payments.pay_page import wechat_pay_view
 from storefront.blueprints import storefront_bp
 from storefront.forms import TopUpForm
-from storefront.shopper import current_member, in_wechat, wechat_pay_channel
+from storefront.shopper import current_member, h5_pay_redirect, in_wechat, wechat_pay_channel
 
 
 @storefront_bp.route("/me/top-up", methods=["GET", "POST"])
@@ -53,8 +53,8 @@ def top_up_pay(number):
     if attempt.refused:
         return render_template("storefront/top_up_pay.html", top_up=pending, channel=channel,
                                error=attempt.refusal), attempt.status
-    if asked.h5_url:
-        return redirect(asked.h5_url)
+    if asked.h5_url:  # WeChat returns the shopper to the top-up's page once paid
+        return h5_pay_redirect(asked.h5_url, "storefront.top_up_pay", number=number)
     return render_template("storefront/top_up_pay.html", top_up=pending, channel=channel, **wechat_pay_view(asked))
 
 

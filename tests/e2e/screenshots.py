@@ -57,6 +57,14 @@ def sign_in_platform(page, server):
     _submit(page)
 
 
+def use_theme(page, server, theme):
+    """Switch the signed-in merchant's store to ``theme`` on the design screen."""
+    page.goto(server.url("/console/design"))
+    page.locator(f"form[action$='/console/design/theme']:has(input[name=theme][value={theme}]) "
+                 "button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+
+
 def sign_in_shopper(page, server):
     """A shopper of the demo store signed in with WeChat (the sandbox's consent page)."""
     page.goto(server.url("/login/wechat?next=/me", store="demo"))
@@ -125,7 +133,8 @@ def shots(server):
     def cart(page):
         product_with_skus(page)
         page.get_by_role("button", name="加入购物车").click()
-        page.wait_for_load_state("load")
+        page.locator("[data-toast]").wait_for()  # added in place; then to the cart
+        page.goto(server.url("/cart", store="demo"))
 
     def checkout(page):
         cart(page)
@@ -187,6 +196,25 @@ def shots(server):
         page.locator("#product-search").fill("T恤")
         page.locator(".picker-result").first.wait_for()
 
+    def default_theme_home(page):
+        """The demo store's home page in the default theme (the one every new store starts
+        with); the returned clean-up puts the demo store back on its own theme."""
+        use_theme(page, server, "default")
+        page.goto(server.url("/", store="demo"))
+        return lambda: use_theme(page, server, "promo")
+
+    def my_coupons(page):
+        page.goto(server.url("/", store="demo"))
+        page.locator(".blk-coupon__claim").first.click()  # answered in place (a toast)
+        page.locator("[data-toast]").wait_for()
+        page.goto(server.url("/me/coupons", store="demo"))
+
+    def added_to_cart_toast(page):
+        page.goto(server.url("/search?q=马克杯", store="demo"))
+        page.locator(".product-card").first.click()
+        page.get_by_role("button", name="加入购物车").click()
+        page.locator("[data-toast]").wait_for()
+
     def order_detail(page):
         """The demo's paid order: timeline, masked phone, ship and refund forms."""
         page.goto(server.url("/console/orders?status=paid"))
@@ -243,6 +271,10 @@ def shots(server):
         ("44-bargain", "shopper", bargain),
         ("45-storefront-demo-signed-in", "shopper", go("/", store="demo")),
         ("46-platform-billing", "admin", go("/platform/billing")),
+        ("47-storefront-default-theme", "merchant", default_theme_home),
+        ("48-my-coupons", "shopper", my_coupons),
+        ("49-add-to-cart-toast", "visitor", added_to_cart_toast),
+        ("52-console-design", "merchant", go("/console/design")),
     ]
 
 
@@ -279,7 +311,7 @@ def take(browser, server, out_dir, only=None, locale=LOCALE):
                     sign_in[who](contexts[who].new_page(), server)
             page = contexts[who].new_page()
             problems = _watch(page)
-            action(page)
+            clean_up = action(page)
             page.wait_for_load_state("networkidle")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:
@@ -288,6 +320,8 @@ def take(browser, server, out_dir, only=None, locale=LOCALE):
             path = out_dir / f"{name}-{viewport}.png"
             page.screenshot(path=str(path), full_page=True)
             written.append(path)
+            if callable(clean_up):
+                clean_up()
             page.close()
         for context in contexts.values():
             context.close()

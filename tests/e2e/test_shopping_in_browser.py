@@ -36,6 +36,8 @@ def test_a_shopper_buys_a_t_shirt_and_pays_in_the_sandbox(live_server, new_conte
     shopper.get_by_role("button", name="Pay with WeChat Pay").click()  # a phone browser: WeChat's H5 page
     shopper.wait_for_url("**/sandbox/wechatpay/**")
     shopper.get_by_role("button", name="Pay ¥99.00").click()  # the sandbox's checkout
+    shopper.wait_for_url("**/orders/*", timeout=10_000)  # WeChat's redirect_url: back to the order by itself
+    expect(shopper.locator("main")).to_contain_text("Paid, to be shipped")
 
     shopper.goto(live_server.url("/orders", store="demo"))
     expect(shopper.locator(".order-card").first).to_contain_text("Paid, to be shipped")

@@ -2,9 +2,14 @@
 overrides; /theme.css carries the merchant's colours; switching theme keeps every page's
 content; the design screen refuses bad values without writing, leaves other stores
 alone, and is read-only for viewers."""
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
+from commerce.catalog.images import add_product_image
+from commerce.catalog.models import Product
 from core.audit import AuditLog
 from core.extensions import db
 from core.tenancy import tenant_context
@@ -96,13 +101,31 @@ def test_every_theme_renders_the_decorated_home_page_with_its_stylesheet(shop, s
     response = client.get("/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f'class="store theme-{name}"' in body
+    assert f'class="store theme-{name} has-tab-bar"' in body
     assert f'href="/theme-assets/themes/{name}/theme.css"' in body and 'href="/theme.css"' in body
     for content in ("全场满99包邮", "本周新品", "纯棉短袖T恤", "¥79.00", "<strong>故事</strong>", "关于我们"):
         assert content in body
     stylesheet = client.get(f"/theme-assets/themes/{name}/theme.css")
     assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
     assert f"body.theme-{name}" in stylesheet.get_data(as_text=True)
+
+
+def give_every_product_a_picture(store):
+    with tenant_context(store.id):
+        for product in db.session.scalars(select(Product)):
+            out = io.BytesIO()
+            Image.new("RGB", (60, 60), (200, 120, 40)).save(out, format="PNG")
+            add_product_image(product, out.getvalue(), actor=None)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("name", sorted(themes()))
+def test_every_themes_product_grid_shows_each_products_picture(shop, store_client, name):
+    give_every_product_a_picture(shop)
+    use_theme(shop, name)
+    body = store_client("demo").get("/").get_data(as_text=True)
+    grid = body[body.index("本周新品"):]
+    assert grid.count('<span class="blk-product__thumb" aria-hidden="true"><img src="/media/') == 2
 
 
 @pytest.mark.parametrize("name", sorted(themes()))
@@ -220,7 +243,7 @@ def test_a_second_stores_theme_is_unaffected(shop, owner_client, store_client):
     owner_client.post("/console/design", data=design_form(owner_client, primary_color="#101010"))
     assert theme_row(shop)[0] == "promo" and theme_row(tea) == before
     tea_client = store_client("tea")
-    assert 'class="store theme-default"' in tea_client.get("/").get_data(as_text=True)
+    assert 'class="store theme-default has-tab-bar"' in tea_client.get("/").get_data(as_text=True)
     css = tea_client.get("/theme.css").get_data(as_text=True)
     assert "--primary:#07c160;" in css and "#101010" not in css
 

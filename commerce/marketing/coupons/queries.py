@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from commerce.catalog.models import Category
 from commerce.marketing.coupons.models import Coupon, MemberCoupon
@@ -70,6 +71,36 @@ def usable_coupons(member_id, *, now=None):
     return db.session.scalars(select(MemberCoupon).where(
         MemberCoupon.member_id == member_id, MemberCoupon.status.in_(MemberCoupon.USABLE),
         MemberCoupon.valid_from <= now, MemberCoupon.valid_until > now).order_by(MemberCoupon.valid_until)).all()
+
+
+MEMBER_COUPON_TABS = ("unused", "used", "expired")
+
+
+def _member_coupon_tab_filters(now):
+    usable, running = MemberCoupon.status.in_(MemberCoupon.USABLE), MemberCoupon.valid_until > now
+    return {"unused": usable & running, "used": MemberCoupon.status == MemberCoupon.USED,
+            "expired": (MemberCoupon.status == MemberCoupon.EXPIRED) | (usable & ~running)}
+
+
+def member_coupons(member_id, tab, *, now=None, limit=100):
+    """The member's copies on one tab of 我的优惠券 (``MEMBER_COUPON_TABS``), their coupons
+    loaded: unused soonest-ending first, used and expired latest first."""
+    now = now or utcnow()
+    order = {"unused": (MemberCoupon.valid_until, MemberCoupon.id),
+             "used": (MemberCoupon.used_at.desc(), MemberCoupon.id.desc()),
+             "expired": (MemberCoupon.valid_until.desc(), MemberCoupon.id.desc())}[tab]
+    return db.session.scalars(select(MemberCoupon).where(MemberCoupon.member_id == member_id,
+                                                         _member_coupon_tab_filters(now)[tab])
+                              .options(joinedload(MemberCoupon.coupon)).order_by(*order).limit(limit)).all()
+
+
+def member_coupon_counts(member_id, *, now=None):
+    """``{tab: how many}`` for the member's coupons, in one query."""
+    now = now or utcnow()
+    filters = _member_coupon_tab_filters(now)
+    row = db.session.execute(select(*(func.count().filter(filters[tab]) for tab in MEMBER_COUPON_TABS))
+                             .where(MemberCoupon.member_id == member_id)).one()
+    return dict(zip(MEMBER_COUPON_TABS, row, strict=True))
 
 
 def eligible_coupons(member_id, lines, subtotal, *, now=None):
