@@ -132,11 +132,12 @@ def shots(server):
 
     def pay(page):
         checkout(page)
-        if page.locator("#name").count():  # a returning shopper picks a saved address instead
+        if page.locator("#name").is_visible():  # a returning shopper picks a saved address instead
             page.locator("#name").fill("张三")
             page.locator("#phone").fill("13812345678")
             page.locator("#province_code").select_option("330000")
-            page.locator("#city").fill("杭州市")
+            page.locator("#city").select_option("杭州市")
+            page.locator("#district").select_option("西湖区")
             page.locator("#detail").fill("文三路 100 号")
         page.get_by_role("button", name="提交订单").click()
         page.wait_for_load_state("load")

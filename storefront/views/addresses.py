@@ -1,0 +1,96 @@
+"""The shopper's address book ``/me/addresses``: add, correct, delete, and choose the default
+that checkout preselects; and the 省/市/区 data the address picker loads."""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from commerce.members.addresses import change_address, delete_address, make_default_address, save_address
+from commerce.members.queries import member_address, member_addresses
+from commerce.shipping.divisions import data_file, divisions
+from core.form_checks import check_form
+from core.refusals import Attempt
+from storefront.blueprints import storefront_bp
+from storefront.forms import AddressForm
+from storefront.shopper import current_member
+from storefront.wechat_address import wechat_address_source
+
+
+@storefront_bp.route("/assets/areas.json")
+def area_data():
+    """省/市/区 from npm's ``@vant/area-data``, as ``make assets`` wrote it (never committed)."""
+    return send_file(data_file(), mimetype="application/json", max_age=86400)
+
+
+@storefront_bp.route("/me/addresses")
+def address_book():
+    member = _member()
+    return render_template("storefront/addresses.html", addresses=member_addresses(member.id))
+
+
+@storefront_bp.route("/me/addresses/new", methods=["GET", "POST"])
+def address_new():
+    member = _member()
+    form = AddressForm()
+    if not form.is_submitted():
+        return _render_form(form)
+    with Attempt(form, flash=False) as attempt:
+        check_form(form)
+        save_address(member.id, **form.new_address(), make_default=form.make_default.data)
+    if attempt.refused:
+        return _render_form(form, error=attempt.refusal, status=attempt.status)
+    flash(_("Address saved."), "success")
+    return redirect(_back())
+
+
+@storefront_bp.route("/me/addresses/<int:address_id>", methods=["GET", "POST"])
+def address_edit(address_id):
+    member = _member()
+    address = member_address(member.id, address_id) or abort(404)
+    form = AddressForm(obj=address, make_default=address.is_default)
+    if not form.is_submitted():
+        return _render_form(form, address=address)
+    with Attempt(form, flash=False) as attempt:
+        check_form(form)
+        change_address(member.id, address.id, **form.new_address(), make_default=form.make_default.data)
+    if attempt.refused:
+        return _render_form(form, address=address, error=attempt.refusal, status=attempt.status)
+    flash(_("Address saved."), "success")
+    return redirect(_back())
+
+
+@storefront_bp.route("/me/addresses/<int:address_id>/default", methods=["POST"])
+def address_make_default(address_id):
+    member = _member()
+    with Attempt() as attempt:
+        make_default_address(member.id, address_id)
+    if not attempt.refused:
+        flash(_("This is your default address now."), "success")
+    return redirect(url_for("storefront.address_book"))
+
+
+@storefront_bp.route("/me/addresses/<int:address_id>/delete", methods=["POST"])
+def address_delete(address_id):
+    member = _member()
+    with Attempt() as attempt:
+        delete_address(member.id, address_id)
+    if not attempt.refused:
+        flash(_("Address deleted."), "success")
+    return redirect(url_for("storefront.address_book"))
+
+
+def _render_form(form, *, address=None, error=None, status=200):
+    return render_template("storefront/address_form.html", form=form, address=address, error=error,
+                           back=_back(), divisions=divisions(), wechat_address=wechat_address_source()), status
+
+
+def _back():
+    """Back to checkout when the shopper came from there, else to the address book."""
+    return url_for("storefront.checkout") if request.args.get("from") == "checkout" else url_for(
+        "storefront.address_book")
+
+
+def _member():
+    """:raise 302: not signed in, to the member center (which offers to sign in)"""
+    member = current_member()
+    if member is None:
+        abort(redirect(url_for("storefront.member_center")))
+    return member
