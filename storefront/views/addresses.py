@@ -1,6 +1,6 @@
 """The shopper's address book ``/me/addresses``: add, correct, delete, and choose the default
 that checkout preselects; and the 省/市/区 data the address picker loads."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from commerce.members.addresses import change_address, delete_address, make_default_address, save_address
@@ -38,7 +38,7 @@ def address_new():
     if attempt.refused:
         return _render_form(form, error=attempt.refusal, status=attempt.status)
     flash(_("Address saved."), "success")
-    return redirect(_back())
+    return redirect(url_for("storefront.address_book"))
 
 
 @storefront_bp.route("/me/addresses/<int:address_id>", methods=["GET", "POST"])
@@ -54,7 +54,7 @@ def address_edit(address_id):
     if attempt.refused:
         return _render_form(form, address=address, error=attempt.refusal, status=attempt.status)
     flash(_("Address saved."), "success")
-    return redirect(_back())
+    return redirect(url_for("storefront.address_book"))
 
 
 @storefront_bp.route("/me/addresses/<int:address_id>/default", methods=["POST"])
@@ -79,13 +79,7 @@ def address_delete(address_id):
 
 def _render_form(form, *, address=None, error=None, status=200):
     return render_template("storefront/address_form.html", form=form, address=address, error=error,
-                           back=_back(), divisions=divisions(), wechat_address=wechat_address_source()), status
-
-
-def _back():
-    """Back to checkout when the shopper came from there, else to the address book."""
-    return url_for("storefront.checkout") if request.args.get("from") == "checkout" else url_for(
-        "storefront.address_book")
+                           divisions=divisions(), wechat_address=wechat_address_source()), status
 
 
 def _member():
