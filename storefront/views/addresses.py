@@ -2,6 +2,7 @@
 that checkout preselects; and the 省/市/区 data the address picker loads."""
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from commerce.members.addresses import change_address, delete_address, make_default_address, save_address
 from commerce.members.queries import member_address, member_addresses
@@ -57,23 +58,19 @@ def address_edit(address_id):
     return redirect(url_for("storefront.address_book"))
 
 
-@storefront_bp.route("/me/addresses/<int:address_id>/default", methods=["POST"])
-def address_make_default(address_id):
-    member = _member()
-    with Attempt() as attempt:
-        make_default_address(member.id, address_id)
-    if not attempt.refused:
-        flash(_("This is your default address now."), "success")
-    return redirect(url_for("storefront.address_book"))
+# The address book's buttons: what each does, and what it says once done.
+ACTIONS = {"default": (make_default_address, _l("This is your default address now.")),
+           "delete": (delete_address, _l("Address deleted."))}
 
 
-@storefront_bp.route("/me/addresses/<int:address_id>/delete", methods=["POST"])
-def address_delete(address_id):
+@storefront_bp.route("/me/addresses/<int:address_id>/<any(default, delete):verb>", methods=["POST"])
+def address_act(address_id, verb):
     member = _member()
+    act, done = ACTIONS[verb]
     with Attempt() as attempt:
-        delete_address(member.id, address_id)
+        act(member.id, address_id)
     if not attempt.refused:
-        flash(_("Address deleted."), "success")
+        flash(str(done), "success")
     return redirect(url_for("storefront.address_book"))
 
 

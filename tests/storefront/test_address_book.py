@@ -13,8 +13,7 @@ from commerce.members.models import Address
 from commerce.orders.models import Order
 from core.extensions import db
 from core.tenancy import tenant_context
-from sandbox.wechat import EXTENSION, create_sandbox_app
-from sandbox.wechatpay.testing import serving
+from tests.commerce.members.test_wechat_login import wechat_login  # noqa: F401  (the fixture)
 from tests.commerce.orders.test_checkout_and_pay import ADDRESS, DESKTOP, add_to_cart
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, create_store, sku_of
@@ -176,40 +175,29 @@ def test_outside_wechat_the_sandbox_offers_its_stand_in_and_production_offers_no
     assert "data-wechat-address" not in page and "jweixin" not in page
 
 
-@pytest.fixture
-def wechat_api(app):
-    """The app's own WeChat sandbox, answering ``cgi-bin`` over HTTP on 127.0.0.1."""
-    sandbox = app.extensions[EXTENSION]
-    with serving(create_sandbox_app(sandbox)) as base_url:
-        previous = app.config["WECHAT_API_BASE_URL"]
-        app.config["WECHAT_API_BASE_URL"] = base_url
-        yield sandbox
-        app.config["WECHAT_API_BASE_URL"] = previous
-
-
 def wx_config(page):
     match = re.search(r"data-wx-config='([^']+)'", page)
     return json.loads(match.group(1).replace("&#34;", '"'))
 
 
 def test_inside_wechat_the_page_is_signed_for_wx_open_address_with_one_ticket_for_all_stores(
-        shop, store_client, wechat_api):
+        shop, store_client, wechat_login):  # noqa: F811
     demo, tea, _, _, member_id, _, tea_member = shop
-    issued = wechat_api.app_tokens_issued
+    issued = wechat_login.app_tokens_issued
     shopper = signed_in(store_client("demo"), demo, member_id)
     response = shopper.get("/me/addresses/new", headers=IN_WECHAT)
     page = response.get_data(as_text=True)
     assert 'data-wechat-address="jssdk"' in page and "https://res.wx.qq.com/open/js/jweixin-1.6.0.js" in page
     assert "script-src 'self' https://res.wx.qq.com;" in response.headers["Content-Security-Policy"]
     config = wx_config(page)
-    ticket = wechat_api.jsapi_ticket(wechat_api.issue_app_token(config["appId"]))
+    ticket = wechat_login.jsapi_ticket(wechat_login.issue_app_token(config["appId"]))
     signed = (f"jsapi_ticket={ticket}&noncestr={config['nonceStr']}&timestamp={config['timestamp']}"
               f"&url=http://demo.duoshop.test/me/addresses/new")
     assert config["signature"] == hashlib.sha1(signed.encode()).hexdigest()
 
     other = signed_in(store_client("tea"), tea, tea_member)
     assert wx_config(other.get("/me/addresses/new", headers=IN_WECHAT).get_data(as_text=True))["signature"]
-    assert wechat_api.app_tokens_issued - issued == 2  # one for the page, one for this test's own check
+    assert wechat_login.app_tokens_issued - issued == 2  # one for the page, one for this test's own check
     assert "res.wx.qq.com" not in shopper.get("/me/addresses/new", headers=DESKTOP).headers["Content-Security-Policy"]
 
 
