@@ -104,7 +104,9 @@ def checkout_quote(purchase, lines, addresses, form, member):
     else the combination that takes off most, for the address chosen (else the first one). A
     campaign's checkout offers no coupons or points."""
     posted = form.is_submitted()
-    chosen = next((a for a in addresses if a.id == form.address_id.data), addresses[0] if addresses else None)
+    typed = posted and form.address_id.data is None  # a new address, typed on the page
+    chosen = None if typed else next((a for a in addresses if a.id == form.address_id.data),
+                                     addresses[0] if addresses else None)
     province = chosen.province_code if chosen else form.province_code.data or None
     discounts = purchase.campaign is None
     return quote_for([(line.sku, line.product) for line in lines],
