@@ -23,14 +23,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 # Front-end libraries (SortableJS for the page editor, Chart.js for the platform's billing
-# charts) come from npm, pinned in package-lock.json; the app serves them from
-# node_modules/, which is never committed. `&:`: one `npm ci` makes both files.
-ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js
-assets: $(ASSET_FILES)
+# charts, @vant/area-data for the 省/市/区 of addresses) come from npm, pinned in
+# package-lock.json; the app serves them from node_modules/, which is never committed.
+# `&:`: one `npm ci` makes every file.
+ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js \
+	node_modules/@vant/area-data/dist/index.cjs
+# The divisions as one compact JSON (province_list, city_list, county_list by GB/T 2260 code):
+# the storefront's picker loads it and the server checks every address against it.
+AREA_DATA := node_modules/.duoshop/areas.json
+assets: $(ASSET_FILES) $(AREA_DATA)
 
 $(ASSET_FILES) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(ASSET_FILES)
+
+$(AREA_DATA): node_modules/@vant/area-data/dist/index.cjs
+	mkdir -p $(@D)
+	node -e 'process.stdout.write(JSON.stringify(require("@vant/area-data").areaList))' > $@.tmp
+	mv $@.tmp $@
 
 # Compiled catalogs are build output: made from the committed .po files.
 translations: install

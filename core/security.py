@@ -5,7 +5,7 @@ from flask import abort, current_app, g, request
 
 BASE_CSP = (
     "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
-    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{form_targets}"
+    "style-src 'self'; script-src 'self'{script_sources}; object-src 'none'; base-uri 'self'; form-action 'self'{form_targets}"
 )
 
 
@@ -13,6 +13,11 @@ def allow_form_redirect_to(origin):
     """Let this page's forms end on ``origin``: browsers apply ``form-action`` to where a
     submitted form is redirected too (the pay button redirects to WeChat Pay's H5 page)."""
     g.setdefault("form_targets", []).append(origin)
+
+
+def allow_script_from(origin):
+    """Let this page load scripts from ``origin`` too (WeChat's JS-SDK inside WeChat)."""
+    g.setdefault("script_sources", []).append(origin)
 
 
 def frameable_by_console(view):
@@ -46,7 +51,8 @@ def require_same_origin():
 
 def _set_security_headers(response):
     headers = response.headers
-    csp = BASE_CSP.format(form_targets="".join(f" {origin}" for origin in g.get("form_targets", ())))
+    csp = BASE_CSP.format(form_targets="".join(f" {origin}" for origin in g.get("form_targets", ())),
+                          script_sources="".join(f" {origin}" for origin in g.get("script_sources", ())))
     if g.get("frameable_by_console"):
         scheme = current_app.config["PREFERRED_URL_SCHEME"]
         ancestors = f"{scheme}://{current_app.config['PLATFORM_DOMAIN']}"

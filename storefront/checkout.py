@@ -12,17 +12,19 @@ from types import SimpleNamespace
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from commerce.members.addresses import member_addresses, save_address
+from commerce.members.addresses import save_address
+from commerce.members.queries import member_address, member_addresses
 from commerce.orders.cart import CartLine, sku_and_product
-from commerce.orders.service import Wanted, member_address, place_order
+from commerce.orders.service import Wanted, place_order
 from commerce.pricing import Item, quote_for
 from commerce.pricing.rules import Campaign
-from commerce.shipping.regions import AREAS
+from commerce.shipping.divisions import divisions
 from core.form_checks import check_form
 from core.models import utcnow
 from core.refusals import Attempt
 from storefront.forms import CheckoutForm
 from storefront.shopper import become_member, current_member
+from storefront.wechat_address import wechat_address_source
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def check_out(purchase):
 
 
 def _delivery_address(member, form):
-    """The saved address chosen, else the new one typed (saved as the member's default).
+    """The saved address chosen, else the new one typed (saved to the member's address book,
+    as their default when it is their first).
 
     :raise InvalidAddress: a typed field at fault
     """
@@ -90,7 +93,8 @@ def render_checkout(purchase, lines, form, *, error=None, status=200):
     priced = {line.sku_id for line in quote.lines}
     return render_template("storefront/checkout.html", form=form, lines=lines, quote=quote, addresses=addresses,
                            offers_discounts=purchase.campaign is None, shipping_problem=problem, error=error,
-                           areas=AREAS, form_action=purchase.form_action,
+                           divisions=divisions(), wechat_address=wechat_address_source(),
+                           form_action=purchase.form_action,
                            problems={line.sku.id: line.problem for line in lines if line.problem},
                            unpriced=[line for line in lines if line.sku.id not in priced], **purchase.shown), status
 
@@ -100,7 +104,9 @@ def checkout_quote(purchase, lines, addresses, form, member):
     else the combination that takes off most, for the address chosen (else the first one). A
     campaign's checkout offers no coupons or points."""
     posted = form.is_submitted()
-    chosen = next((a for a in addresses if a.id == form.address_id.data), addresses[0] if addresses else None)
+    typed = posted and form.address_id.data is None  # a new address, typed on the page
+    chosen = None if typed else next((a for a in addresses if a.id == form.address_id.data),
+                                     addresses[0] if addresses else None)
     province = chosen.province_code if chosen else form.province_code.data or None
     discounts = purchase.campaign is None
     return quote_for([(line.sku, line.product) for line in lines],

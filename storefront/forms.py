@@ -74,26 +74,37 @@ class CartQuantityForm(FlaskForm):
     quantity = LastWholeField(_l("Quantity"), [InputRequired()])  # the range: ``set_quantity``
 
 
-class CheckoutForm(FlaskForm):
-    """The checkout page: a saved address (``address_id``) or a new one, a note, the coupons
-    and points to spend. The new address is checked by ``save_address``, which names the
-    field at fault."""
+class AddressFields(FlaskForm):
+    """An address as typed: the 省 by its code, the 市 and 区 by name (as ``wx.openAddress``
+    gives them). ``checked_address`` checks them and names the field at fault."""
 
-    address_id = WholeField(_l("Deliver to"), [Optional()], minimum=1)
     name = StringField(_l("Receiver"))
     phone = StringField(_l("Mobile number"))
     province_code = StringField(_l("Province"))
     city = StringField(_l("City"))
     district = StringField(_l("District"))
     detail = StringField(_l("Street and number"))
-    note = StringField(_l("Note to the store"))
-    coupon_id = IdsField(_l("Your coupons"), limit=MAX_COUPONS)
-    points = BooleanField(_l("Use points"))
 
     def new_address(self):
         """The typed address, as ``save_address`` takes it."""
         return {name: self[name].data or "" for name in ("name", "phone", "province_code", "city", "district",
                                                           "detail")}
+
+
+class AddressForm(AddressFields):
+    """An address of the member's address book, added or corrected."""
+
+    make_default = BooleanField(_l("Make this my default address"))
+
+
+class CheckoutForm(AddressFields):
+    """The checkout page: a saved address (``address_id``) or a new one, a note, the coupons
+    and points to spend."""
+
+    address_id = WholeField(_l("Deliver to"), [Optional()], minimum=1)
+    note = StringField(_l("Note to the store"))
+    coupon_id = IdsField(_l("Your coupons"), limit=MAX_COUPONS)
+    points = BooleanField(_l("Use points"))
 
 
 class AmountField(YuanField):

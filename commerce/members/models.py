@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from commerce.shipping.regions import region_name
 from core.crypto import EncryptedText, mask_phone
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime, utcnow
@@ -73,6 +74,10 @@ class Address(TenantScoped, Timestamped, db.Model):
     district: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    def region_line(self):
+        """``"浙江省 杭州市 西湖区"``: the province by name, then the city and the district."""
+        return " ".join(part for part in (region_name(self.province_code), self.city, self.district) if part)
 
 
 class MemberSettings(TenantScoped, Timestamped, db.Model):

@@ -2,7 +2,7 @@
 current store, so another store's id finds nothing)."""
 from sqlalchemy import select
 
-from commerce.members.models import Member
+from commerce.members.models import Address, Member
 from core.extensions import db
 from core.pagination import Ordering, paginate
 
@@ -24,3 +24,14 @@ def console_members(*, nickname="", cursor=None, per_page=50):
     if nickname:
         statement = statement.where(Member.nickname.contains(nickname, autoescape=True))
     return paginate(statement, CONSOLE_MEMBERS, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def member_addresses(member_id):
+    """The member's addresses, the default first, then the newest."""
+    return db.session.scalars(select(Address).where(Address.member_id == member_id)
+                              .order_by(Address.is_default.desc(), Address.id.desc())).all()
+
+
+def member_address(member_id, address_id):
+    """One of the member's addresses, or None (another member's, another store's, none)."""
+    return db.session.scalar(select(Address).where(Address.id == address_id, Address.member_id == member_id))

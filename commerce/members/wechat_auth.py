@@ -1,5 +1,6 @@
 """WeChat login, as plain calls to WeChat's servers: web OAuth for the in-app browser
-(公众号网页授权) and code2session for mini-programs.
+(公众号网页授权) and code2session for mini-programs; and the JS-SDK's signed ``wx.config``
+(the official account's jsapi_ticket) that ``wx.openAddress`` needs.
 
 Base URLs come from config (``WECHAT_OPEN_BASE_URL`` for the authorize page,
 ``WECHAT_API_BASE_URL`` for the APIs) so the sandbox can stand in for WeChat. Every
@@ -7,6 +8,7 @@ refusal (an ``errcode`` in the answer, a network failure) becomes ``WeChatLoginE
 A mini-program's ``session_key`` decrypts the user's data: it is returned to the caller,
 never logged and never stored in clear.
 """
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -15,6 +17,7 @@ import requests
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.cache import cache_get, cache_set
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -97,6 +100,39 @@ def code2session(appid, secret, js_code):
                 {"appid": appid, "secret": secret, "js_code": js_code, "grant_type": "authorization_code"})
     return MiniProgramSession(openid=_required(body, "openid"), session_key=_required(body, "session_key"),
                               unionid=body.get("unionid"))
+
+
+# The official account is the platform's, so its ticket is too: one cache entry for every
+# store (tenant 0 is no store). A new access_token unsettles the last one, so fetch rarely.
+PLATFORM = 0
+TICKET_MARGIN = 300  # seconds: fetch a new ticket this long before WeChat's expires
+
+
+def jsapi_ticket(appid, secret):
+    """The official account's JS-SDK ticket: cached, else fetched (``cgi-bin/token``, then
+    ``cgi-bin/ticket/getticket``).
+
+    :raise WeChatLoginError: WeChat refused or could not be reached
+    """
+    key = f"wechat:jsapi_ticket:{appid}"
+    ticket = cache_get(PLATFORM, key)
+    if ticket:
+        return ticket
+    token = _required(_get("/cgi-bin/token", {"grant_type": "client_credential", "appid": appid, "secret": secret}),
+                      "access_token")
+    body = _get("/cgi-bin/ticket/getticket", {"access_token": token, "type": "jsapi"})
+    ticket = _required(body, "ticket")
+    expires_in = body.get("expires_in") if isinstance(body.get("expires_in"), int) else 7200
+    cache_set(PLATFORM, key, ticket, ttl=max(expires_in - TICKET_MARGIN, 60))
+    return ticket
+
+
+def jsapi_config(appid, ticket, url, *, nonce, timestamp):
+    """What ``wx.config`` takes for the page at ``url`` (its fragment dropped), signed as
+    WeChat's JS-SDK documents (SHA-1 of the sorted fields)."""
+    signed = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={timestamp}&url={url.split('#')[0]}"
+    return {"appId": appid, "timestamp": timestamp, "nonceStr": nonce,
+            "signature": hashlib.sha1(signed.encode()).hexdigest()}
 
 
 def _get(path, params):

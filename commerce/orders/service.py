@@ -16,14 +16,13 @@ from sqlalchemy import select, update
 
 from commerce.catalog.models import SKU, Product
 from commerce.marketing.coupons.errors import CouponUnavailable
-from commerce.members.models import Address, Member
+from commerce.members.models import Member
 from commerce.members.points import redeem_points, return_redeemed_points
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
 from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, OrderLine
 from commerce.pricing import Item, load_price_book, quote, receipt_json, rule_for
-from commerce.shipping.regions import region_name
 from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
@@ -101,8 +100,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         member_discount=priced.level_discount, total=priced.total, price_lines=receipt_json(priced),
         expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
         ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
-        ship_region=" ".join(part for part in (region_name(address.province_code), address.city, address.district)
-                             if part),
+        ship_region=address.region_line(),
         ship_detail=address.detail,
     )
     db.session.add(order)
@@ -212,10 +210,6 @@ def member_orders(member_id, *, status=None, limit=50):
 def find_member_order(member_id, number):
     """The member's order by number, or None (another member's or store's finds nothing)."""
     return db.session.scalar(select(Order).where(Order.number == number, Order.member_id == member_id))
-
-
-def member_address(member_id, address_id):
-    return db.session.scalar(select(Address).where(Address.id == address_id, Address.member_id == member_id))
 
 
 def _reserve(sku, product, quantity):

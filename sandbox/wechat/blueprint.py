@@ -99,6 +99,22 @@ def jscode2session():
                     "unionid": sandbox.unionid(grant.user_id)})
 
 
+@wechat_bp.route("/cgi-bin/token")
+def access_token():
+    """The official account's own access_token (``grant_type=client_credential``)."""
+    sandbox, args = current_sandbox(), request.args
+    sandbox.check_app(args.get("appid"), args.get("secret"))
+    return jsonify({"access_token": sandbox.issue_app_token(args["appid"]), "expires_in": 7200})
+
+
+@wechat_bp.route("/cgi-bin/ticket/getticket")
+def jsapi_ticket():
+    """The JS-SDK's jsapi_ticket for an access_token from ``/cgi-bin/token``."""
+    sandbox = current_sandbox()
+    ticket = sandbox.jsapi_ticket(request.args.get("access_token"))
+    return jsonify({"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200})
+
+
 @wechat_bp.route("/dev/js_code", methods=["POST"])
 def mint_js_code():
     """What ``wx.login()`` would return in a mini-program: ``appid`` and ``user_id`` or ``nickname``."""

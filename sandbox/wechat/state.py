@@ -46,6 +46,8 @@ class WeChatSandbox:
         self.users = {}  # id → TestUser
         self._codes = {}  # code → Grant
         self._tokens = {}  # access token → Grant
+        self._app_tokens = {}  # an official account's own access_token → (appid, expires at)
+        self.app_tokens_issued = 0  # how often ``cgi-bin/token`` was called (tests count fetches)
 
     def register_app(self, appid, secret):
         with self._lock:
@@ -100,6 +102,21 @@ class WeChatSandbox:
         with self._lock:
             self._tokens[token] = Grant(grant.appid, grant.user_id, grant.scope, time.time() + TOKEN_LIFETIME)
         return token
+
+    def issue_app_token(self, appid):
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._app_tokens[token] = (appid, time.time() + TOKEN_LIFETIME)
+            self.app_tokens_issued += 1
+        return token
+
+    def jsapi_ticket(self, token):
+        """The JS-SDK ticket of the app whose access_token this is: one per app, derived."""
+        with self._lock:
+            appid, expires_at = self._app_tokens.get(token or "", (None, 0))
+        if appid is None or expires_at < time.time():
+            raise Refusal(INVALID_TOKEN, "invalid credential, access_token is invalid or not latest")
+        return self._derive(f"ticket:{appid}")
 
     def token_grant(self, token, openid):
         with self._lock:

@@ -2,6 +2,7 @@
 pages, campaigns) attached to ``storefront.blueprints``, and beside them the mini-program API
 (``api``), media and WeChat Pay's notifications."""
 from storefront.views import (  # noqa: F401  (each module attaches its routes)
+    addresses,
     bargains,
     browse,
     coupons,

@@ -142,16 +142,45 @@ def shots(server):
 
     def pay(page):
         checkout(page)
-        if page.locator("#name").count():  # a returning shopper picks a saved address instead
+        if page.locator("#name").is_visible():  # a returning shopper picks a saved address instead
             page.locator("#name").fill("张三")
             page.locator("#phone").fill("13812345678")
             page.locator("#province_code").select_option("330000")
-            page.locator("#city").fill("杭州市")
+            page.locator("#city").select_option("杭州市")
+            page.locator("#district").select_option("西湖区")
             page.locator("#detail").fill("文三路 100 号")
         page.get_by_role("button", name="提交订单").click()
         page.wait_for_load_state("load")
         page.get_by_role("button", name="微信支付").click()
         page.wait_for_load_state("load")
+
+    def address_form(page):
+        page.goto(server.url("/me/addresses/new", store="demo"))
+        page.locator("#province_code").select_option(label="浙江省")
+        page.locator("#city").select_option("杭州市")
+        page.locator("#district").select_option("西湖区")
+
+    def address_book(page):
+        page.goto(server.url("/me/addresses", store="demo"))
+        for name, city, district, detail in (("林小姐", "杭州市", "西湖区", "文三路 100 号 2 单元 301"),
+                                             ("林先生", "宁波市", "鄞州区", "中山东路 1 号")):
+            if page.locator(".address-card", has_text=detail).count():
+                continue
+            address_form(page)
+            page.locator("#name").fill(name)
+            page.locator("#phone").fill("13812345678")
+            page.locator("#city").select_option(city)
+            page.locator("#district").select_option(district)
+            page.locator("#detail").fill(detail)
+            _submit(page)
+
+    def checkout_saved_addresses(page):
+        address_book(page)
+        checkout(page)
+
+    def wechat_address_sandbox(page):
+        checkout(page)
+        page.get_by_role("button", name="使用微信地址").click()
 
     def bargain(page):
         page.goto(server.url("/search?q=耳机", store="demo"))
@@ -245,6 +274,10 @@ def shots(server):
         ("19-console-shipping-form", "merchant", shipping_form),
         ("20-cart", "visitor", cart),
         ("21-checkout", "visitor", checkout),
+        ("21a-checkout-wechat-address", "visitor", wechat_address_sandbox),
+        ("21b-checkout-saved-addresses", "shopper", checkout_saved_addresses),
+        ("21c-address-book", "shopper", address_book),
+        ("21d-address-form", "shopper", address_form),
         ("24-pay", "visitor", pay),
         ("25-my-orders", "visitor", my_orders),
         ("26-console-packing", "merchant", go("/console/packing")),

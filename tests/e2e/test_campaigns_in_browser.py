@@ -52,7 +52,8 @@ def test_two_shoppers_bargain_and_the_starter_pays_the_price_reached(live_server
     starter.locator("#name").fill("林小姐")
     starter.locator("#phone").fill("13812345678")
     starter.locator("#province_code").select_option("330000")
-    starter.locator("#city").fill("杭州市")
+    starter.locator("#city").select_option("杭州市")
+    starter.locator("#district").select_option("西湖区")
     starter.locator("#detail").fill("文三路 100 号")
     starter.get_by_role("button", name="Place order").click()
 

@@ -27,7 +27,8 @@ def test_a_shopper_buys_a_t_shirt_and_pays_in_the_sandbox(live_server, new_conte
     shopper.locator("#name").fill("张三")
     shopper.locator("#phone").fill("13812345678")
     shopper.locator("#province_code").select_option("330000")
-    shopper.locator("#city").fill("杭州市")
+    shopper.locator("#city").select_option("杭州市")  # the picker lists the province's cities
+    shopper.locator("#district").select_option("西湖区")
     shopper.locator("#detail").fill("文三路 100 号")
     shopper.get_by_role("button", name="Place order").click()
 
