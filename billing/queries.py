@@ -107,12 +107,14 @@ def store_invoice(invoice_id):
 
 
 def audit_page(tenant_id, *, per_page=AUDIT_PAGE_SIZE, cursor=None):
-    """The store's audit trail, newest first, with the total.
+    """The store's audit trail, newest first, with the total, read as the store (row-level
+    security shows the audit log only to its store, or to the platform role).
 
     :raise BadCursor: ``cursor`` is not one of this list's
     """
     statement = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
-    return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
+    with tenant_context(tenant_id):
+        return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
 
 
 def invoices_page(*, per_page, cursor=None):
