@@ -12,6 +12,7 @@ from core.pagination import Key, Ordering, paginate
 from core.tenancy import tenant_context, unscoped
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
 from tenants.plans import PLANS
+from tenants.queries import store_domain  # noqa: F401  (the platform console reads it from here)
 
 STORE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -94,11 +95,6 @@ def store_accounts(tenant_id):
 def store_subscription():
     """The current store's subscription, or None (a store made before billing existed)."""
     return db.session.scalar(select(Subscription))
-
-
-def store_domain(domain_id):
-    """The current store's domain, or None."""
-    return db.session.scalar(select(Domain).where(Domain.id == domain_id))
 
 
 def store_invoice(invoice_id):
