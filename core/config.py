@@ -232,9 +232,6 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("PII_ENCRYPTION_KEY must be set in production")
         if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
-        if not cfg.get("DATABASE_PLATFORM_URL"):
-            raise ConfigError("DATABASE_PLATFORM_URL must be set in production: the platform role's connection, "
-                              "the only one that reads across stores")
         if cfg.get("WECHATPAY_SANDBOX") or cfg.get("WECHATPAY_SANDBOX_URL"):
             raise ConfigError("WECHATPAY_SANDBOX and WECHATPAY_SANDBOX_URL must be unset in production: they fake payments")
         if cfg.get("WECHAT_SANDBOX"):
@@ -245,6 +242,9 @@ class ProductionConfig(BaseConfig):
                    if cfg["MEDIA_STORAGE"] == "s3" and not cfg.get(name)]
         if missing:
             raise ConfigError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)} set in production")
+        if not cfg.get("DATABASE_PLATFORM_URL"):
+            raise ConfigError("DATABASE_PLATFORM_URL must be set in production: the platform role's connection, "
+                              "the only one that reads across stores")
         super().finalize(app)
 
 
