@@ -218,8 +218,8 @@ def main(argv=None):
     log(f"database {database.name}")
     try:
         seed = migrate_and_seed(database)
-        os.environ.update(DATABASE_URL=database.app_url, REDIS_URL=args.redis_url, JOB_MODE="eager",
-                          DUOSHOP_ENV="development")
+        os.environ.update(DATABASE_URL=database.app_url, DATABASE_PLATFORM_URL=database.platform_url,
+                          REDIS_URL=args.redis_url, JOB_MODE="eager", DUOSHOP_ENV="development")
         from duoshop.app import create_app
 
         app = create_app(overrides={"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.workers + 5, "max_overflow": 0}})

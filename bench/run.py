@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LUA_SCRIPT = Path(__file__).resolve().parent / "report.lua"
 APP_ROLE = "duoshop_app"
+PLATFORM_ROLE = "duoshop_platform"  # reads across stores (docs/security.md)
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -133,6 +134,8 @@ class Database:
         self.owner_url = self.admin.set(database=self.name).render_as_string(hide_password=False)
         self.app_url = self.admin.set(database=self.name, username=APP_ROLE, password=None).render_as_string(
             hide_password=False)
+        self.platform_url = self.admin.set(database=self.name, username=PLATFORM_ROLE, password=None).render_as_string(
+            hide_password=False)
 
     def _execute(self, *statements, url=None):
         from sqlalchemy import create_engine, text
@@ -150,19 +153,22 @@ class Database:
 
     def create(self):
         self._execute(f'CREATE DATABASE "{self.name}"')
-        if not self._execute(f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'")[0]:
-            self._execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
+        for role in (APP_ROLE, PLATFORM_ROLE):
+            if not self._execute(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'")[0]:
+                self._execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS")
 
     def grant_app_role(self):
         self._execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}",
-                      f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}", url=self.owner_url)
+                      f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}",
+                      f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {PLATFORM_ROLE}", url=self.owner_url)
 
     def drop(self):
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def base_env(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "DATABASE_PLATFORM_URL", "REDIS_URL")}
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -202,7 +208,8 @@ class Server:
         ] + (["--reuse-port"] if args.reuse_port else [])
         self.env = base_env(
             DUOSHOP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-            PII_ENCRYPTION_KEY=_random_key(), DATABASE_URL=database.app_url, REDIS_URL=args.redis_url,
+            PII_ENCRYPTION_KEY=_random_key(), DATABASE_URL=database.app_url, DATABASE_PLATFORM_URL=database.platform_url,
+            REDIS_URL=args.redis_url,
             RQ_QUEUE_PREFIX=self.prefix, PLATFORM_DOMAIN=self.host, PREFERRED_URL_SCHEME="http",
             BENCH_ROUTES="1", LOG_LEVEL="WARNING",
         )

@@ -159,10 +159,10 @@ def billing_overview(now):
             select(Invoice.total, Invoice.paid_at, Invoice.refunded_at)
             .where(Invoice.paid_at.is_not(None), or_(Invoice.paid_at >= month_start(months[0], tz),
                                                      Invoice.refunded_at >= month_start(months[0], tz)))).all()
+        entries = db.session.scalars(select(AuditLog).where(AuditLog.action.like("subscription.%"),
+                                                            AuditLog.tenant_id.is_not(None))).all()
     changes = [StatusChange(entry.tenant_id, _aware(entry.created_at), entry.details["from"], entry.details["to"])
-               for entry in db.session.scalars(select(AuditLog).where(AuditLog.action.like("subscription.%"),
-                                                                      AuditLog.tenant_id.is_not(None)))
-               if isinstance(entry.details, dict) and {"from", "to"} <= entry.details.keys()]
+               for entry in entries if isinstance(entry.details, dict) and {"from", "to"} <= entry.details.keys()]
     rows = [(s.tenant_id, _aware(s.created_at), s.status) for s in subscriptions]
     revenue = revenue_by_month(invoices, months, tz)
     churn = churn_by_month(rows, changes, months, tz)

@@ -19,6 +19,7 @@ from core.jobs import QUEUES
 from core.models import utcnow
 from core.money import format_money
 from tenants.entitlements import LIMITS, entitlements_of, usage_of
+from tenants.service import mark_domain_verified
 
 
 def create_platform_admin(*, email, password):
@@ -51,10 +52,16 @@ def sign_in_admin(*, email, password):
 
 
 def set_domain_verified(*, actor, domain, verified):
-    """Until the DNS TXT check job exists, a platform admin confirms domain ownership."""
-    domain.verified = verified
-    record_audit("domain.verified" if verified else "domain.unverified", actor=actor,
-                 tenant_id=domain.tenant_id, target=domain, details={"hostname": domain.hostname})
+    """A platform admin vouches for a domain (stores verify their own by DNS TXT record,
+    ``tenants.service.verify_domain``) or revokes it.
+
+    :raise AlreadyTaken: another store holds the hostname verified
+    """
+    if verified:
+        return mark_domain_verified(domain, actor=actor)
+    domain.verified = False
+    record_audit("domain.unverified", actor=actor, tenant_id=domain.tenant_id, target=domain,
+                 details={"hostname": domain.hostname})
     return domain
 
 

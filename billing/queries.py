@@ -12,6 +12,7 @@ from core.pagination import Key, Ordering, paginate
 from core.tenancy import tenant_context, unscoped
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
 from tenants.plans import PLANS
+from tenants.queries import store_domain  # noqa: F401  (the platform console reads it from here)
 
 STORE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -96,23 +97,20 @@ def store_subscription():
     return db.session.scalar(select(Subscription))
 
 
-def store_domain(domain_id):
-    """The current store's domain, or None."""
-    return db.session.scalar(select(Domain).where(Domain.id == domain_id))
-
-
 def store_invoice(invoice_id):
     """The current store's invoice, or None."""
     return db.session.scalar(select(Invoice).where(Invoice.id == invoice_id))
 
 
 def audit_page(tenant_id, *, per_page=AUDIT_PAGE_SIZE, cursor=None):
-    """The store's audit trail, newest first, with the total.
+    """The store's audit trail, newest first, with the total, read as the store (row-level
+    security shows the audit log only to its store, or to the platform role).
 
     :raise BadCursor: ``cursor`` is not one of this list's
     """
     statement = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
-    return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
+    with tenant_context(tenant_id):
+        return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
 
 
 def invoices_page(*, per_page, cursor=None):

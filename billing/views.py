@@ -182,9 +182,10 @@ def domain_verify(tenant_id, domain_id):
         abort(400)
     with tenant_context(tenant):
         domain = queries.store_domain(domain_id) or abort(404)
-        with Attempt():
+        with Attempt() as attempt:
             platform.set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
-        flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
+        if not attempt.refused:
+            flash(_("Domain %(host)s updated.", host=domain.hostname), "success")
     return redirect(url_for("platform.tenant_detail", tenant_id=tenant.id))
 
 

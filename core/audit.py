@@ -11,13 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
 from core.models import utcnow
+from core.tenancy import current_tenant_id
 
 
 class AuditLog(db.Model):
-    """Platform-owned: ``tenant_id`` is empty for platform-wide actions."""
+    """Platform-owned: ``tenant_id`` is empty for platform-wide actions. On PostgreSQL a store
+    reads only its own rows; platform rows only the platform role inside ``unscoped()``."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_tenant_created", "tenant_id", "created_at"),)
+    # No INSERT … RETURNING: PostgreSQL would check the new row against the read policy, and
+    # a store may write rows it cannot read back (the platform console's entries about it).
+    __table_args__ = (Index("ix_audit_log_tenant_created", "tenant_id", "created_at"), {"implicit_returning": False})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
@@ -33,10 +37,14 @@ class AuditLog(db.Model):
 
 
 def record_audit(action, *, actor=None, tenant_id=None, target=None, details=None):
-    """Add an audit entry. ``actor`` is a StaffUser, a PlatformAdmin or None (the system)."""
+    """Add an audit entry. ``actor`` is a StaffUser, a PlatformAdmin or None (the system).
+    The entry's store: ``tenant_id``, else the actor's, else the store whose context this is
+    (none: a platform row)."""
     actor_type = getattr(actor, "audit_actor_type", "staff") if actor is not None else "system"
+    if tenant_id is None:
+        tenant_id = getattr(actor, "tenant_id", None) or current_tenant_id()
     entry = AuditLog(
-        tenant_id=tenant_id if tenant_id is not None else getattr(actor, "tenant_id", None),
+        tenant_id=tenant_id,
         actor_type=actor_type,
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None),

@@ -8,6 +8,8 @@ import os
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from core.database import PLATFORM_BIND
+
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 # 32 zero-ish bytes in url-safe base64: fine on a laptop, refused in production.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
@@ -34,6 +36,7 @@ ENVIRONMENT_KEYS = {
     "PREFERRED_URL_SCHEME": "PREFERRED_URL_SCHEME",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "MIGRATION_DATABASE_URL": "MIGRATION_DATABASE_URL",
+    "DATABASE_PLATFORM_URL": "DATABASE_PLATFORM_URL",
     "REDIS_URL": "REDIS_URL",
     "JOB_MODE": "JOB_MODE",
     "RQ_QUEUE_PREFIX": "RQ_QUEUE_PREFIX",
@@ -100,6 +103,10 @@ class BaseConfig:
     # Role that owns the schema and runs migrations; the app itself may connect as a
     # lesser role so PostgreSQL row-level security applies to it.
     MIGRATION_DATABASE_URL = None
+    # The platform role (duoshop_platform): the only connection on which ``unscoped()`` reads
+    # see every store's rows under row-level security (docs/security.md). Unset: ``unscoped()``
+    # reads use the app's connection (SQLite, or a development database owned by the app).
+    DATABASE_PLATFORM_URL = None
     # Connections are replaced after 5 minutes rather than pinged at every checkout (a round
     # trip per request); after a database restart a pooled connection can fail one request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
@@ -170,6 +177,9 @@ class BaseConfig:
         cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
         if cfg.get("MIGRATION_DATABASE_URL"):
             cfg["MIGRATION_DATABASE_URL"] = normalize_database_url(cfg["MIGRATION_DATABASE_URL"])
+        if cfg.get("DATABASE_PLATFORM_URL"):
+            cfg["DATABASE_PLATFORM_URL"] = normalize_database_url(cfg["DATABASE_PLATFORM_URL"])
+            cfg["SQLALCHEMY_BINDS"] = {**(cfg.get("SQLALCHEMY_BINDS") or {}), PLATFORM_BIND: cfg["DATABASE_PLATFORM_URL"]}
         if not cfg["JOB_MODE"]:
             cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
         if not cfg["RATELIMIT_STORAGE_URI"]:
@@ -232,6 +242,9 @@ class ProductionConfig(BaseConfig):
                    if cfg["MEDIA_STORAGE"] == "s3" and not cfg.get(name)]
         if missing:
             raise ConfigError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)} set in production")
+        if not cfg.get("DATABASE_PLATFORM_URL"):
+            raise ConfigError("DATABASE_PLATFORM_URL must be set in production: the platform role's connection, "
+                              "the only one that reads across stores")
         super().finalize(app)
 
 

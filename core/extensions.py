@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from core.database import PlatformReadSession
+
 # Stable constraint names so Alembic migrations are reproducible on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,7 +27,8 @@ class Base(DeclarativeBase):
 
 # Objects keep their loaded values after commit: a refresh outside the tenant context that
 # loaded them would be refused by row-level security, and request sessions are short-lived.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# Reads inside ``unscoped()`` go to the platform connection when there is one (core.database).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": PlatformReadSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

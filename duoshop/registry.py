@@ -41,6 +41,7 @@ import commerce.shipping.models  # noqa: F401
 import core.audit  # noqa: F401
 import core.outbox  # noqa: F401
 import payments.models  # noqa: F401
+import tenants.domains  # noqa: F401
 import tenants.models  # noqa: F401
 import tenants.provisioning  # noqa: F401
 import themes.models  # noqa: F401

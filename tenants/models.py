@@ -3,7 +3,7 @@ import re
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,12 +46,19 @@ class Tenant(Timestamped, db.Model):
 
 
 class Domain(TenantScoped, Timestamped, db.Model):
-    """A merchant's own hostname; it serves the store only once verified."""
+    """A merchant's own hostname; it serves the store only once verified (a DNS TXT record
+    proves ownership, ``tenants.domains``). Several stores may claim a hostname while
+    pending; only a verified one holds it, and a pending claim expires."""
 
     __tablename__ = "domains"
+    __tenant_table_args__ = (
+        UniqueConstraint("tenant_id", "hostname"),
+        Index("ux_domains_verified_hostname", "hostname", unique=True,
+              postgresql_where=text("verified"), sqlite_where=text("verified")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hostname: Mapped[str] = mapped_column(String(253), unique=True, nullable=False)
+    hostname: Mapped[str] = mapped_column(String(253), nullable=False)
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     verification_token: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -10,6 +10,11 @@ def store_domains():
     return db.session.scalars(select(Domain).order_by(Domain.id)).all()
 
 
+def store_domain(domain_id):
+    """The current store's domain, or None."""
+    return db.session.scalar(select(Domain).where(Domain.id == domain_id))
+
+
 def store_mini_programs():
     return db.session.scalars(select(MiniProgram).order_by(MiniProgram.id)).all()
 

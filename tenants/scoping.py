@@ -99,20 +99,21 @@ _APPLIED = "duoshop_rls_applied"
 
 def apply_rls_setting(connection, session=None):
     """Set the transaction-local RLS variables on a PostgreSQL connection (skipped when the
-    open transaction already carries exactly these values)."""
+    open transaction already carries exactly these values). A session may hold two
+    connections (the app's and the platform's, core.database): each is remembered apart."""
     if connection.dialect.name != "postgresql":
         return
     params = _rls_params()
-    if session is not None and session.info.get(_APPLIED) == params:
+    applied = session.info.setdefault(_APPLIED, {}) if session is not None else {}
+    if applied.get(connection.engine) == params:
         return
     connection.execute(_RLS_SQL, params)
-    if session is not None:
-        session.info[_APPLIED] = params
+    applied[connection.engine] = params
 
 
 @event.listens_for(Session, "after_begin")
 def _set_rls_on_begin(session, transaction, connection):
-    session.info.pop(_APPLIED, None)  # a new transaction starts with nothing set
+    session.info.get(_APPLIED, {}).pop(connection.engine, None)  # a new transaction starts with nothing set
     apply_rls_setting(connection, session)
 
 
@@ -124,7 +125,8 @@ def _forget_after_savepoint(session, transaction):
 
 
 def _update_open_transaction():
-    """When the context changes inside an open transaction, move the setting with it."""
+    """When the context changes inside an open transaction, move the setting with it (on the
+    app's connection: the platform connection only ever serves ``unscoped()`` reads)."""
     if not has_app_context():
         return
     if not db.session.registry.has():

@@ -3,17 +3,19 @@ the caller (a view or a job) owns the transaction."""
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.extensions import db
+from core.models import utcnow
 from core.tenancy import tenant_context, unscoped
+from tenants.domains import checked_hostname, claim_expires_at, publishes_token, record_name, record_value
 from tenants.entitlements import require
 from tenants.errors import AlreadyTaken, InvalidValue, NotAllowed, SlugInvalid, SlugUnavailable, WeakPassword
 from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, MiniProgram, StaffUser, Tenant
-from tenants.resolve import APPID_PATTERN, normalize_host
+from tenants.resolve import APPID_PATTERN
 
 MIN_PASSWORD_LENGTH = 10
 _UNKNOWN_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(16))
@@ -126,18 +128,71 @@ def update_store_settings(*, actor, tenant, name, contact_email, contact_phone, 
 
 
 def add_custom_domain(*, actor, hostname):
+    """Claim ``hostname`` for the current store, pending until its DNS proves it
+    (``tenants.domains``). Another store's *verified* hostname is refused; a pending claim
+    elsewhere is not (it may be a squatter's, and it blocks nobody)."""
     _require_staff_manager(actor)
     require("custom_domain")
-    hostname = normalize_host(hostname)
-    if not hostname or "." not in hostname:
-        raise InvalidValue(_l("Enter a domain such as shop.example.com."), field="hostname")
+    hostname = checked_hostname(hostname)
+    mine = db.session.scalar(select(Domain).where(Domain.hostname == hostname))
+    if mine is not None and (mine.verified or claim_expires_at(mine) > utcnow()):
+        raise AlreadyTaken(_l("You have already added %(host)s.", host=hostname), field="hostname")
+    if mine is not None:  # an expired claim the sweep has not cleared yet: start afresh
+        db.session.delete(mine)
+        db.session.flush()
     domain = _claim_unique(
         Domain(hostname=hostname, verification_token=secrets.token_hex(16)),
-        Domain.hostname == hostname,
-        AlreadyTaken(_l("%(host)s is already connected to a store.", host=hostname), field="hostname"),
+        and_(Domain.hostname == hostname, Domain.verified.is_(True)),
+        _domain_taken(hostname),
     )
     record_audit("domain.added", actor=actor, target=domain, details={"hostname": hostname})
     return domain
+
+
+def verify_domain(*, actor, domain, now=None):
+    """Verify the current store's pending ``domain`` by its DNS TXT record; from then on it
+    routes to the store and no other store can claim it.
+
+    :raise InvalidValue: the record is not there (yet), or the claim expired
+    :raise DnsUnavailable: DNS did not answer
+    :raise AlreadyTaken: another store verified the hostname first
+    """
+    _require_staff_manager(actor)
+    if domain.verified:
+        return domain
+    if claim_expires_at(domain) <= (now or utcnow()):
+        raise InvalidValue(_l("This claim has expired: add the domain again for a new token."))
+    if not publishes_token(domain):
+        raise InvalidValue(_l("No TXT record %(value)s at %(name)s yet. DNS changes can take a few minutes to show.",
+                              value=record_value(domain), name=record_name(domain)))
+    mark_domain_verified(domain, actor=actor)
+    return domain
+
+
+def mark_domain_verified(domain, *, actor):
+    """Make ``domain`` its store's verified hostname (a DNS check passed, or a platform
+    admin vouched for it).
+
+    :raise AlreadyTaken: another store holds the hostname verified
+    """
+    with unscoped():  # deliberate: whether another store already holds the hostname
+        taken = db.session.scalar(select(Domain.id).where(Domain.hostname == domain.hostname,
+                                                          Domain.verified.is_(True), Domain.id != domain.id))
+    if taken is not None:
+        raise _domain_taken(domain.hostname)
+    domain.verified = True
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _domain_taken(domain.hostname) from None
+    record_audit("domain.verified", actor=actor, tenant_id=domain.tenant_id, target=domain,
+                 details={"hostname": domain.hostname})
+    return domain
+
+
+def _domain_taken(hostname):
+    return AlreadyTaken(_l("%(host)s is already connected to a store.", host=hostname), field="hostname")
 
 
 def add_mini_program(*, actor, appid, name=None):

@@ -3,7 +3,8 @@
 Two modes, chosen by the environment like the app itself:
 - ``DATABASE_URL`` set (PostgreSQL): a fresh database per test session, migrated by the
   owner (the URL's role) while the app connects as ``duoshop_app``, an ordinary role, so
-  row-level security really applies; dropped at the end.
+  row-level security really applies, and reads inside ``unscoped()`` go over a second
+  connection as ``duoshop_platform`` (``DATABASE_PLATFORM_URL``, read-only); dropped at the end.
 - unset: a temporary SQLite file, migrated the same way.
 ``REDIS_URL`` set: jobs go to real rq queues with a per-session prefix and a real worker
 drains them; unset: jobs run eagerly in-process.
@@ -28,6 +29,7 @@ from tenants.resolve import forget_routes
 from tests.factories import create_product, create_store, sku_of
 
 APP_ROLE = "duoshop_app"
+PLATFORM_ROLE = "duoshop_platform"
 PLATFORM_HOST = "duoshop.test"
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -51,15 +53,17 @@ class HostClient(FlaskClient):
 
 
 def _postgres_urls(admin_url):
-    """Create a fresh database and the app role; return (owner_url, app_url, drop)."""
+    """Create a fresh database, the app role and the platform role; return (owner_url,
+    app_url, platform_url, drop)."""
     admin = make_url(normalize_database_url(admin_url))
     name = f"duoshop_test_{RUN_ID}"
     server = create_engine(admin.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).scalar()
-        if not exists:
-            conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        for role in (APP_ROLE, PLATFORM_ROLE):
+            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+            if not exists:
+                conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
 
     def drop():
         with server.connect() as conn:
@@ -68,7 +72,9 @@ def _postgres_urls(admin_url):
 
     owner = admin.set(database=name)
     app_url = owner.set(username=APP_ROLE, password=None)
-    return owner.render_as_string(hide_password=False), app_url.render_as_string(hide_password=False), drop
+    platform_url = owner.set(username=PLATFORM_ROLE, password=None)
+    return (owner.render_as_string(hide_password=False), app_url.render_as_string(hide_password=False),
+            platform_url.render_as_string(hide_password=False), drop)
 
 
 def _test_overrides(tmp_path_factory):
@@ -79,8 +85,9 @@ def _test_overrides(tmp_path_factory):
     drop = None
     database_url = os.environ.get("DATABASE_URL")
     if database_url:
-        owner_url, app_url, drop = _postgres_urls(database_url)
-        overrides.update(SQLALCHEMY_DATABASE_URI=app_url, MIGRATION_DATABASE_URL=owner_url)
+        owner_url, app_url, platform_url, drop = _postgres_urls(database_url)
+        overrides.update(SQLALCHEMY_DATABASE_URI=app_url, MIGRATION_DATABASE_URL=owner_url,
+                         DATABASE_PLATFORM_URL=platform_url)
     else:
         path = tmp_path_factory.mktemp("db") / "test.db"
         overrides.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", MIGRATION_DATABASE_URL=None)
@@ -107,6 +114,13 @@ def _reset_rate_limits(app):
     connection.close()
 
 
+def grant_roles(conn):
+    """What production grants: the app role reads and writes, the platform role only reads."""
+    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
+    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+    conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {PLATFORM_ROLE}"))
+
+
 def _migrate(app):
     from flask_migrate import upgrade
 
@@ -116,8 +130,7 @@ def _migrate(app):
         if owner_url:
             engine = create_engine(owner_url)
             with engine.begin() as conn:
-                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
-                conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+                grant_roles(conn)
             engine.dispose()
 
 

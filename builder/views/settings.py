@@ -8,8 +8,9 @@ from builder.forms import DomainForm, MiniProgramForm, StoreSettingsForm
 from builder.forms.settings import WeChatPayForm
 from core.refusals import Attempt
 from payments.settings import save_direct_account, save_service_provider_account, store_account
-from tenants.queries import store_domains, store_mini_programs
-from tenants.service import add_custom_domain, add_mini_program, update_store_settings
+from tenants.domains import claim_expires_at, record_name, record_value
+from tenants.queries import store_domain, store_domains, store_mini_programs
+from tenants.service import add_custom_domain, add_mini_program, update_store_settings, verify_domain
 
 
 def direct_fields():
@@ -30,7 +31,8 @@ def _render(settings_form=None, domain_form=None, appid_form=None, status=200, p
         settings_form=settings_form,
         domain_form=domain_form or DomainForm(),
         appid_form=appid_form or MiniProgramForm(),
-        domains=store_domains(), mini_programs=store_mini_programs(),
+        domains=store_domains(), mini_programs=store_mini_programs(), record_name=record_name,
+        record_value=record_value, claim_expires_at=claim_expires_at,
         pay_account=store_account(), can_manage_payments=current_user.can_manage_staff(),
         direct_fields=direct_fields(), pay_error=pay_error,
     ), status
@@ -62,7 +64,18 @@ def store_settings():
 def domain_add():
     return _submit(DomainForm(), "domain_form", "hostname",
                    lambda f: add_custom_domain(actor=current_user, hostname=f.hostname.data),
-                   _("Domain added. It serves your store once verified."))
+                   _("Domain added. Add the TXT record below, then press Verify."))
+
+
+@console_bp.route("/settings/domains/<int:domain_id>/verify", methods=["POST"])
+def domain_verify(domain_id):
+    """Check the domain's DNS TXT record; verified, it serves the store."""
+    domain = store_domain(domain_id) or abort(404)
+    with Attempt() as attempt:
+        verify_domain(actor=current_user, domain=domain)
+    if not attempt.refused:
+        flash(_("%(host)s is verified: it now serves your store.", host=domain.hostname), "success")
+    return redirect(url_for("console.store_settings") + "#domains")
 
 
 @console_bp.route("/settings/mini-programs", methods=["POST"])

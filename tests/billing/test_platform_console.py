@@ -14,7 +14,7 @@ from billing.platform import create_platform_admin
 from core.audit import AuditLog
 from core.extensions import db
 from core.money import format_money
-from core.tenancy import tenant_context
+from core.tenancy import tenant_context, unscoped
 from tenants.models import Domain, MiniProgram, Tenant
 from tests.billing.test_platform import ADMIN_EMAIL, ADMIN_PASSWORD, EN, login_admin
 from tests.conftest import csrf_from
@@ -60,9 +60,15 @@ def subscription_of(store):
         return db.session.scalar(select(Subscription))
 
 
+def audit_count():
+    with unscoped():
+        return db.session.scalar(select(db.func.count(AuditLog.id)))
+
+
 def audit_rows(action):
     db.session.expire_all()
-    return db.session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
+    with unscoped():
+        return db.session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
 
 
 def page(client, path):
@@ -248,11 +254,11 @@ def test_suspend_with_a_reason_closes_the_store_and_resume_reopens_it(stores, ad
 ])
 def test_bad_input_is_refused_with_a_message_and_writes_nothing(stores, admin, action, data, message):
     demo, _tea = stores
-    before = db.session.scalar(select(db.func.count(AuditLog.id)))
+    before = audit_count()
     response = post_action(admin, demo, action, **data)
     assert 400 <= response.status_code < 500 and message in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalar(select(db.func.count(AuditLog.id))) == before
+    assert audit_count() == before
     subscription = subscription_of(demo)
     assert (subscription.plan, subscription.status) == ("basic", "active")
     with tenant_context(demo.id):

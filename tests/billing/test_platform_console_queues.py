@@ -6,6 +6,7 @@ from sqlalchemy import select
 from core.audit import AuditLog
 from core.extensions import db
 from core.jobs import QUEUES, EagerBackend, run_job
+from core.tenancy import unscoped
 from tests.billing.test_platform import ADMIN_EMAIL, EN
 from tests.billing.test_platform_console import sign_in_new_admin
 from tests.conftest import csrf_from
@@ -80,7 +81,8 @@ def test_failed_jobs_are_listed_with_their_store_and_error_and_retried_once_fixe
     assert counts(html, "low") == {"queued": 1, "started": 0, "scheduled": 0, "failed": 0} and "No failed jobs." in html
     jobs.drain()
     assert RUNS == ["D-1"]
-    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "platform.job_retried"))
+    with unscoped():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "platform.job_retried"))
     assert (entry.actor_type, entry.actor_label, entry.tenant_id) == ("platform_admin", ADMIN_EMAIL, demo.id)
     assert entry.details["job_id"] == job_id
 
@@ -101,7 +103,8 @@ def test_retry_all_requeues_every_failed_job_and_audits_each_with_its_store(admi
     assert "2 failed jobs are queued again." in response.get_data(as_text=True)
     jobs.drain()
     assert sorted(RUNS) == ["D-1", "T-1"]
-    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "platform.job_retried")).all()
+    with unscoped():
+        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "platform.job_retried")).all()
     assert sorted((row.tenant_id, row.actor_label) for row in rows) == sorted(
         [(demo.id, ADMIN_EMAIL), (tea.id, ADMIN_EMAIL)])
 

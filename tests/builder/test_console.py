@@ -115,7 +115,8 @@ def test_owner_changes_a_role_and_it_is_audited(demo, platform_client):
     assert response.status_code == 302
     with tenant_context(demo.id):
         assert db.session.get(StaffUser, operator_id).role == "viewer"
-    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "staff.role_changed"))
+    with unscoped():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "staff.role_changed"))
     assert entry.tenant_id == demo.id and entry.actor_label == demo.owner_email
     assert entry.details == {"from": "operator", "to": "viewer"} and entry.ip == "127.0.0.1"
 
@@ -152,7 +153,7 @@ def test_custom_domain_and_appid_are_added_and_refused_when_taken(demo, platform
     ok = post_form(platform_client, "/console/settings", "/console/settings/domains", hostname="Shop.Demo.CN")
     assert ok.status_code == 302
     again = post_form(platform_client, "/console/settings", "/console/settings/domains", hostname="shop.demo.cn")
-    assert again.status_code == 409 and "already connected" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "already added" in again.get_data(as_text=True)
     bad = post_form(platform_client, "/console/settings", "/console/settings/mini-programs", appid="12345")
     assert bad.status_code == 422 and "16 hexadecimal" in bad.get_data(as_text=True)
     taken = post_form(platform_client, "/console/settings", "/console/settings/mini-programs",

@@ -7,6 +7,7 @@ from duoshop.app import create_app
 STRONG_KEY = "k" * 48
 PII_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 PG_URL = "postgresql://app@db.internal/duoshop"
+PLATFORM_URL = "postgresql://platform@db.internal/duoshop"
 LIMITER_SETTINGS = {}
 
 
@@ -20,7 +21,7 @@ def same_rate_limit_storage(app_overrides):
 
 def production(**overrides):
     settings = {"SECRET_KEY": STRONG_KEY, "SQLALCHEMY_DATABASE_URI": PG_URL, "PII_ENCRYPTION_KEY": PII_KEY,
-                **LIMITER_SETTINGS}
+                "DATABASE_PLATFORM_URL": PLATFORM_URL, **LIMITER_SETTINGS}
     settings.update(overrides)
     return create_app("production", overrides=settings)
 
@@ -31,6 +32,7 @@ def production(**overrides):
     ({"SQLALCHEMY_DATABASE_URI": None}, "DATABASE_URL"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, "PostgreSQL"),
     ({"PII_ENCRYPTION_KEY": None}, "PII_ENCRYPTION_KEY"),
+    ({"DATABASE_PLATFORM_URL": None}, "DATABASE_PLATFORM_URL"),
 ])
 def test_production_refuses_to_start_with_unsafe_settings(overrides, complaint):
     with pytest.raises(ConfigError, match=complaint):
@@ -43,6 +45,7 @@ def test_production_with_real_settings_starts_with_secure_cookies():
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["SESSION_COOKIE_DOMAIN"] is False
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SQLALCHEMY_BINDS"] == {"platform": "postgresql+psycopg://platform@db.internal/duoshop"}
 
 
 def test_development_defaults_need_nothing_but_python(monkeypatch):

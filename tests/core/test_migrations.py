@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from core.extensions import db
 from tenants.scoping import TenantScoped
+from tests.conftest import grant_roles
 
 
 def tenant_tables():
@@ -53,8 +54,7 @@ def test_migrations_run_down_to_empty_and_up_again(app_ctx, owner_engine):
     assert left == 0
     upgrade()
     with owner_engine.begin() as conn:
-        conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO duoshop_app"))
-        conn.execute(text("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO duoshop_app"))
+        grant_roles(conn)
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision(app_ctx)
 
 

@@ -26,8 +26,9 @@ from sandbox.wechatpay.remote import RemoteSandbox
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 APP_ROLE = "duoshop_app"
+PLATFORM_ROLE = "duoshop_platform"  # reads across stores (docs/security.md)
 # The developer's shell must not point the processes elsewhere.
-_DROPPED_ENV = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RQ_QUEUE_PREFIX",
+_DROPPED_ENV = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "DATABASE_PLATFORM_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RQ_QUEUE_PREFIX",
                 "JOB_MODE", "PLATFORM_DOMAIN", "DUOSHOP_ENV", "FLASK_APP", "WECHATPAY_BASE_URL")
 
 
@@ -140,6 +141,7 @@ class Cluster:
         self.database = f"duoshop_chaos_{self.run_id}"
         self.owner_url = self.admin_url.set(database=self.database)
         self.app_url = self.owner_url.set(username=APP_ROLE, password=None)
+        self.platform_url = self.owner_url.set(username=PLATFORM_ROLE, password=None)
         redis = make_url(redis_url)  # sqlalchemy's URL parser reads redis:// URLs as well
         self.redis_db = redis.database or "0"
         self.real_redis_url = redis_url
@@ -167,6 +169,7 @@ class Cluster:
             DUOSHOP_ENV="development", PYTHONUNBUFFERED="1",
             DATABASE_URL=self.app_url.render_as_string(hide_password=False),
             MIGRATION_DATABASE_URL=self.owner_url.render_as_string(hide_password=False),
+            DATABASE_PLATFORM_URL=self.platform_url.render_as_string(hide_password=False),
             REDIS_URL=self.redis_url, RATELIMIT_STORAGE_URI=self.redis_url, JOB_MODE="rq",
             RQ_QUEUE_PREFIX=f"chaos-{self.run_id}:", CACHE_KEY_PREFIX=f"duoshop:chaos-{self.run_id}:cache:",
             RATELIMIT_KEY_PREFIX=f"chaos-{self.run_id}", PLATFORM_DOMAIN=self.platform_host,
@@ -254,8 +257,9 @@ class Cluster:
         server = create_engine(self.admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with server.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.database}"'))
-            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}).scalar():
-                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            for role in (APP_ROLE, PLATFORM_ROLE):
+                if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+                    conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
         server.dispose()
         self.owner_engine = create_engine(self.owner_url, pool_size=10, max_overflow=30)
 
@@ -263,6 +267,7 @@ class Cluster:
         with self.owner_engine.begin() as conn:
             conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
             conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+            conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {PLATFORM_ROLE}"))
 
     def _spawn(self, name, command):
         log = open(self.workdir / f"{name}.log", "a")  # noqa: SIM115  (the child keeps the handle)

@@ -201,6 +201,7 @@ def test_one_s3_client_serves_every_thread_of_an_app(s3_app):
 def test_production_refuses_s3_without_its_bucket_or_keys(app_overrides, missing):
     settings = {"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": "postgresql://app@db.internal/duoshop",
                 "PII_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                "DATABASE_PLATFORM_URL": "postgresql://platform@db.internal/duoshop",
                 "RATELIMIT_STORAGE_URI": app_overrides["RATELIMIT_STORAGE_URI"],
                 "RATELIMIT_KEY_PREFIX": app_overrides["RATELIMIT_KEY_PREFIX"],
                 "MEDIA_STORAGE": "s3", "MEDIA_S3_BUCKET": "shop-media", **S3_CREDENTIALS}

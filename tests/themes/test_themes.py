@@ -12,7 +12,7 @@ from commerce.catalog.images import add_product_image
 from commerce.catalog.models import Product
 from core.audit import AuditLog
 from core.extensions import db
-from core.tenancy import tenant_context
+from core.tenancy import tenant_context, unscoped
 from tenants.models import StaffUser
 from tests.conftest import csrf_from
 from tests.factories import create_product, create_staff, create_store, login_staff
@@ -68,8 +68,9 @@ def theme_row(store):
 
 
 def theme_audits(store):
-    return db.session.scalars(select(AuditLog).where(AuditLog.tenant_id == store.id,
-                                                     AuditLog.action == "theme.changed")).all()
+    with unscoped():
+        return db.session.scalars(select(AuditLog).where(AuditLog.tenant_id == store.id,
+                                                         AuditLog.action == "theme.changed")).all()
 
 
 @pytest.fixture
