@@ -19,6 +19,7 @@ from core.breaker import OUTAGE_ERRORS
 from core.extensions import limiter
 from core.form_checks import check_form
 from core.models import utcnow
+from core.redirects import safe_next
 from core.refusals import Attempt
 from core.tenancy import tenant_context
 from core.transaction import committed
@@ -60,7 +61,7 @@ def login():
             form.password.errors.append(_("Email or password is not correct."))
             return render_template("billing/login.html", form=form), 401
         login_user(admin)
-        return redirect(url_for("platform.tenants"))
+        return redirect(safe_next(request.args.get("next"), url_for("platform.tenants")))
     return render_template("billing/login.html", form=form), 422 if form.errors else 200
 
 

@@ -8,6 +8,7 @@ from builder.forms import AcceptInviteForm, StaffLoginForm
 from core.audit import record_audit
 from core.extensions import limiter
 from core.models import utcnow
+from core.redirects import safe_next
 from core.refusals import Attempt
 from core.tenancy import enter_tenant, tenant_context
 from tenants.models import StaffUser
@@ -43,7 +44,7 @@ def login():
                 user.last_login_at = utcnow()
                 record_audit("staff.signed_in", actor=user, target=user)
             login_user(user)
-        return redirect(_safe_next() or url_for("console.dashboard"))
+        return redirect(safe_next(request.args.get("next"), url_for("console.dashboard")))
     return render_template("builder/login.html", form=form), 422 if form.errors else 200
 
 
@@ -74,7 +75,3 @@ def accept_invite_view(token):
             abort(404)
     return render_template("builder/accept_invite.html", form=form, tenant=tenant)
 
-
-def _safe_next():
-    target = request.args.get("next", "")
-    return target if target.startswith("/console") and not target.startswith("//") else None
