@@ -1,4 +1,5 @@
 """The platform console at /platform: platform admins only, every action audited."""
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
@@ -8,16 +9,26 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from billing import platform, queries
-from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
+from billing.forms import (
+    AdminLoginForm,
+    CreditForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    ReasonForm,
+    StorePlanForm,
+    TrialForm,
+)
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
+from billing.password_mail import ADMIN_REALM, admin_for_reset, request_admin_password_reset, reset_admin_password
 from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
 from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
 from core.extensions import limiter
 from core.form_checks import check_form
+from core.login_throttle import blocked_message, forget_failures, record_failure, seconds_blocked
 from core.models import utcnow
 from core.redirects import safe_next
 from core.refusals import Attempt
@@ -29,7 +40,7 @@ from tenants.plans import PLANS
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
                                            template_folder="templates", static_folder="static"))
 
-PUBLIC_ENDPOINTS = {"platform.login"}
+PUBLIC_ENDPOINTS = {"platform.login", "platform.forgot_password", "platform.reset_password_view"}
 
 
 def _load_admin(rest):
@@ -50,19 +61,74 @@ def require_platform_admin():
     return None
 
 
+def _failed_sign_in(response):
+    """What the per-IP limit counts: refused sign-ins, never successes."""
+    return response.status_code == 401
+
+
+def _too_many_from_here(limit):
+    """The per-IP limit tripped: the form again, saying how long to wait."""
+    form = AdminLoginForm()
+    form.password.errors = [blocked_message(max(limit.reset_at - time.time(), 1))]
+    return current_app.make_response((render_template("billing/login.html", form=form), 429))
+
+
 @platform_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_sign_in,
+               on_breach=_too_many_from_here)
 def login():
     form = AdminLoginForm()
     if form.validate_on_submit():
+        wait = seconds_blocked(ADMIN_REALM, form.email.data)
+        if wait:
+            form.password.errors.append(blocked_message(wait))
+            return render_template("billing/login.html", form=form), 429
         with committed():
             admin = platform.sign_in_admin(email=form.email.data, password=form.password.data)
+            wait = record_failure(ADMIN_REALM, form.email.data) if admin is None else 0
+            if admin is not None:
+                forget_failures(ADMIN_REALM, form.email.data)
         if admin is None:
             form.password.errors.append(_("Email or password is not correct."))
+            if wait:
+                form.password.errors.append(blocked_message(wait))
             return render_template("billing/login.html", form=form), 401
         login_user(admin)
         return redirect(safe_next(request.args.get("next"), url_for("platform.tenants")))
     return render_template("billing/login.html", form=form), 422 if form.errors else 200
+
+
+@platform_bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """The same answer whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        with committed():
+            request_admin_password_reset(form.email.data)
+        return _password_page("auth/forgot_password.html", form=form, sent=True)
+    return _password_page("auth/forgot_password.html", form=form, sent=False), 422 if form.errors else 200
+
+
+@platform_bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password_view(token):
+    admin = admin_for_reset(token)
+    if admin is None:
+        return _password_page("auth/reset_password.html", form=None), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        with Attempt(form, field="password", flash=False) as attempt:
+            reset_admin_password(admin, form.password.data)
+        if not attempt.refused:
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("platform.login"))
+        return _password_page("auth/reset_password.html", form=form), attempt.status
+    return _password_page("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+def _password_page(template, **context):
+    return render_template(template, base="billing/layout.html", login=url_for("platform.login"),
+                           forgot=url_for("platform.forgot_password"), **context)
 
 
 @platform_bp.route("/logout", methods=["POST"])
