@@ -1,5 +1,4 @@
 """The platform console at /platform: platform admins only, every action audited."""
-import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
@@ -28,7 +27,14 @@ from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
 from core.extensions import limiter
 from core.form_checks import check_form
-from core.login_throttle import blocked_message, forget_failures, record_failure, seconds_blocked
+from core.login_throttle import (
+    blocked_message,
+    failed_sign_in,
+    forget_failures,
+    record_failure,
+    seconds_blocked,
+    seconds_to_reset,
+)
 from core.models import utcnow
 from core.redirects import safe_next
 from core.refusals import Attempt
@@ -61,20 +67,15 @@ def require_platform_admin():
     return None
 
 
-def _failed_sign_in(response):
-    """What the per-IP limit counts: refused sign-ins, never successes."""
-    return response.status_code == 401
-
-
 def _too_many_from_here(limit):
     """The per-IP limit tripped: the form again, saying how long to wait."""
     form = AdminLoginForm()
-    form.password.errors = [blocked_message(max(limit.reset_at - time.time(), 1))]
+    form.password.errors = [blocked_message(seconds_to_reset(limit))]
     return current_app.make_response((render_template("billing/login.html", form=form), 429))
 
 
 @platform_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_sign_in,
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed_sign_in,
                on_breach=_too_many_from_here)
 def login():
     form = AdminLoginForm()

@@ -16,6 +16,7 @@ which exist).
 import hashlib
 import hmac
 import math
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -84,6 +85,16 @@ def forget_failures(realm, account):
     row = db.session.get(LoginFailure, _key(realm, account))
     if row is not None:
         db.session.delete(row)
+
+
+def failed_sign_in(response):
+    """For the per-IP limiter's ``deduct_when``: it counts refused sign-ins, never successes."""
+    return response.status_code == 401
+
+
+def seconds_to_reset(limit):
+    """How long until the per-IP limit that tripped (a flask-limiter ``RequestLimit``) lets go."""
+    return max(limit.reset_at - time.time(), 1)
 
 
 def blocked_message(seconds):

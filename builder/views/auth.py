@@ -16,7 +16,14 @@ from builder.blueprints import console_bp
 from builder.forms import AcceptInviteForm, ChooseStoreForm, StaffLoginForm
 from core.audit import record_audit
 from core.extensions import db, limiter
-from core.login_throttle import blocked_message, forget_failures, record_failure, seconds_blocked
+from core.login_throttle import (
+    blocked_message,
+    failed_sign_in,
+    forget_failures,
+    record_failure,
+    seconds_blocked,
+    seconds_to_reset,
+)
 from core.models import utcnow
 from core.redirects import safe_next
 from core.refusals import Attempt
@@ -52,15 +59,10 @@ def enter_staff_store():
     return None
 
 
-def failed_sign_in(response):
-    """What the per-IP limit counts: refused sign-ins, never successes."""
-    return response.status_code == 401
-
-
 def _too_many_from_here(limit):
     """The per-IP limit tripped: the form again, saying how long to wait."""
     form = StaffLoginForm()
-    form.password.errors = [blocked_message(max(limit.reset_at - time.time(), 1))]
+    form.password.errors = [blocked_message(seconds_to_reset(limit))]
     return current_app.make_response((render_template("builder/login.html", form=form), 429))
 
 
