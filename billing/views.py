@@ -11,8 +11,6 @@ from billing import platform, queries
 from billing.forms import (
     AdminLoginForm,
     CreditForm,
-    ForgotPasswordForm,
-    NewPasswordForm,
     ReasonForm,
     StorePlanForm,
     TrialForm,
@@ -21,6 +19,7 @@ from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
 from billing.password_mail import ADMIN_REALM, admin_for_reset, request_admin_password_reset, reset_admin_password
+from billing.password_pages import PasswordPages
 from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
 from core.auth import register_user_loader
@@ -99,37 +98,18 @@ def login():
     return render_template("billing/login.html", form=form), 422 if form.errors else 200
 
 
+PASSWORD_PAGES = PasswordPages("billing/layout.html", "platform.login", "platform.forgot_password")
+
+
 @platform_bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def forgot_password():
-    """The same answer whether or not the address has an account."""
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        with committed():
-            request_admin_password_reset(form.email.data)
-        return _password_page("auth/forgot_password.html", form=form, sent=True)
-    return _password_page("auth/forgot_password.html", form=form, sent=False), 422 if form.errors else 200
+    return PASSWORD_PAGES.forgot(request_admin_password_reset)
 
 
 @platform_bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password_view(token):
-    admin = admin_for_reset(token)
-    if admin is None:
-        return _password_page("auth/reset_password.html", form=None), 404
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        with Attempt(form, field="password", flash=False) as attempt:
-            reset_admin_password(admin, form.password.data)
-        if not attempt.refused:
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("platform.login"))
-        return _password_page("auth/reset_password.html", form=form), attempt.status
-    return _password_page("auth/reset_password.html", form=form), 422 if form.errors else 200
-
-
-def _password_page(template, **context):
-    return render_template(template, base="billing/layout.html", login=url_for("platform.login"),
-                           forgot=url_for("platform.forgot_password"), **context)
+    return PASSWORD_PAGES.reset(admin_for_reset(token), reset_admin_password)
 
 
 @platform_bp.route("/logout", methods=["POST"])

@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from billing.forms import ForgotPasswordForm, NewPasswordForm
+from billing.password_pages import PasswordPages
 from builder.blueprints import console_bp
 from builder.forms import AcceptInviteForm, ChooseStoreForm, StaffLoginForm
 from core.audit import record_audit
@@ -132,37 +132,18 @@ def _sign_in(user):
     return redirect(safe_next(request.args.get("next"), url_for("console.dashboard")))
 
 
+PASSWORD_PAGES = PasswordPages("builder/layout.html", "console.login", "console.forgot_password")
+
+
 @console_bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def forgot_password():
-    """The same answer whether or not the address has an account."""
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        with committed():
-            request_password_reset(form.email.data)
-        return _password_page("auth/forgot_password.html", form=form, sent=True)
-    return _password_page("auth/forgot_password.html", form=form, sent=False), 422 if form.errors else 200
+    return PASSWORD_PAGES.forgot(request_password_reset)
 
 
 @console_bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password_view(token):
-    user = staff_for_reset(token)
-    if user is None:
-        return _password_page("auth/reset_password.html", form=None), 404
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        with Attempt(form, field="password", flash=False) as attempt:
-            reset_password(user, form.password.data)
-        if not attempt.refused:
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("console.login"))
-        return _password_page("auth/reset_password.html", form=form), attempt.status
-    return _password_page("auth/reset_password.html", form=form), 422 if form.errors else 200
-
-
-def _password_page(template, **context):
-    return render_template(template, base="builder/layout.html", login=url_for("console.login"),
-                           forgot=url_for("console.forgot_password"), **context)
+    return PASSWORD_PAGES.reset(staff_for_reset(token), reset_password)
 
 
 @console_bp.route("/logout", methods=["POST"])
