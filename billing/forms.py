@@ -7,6 +7,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from core.forms import WholeField, YuanField
+from tenants.service import MIN_PASSWORD_LENGTH
 
 ENTER_DAYS = _l("Enter the number of days, like 14.")
 ENTER_CREDIT = _l("Enter the credit in yuan, like 50 or 49.90.")
@@ -52,3 +53,19 @@ class AdminLoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(message=_l("This field is required.")), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("This field is required.")),
                                                           Length(max=128)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """忘记密码 on the console's and the platform's sign-in: the address to send a link to."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("This field is required.")),
+                                                Length(max=255)])
+
+
+class NewPasswordForm(FlaskForm):
+    """The page a reset link opens; the strength rule is the reset verb's."""
+
+    password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("This field is required.")),
+                                                             Length(max=128)],
+                             description=_l("At least %(n)d characters, mixing letters with digits or symbols.",
+                                            n=MIN_PASSWORD_LENGTH))

@@ -3,9 +3,15 @@
 ``send_email(to, subject, body)`` hands the message to the backend named by the config key
 ``BILLING_MAIL_BACKEND``:
 
-- ``outbox`` (the default in development and test): an ``OutboxEmail`` row in the current
-  store, which /console/billing lists as "emails sent";
-- ``log`` (the default in production until a real transport is configured): one log line.
+- ``smtp`` (the default whenever ``MAIL_URL`` is set): real e-mail through that server
+  (``core.mail``);
+- ``outbox`` (the default in development and test without ``MAIL_URL``): an ``OutboxEmail``
+  row in the current store, which /console/billing lists as "emails sent"; a message outside
+  any store (to a platform admin) goes to the log instead, body included;
+- ``log`` (the default in production without ``MAIL_URL``): one log line.
+
+Password-reset links go out the same way (``billing.password_mail``), from an outbox event's
+subscriber: never inside the request that asked.
 
 ``send_notice`` sends one reminder about one invoice at most once: a ``BillingNotice`` row
 with a unique ``(invoice, key)`` is inserted first, so a job running twice (or two at once)
@@ -19,13 +25,18 @@ from sqlalchemy.exc import IntegrityError
 
 from billing.models import BillingNotice, OutboxEmail
 from core.extensions import db
+from core.mail import send_smtp
 from core.models import utcnow
+from core.tenancy import current_tenant_id
 from tenants.models import StaffUser, Tenant
 
 log = logging.getLogger(__name__)
 
 
 def _to_outbox(to, subject, body, sent_at):
+    if current_tenant_id() is None:  # a platform admin's e-mail belongs to no store's outbox
+        log.info("email to %s (development outbox, no store): %s\n%s", to, subject, body)
+        return
     db.session.add(OutboxEmail(to=to, subject=subject[:255], body=body, sent_at=sent_at))
     db.session.flush()
 
@@ -34,13 +45,18 @@ def _to_log(to, subject, body, sent_at):
     log.info("billing email to %s: %s", to, subject)
 
 
-BACKENDS = {"outbox": _to_outbox, "log": _to_log}
+def _to_smtp(to, subject, body, sent_at):
+    send_smtp(to, subject, body)
+
+
+BACKENDS = {"outbox": _to_outbox, "log": _to_log, "smtp": _to_smtp}
 
 
 def send_email(to, subject, body, *, sent_at=None):
-    """Send one billing email with the configured backend (in the current store's context)."""
+    """Send one email with the configured backend (in the current store's context, if any)."""
     config = current_app.config
-    name = config.get("BILLING_MAIL_BACKEND") or ("log" if config.get("ENV_NAME") == "production" else "outbox")
+    name = config.get("BILLING_MAIL_BACKEND") or ("smtp" if config.get("MAIL_URL") else
+                                                  "log" if config.get("ENV_NAME") == "production" else "outbox")
     if name not in BACKENDS:
         raise RuntimeError(f"BILLING_MAIL_BACKEND is {name!r}; use one of {', '.join(BACKENDS)}")
     BACKENDS[name](to, str(subject), str(body), sent_at or utcnow())

@@ -8,17 +8,34 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from billing import platform, queries
-from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
+from billing.forms import (
+    AdminLoginForm,
+    CreditForm,
+    ReasonForm,
+    StorePlanForm,
+    TrialForm,
+)
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
+from billing.password_mail import ADMIN_REALM, admin_for_reset, request_admin_password_reset, reset_admin_password
+from billing.password_pages import PasswordPages
 from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
 from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
 from core.extensions import limiter
 from core.form_checks import check_form
+from core.login_throttle import (
+    blocked_message,
+    failed_sign_in,
+    forget_failures,
+    record_failure,
+    seconds_blocked,
+    seconds_to_reset,
+)
 from core.models import utcnow
+from core.redirects import safe_next
 from core.refusals import Attempt
 from core.tenancy import tenant_context
 from core.transaction import committed
@@ -28,7 +45,7 @@ from tenants.plans import PLANS
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
                                            template_folder="templates", static_folder="static"))
 
-PUBLIC_ENDPOINTS = {"platform.login"}
+PUBLIC_ENDPOINTS = {"platform.login", "platform.forgot_password", "platform.reset_password_view"}
 
 
 def _load_admin(rest):
@@ -49,19 +66,50 @@ def require_platform_admin():
     return None
 
 
+def _too_many_from_here(limit):
+    """The per-IP limit tripped: the form again, saying how long to wait."""
+    form = AdminLoginForm()
+    form.password.errors = [blocked_message(seconds_to_reset(limit))]
+    return current_app.make_response((render_template("billing/login.html", form=form), 429))
+
+
 @platform_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed_sign_in,
+               on_breach=_too_many_from_here)
 def login():
     form = AdminLoginForm()
     if form.validate_on_submit():
+        wait = seconds_blocked(ADMIN_REALM, form.email.data)
+        if wait:
+            form.password.errors.append(blocked_message(wait))
+            return render_template("billing/login.html", form=form), 429
         with committed():
             admin = platform.sign_in_admin(email=form.email.data, password=form.password.data)
+            wait = record_failure(ADMIN_REALM, form.email.data) if admin is None else 0
+            if admin is not None:
+                forget_failures(ADMIN_REALM, form.email.data)
         if admin is None:
             form.password.errors.append(_("Email or password is not correct."))
+            if wait:
+                form.password.errors.append(blocked_message(wait))
             return render_template("billing/login.html", form=form), 401
         login_user(admin)
-        return redirect(url_for("platform.tenants"))
+        return redirect(safe_next(request.args.get("next"), url_for("platform.tenants")))
     return render_template("billing/login.html", form=form), 422 if form.errors else 200
+
+
+PASSWORD_PAGES = PasswordPages("billing/layout.html", "platform.login", "platform.forgot_password")
+
+
+@platform_bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    return PASSWORD_PAGES.forgot(request_admin_password_reset)
+
+
+@platform_bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password_view(token):
+    return PASSWORD_PAGES.reset(admin_for_reset(token), reset_admin_password)
 
 
 @platform_bp.route("/logout", methods=["POST"])

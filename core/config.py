@@ -70,6 +70,8 @@ ENVIRONMENT_KEYS.update({name: name for name in (
     "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER")})
 # Billing: days of grace after an unpaid period end (default 7), the billing-email backend (outbox or log).
 ENVIRONMENT_KEYS.update({name: name for name in ("BILLING_GRACE_DAYS", "BILLING_MAIL_BACKEND")})
+# Real e-mail (core/mail.py): smtp://host:port or smtps://user:pass@host:port, and the sender.
+ENVIRONMENT_KEYS.update({name: name for name in ("MAIL_URL", "MAIL_FROM")})
 
 # Redis as a helper (core/breaker.py) and the worker's sweep timer (core/sweeper.py), in seconds.
 ENVIRONMENT_KEYS.update({name: name for name in (
@@ -128,6 +130,13 @@ class BaseConfig:
     # or worker is getting through them).
     OUTBOX_READY_LAG_SECONDS = 300.0
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed sign-ins an account may have in a row before each further one blocks it for a
+    # back-off doubling from 30 s to 15 min (core/login_throttle.py).
+    LOGIN_ACCOUNT_FREE_TRIES = 5
+    # Unset: e-mail goes to the development outbox (or the log in production); see billing/mail.py.
+    MAIL_URL = None
+    MAIL_FROM = None
+    MAIL_TIMEOUT = 10
     SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -64,6 +64,19 @@ def mask_phone(phone):
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def mask_name(name):
+    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the family name only."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def mask_street(street):
+    """``文三路 100 号 3 幢 201`` → ``文三路****``: the first few characters, never a house number."""
+    if not street:
+        return ""
+    kept = street[:min(3, len(street) // 3)].rstrip()
+    return kept + "****" if not any(ch.isdigit() for ch in kept) else "****"
+
+
 class EncryptedText(TypeDecorator):
     """A text column whose value is encrypted before it reaches the database."""
 

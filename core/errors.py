@@ -94,6 +94,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if getattr(exc, "response", None) is not None:
+            return exc.response  # the view made its own answer (a sign-in form saying to wait)
         response = error_response(exc.code or 500)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             response = _with_header(response, "Allow", ", ".join(exc.valid_methods))

@@ -5,6 +5,8 @@ Simplified Chinese is the default; every user-facing string goes through Flask-B
 from flask import abort, current_app, has_request_context, redirect, request
 from flask_login import current_user
 
+from core.redirects import safe_next
+
 LANG_COOKIE = "lang"
 
 
@@ -38,21 +40,9 @@ def set_language(code):
     """
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = _local_path(request.args.get("next")) or (request.referrer if _same_host(request.referrer) else "/")
+    target = safe_next(request.args.get("next"), None) or safe_next(request.referrer, "/")
     response = redirect(target)
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
-
-def _local_path(path):
-    """``path`` when it is a path on this site (never ``//elsewhere`` or ``/\\elsewhere``)."""
-    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
-        return path
-    return None
-
-
-def _same_host(url):
-    from urllib.parse import urlsplit
-
-    return bool(url) and urlsplit(url).netloc == request.host

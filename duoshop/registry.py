@@ -4,6 +4,7 @@ all tables and a process delivering an outbox event knows every subscriber of it
 This is the composition root's list: the packages themselves never import it.
 """
 import billing.models  # noqa: F401
+import billing.password_mail  # noqa: F401
 import billing.subscriptions  # noqa: F401
 import commerce.aftersales.models  # noqa: F401
 import commerce.aftersales.service  # noqa: F401
@@ -39,6 +40,7 @@ import commerce.orders.subscribers  # noqa: F401
 import commerce.shipping.jobs  # noqa: F401
 import commerce.shipping.models  # noqa: F401
 import core.audit  # noqa: F401
+import core.login_throttle  # noqa: F401
 import core.outbox  # noqa: F401
 import payments.models  # noqa: F401
 import tenants.domains  # noqa: F401

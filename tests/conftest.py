@@ -251,3 +251,43 @@ def shop(app_ctx):
     demo, tea = create_store("demo"), create_store("tea")
     product = create_product(demo, "龙井", price=5000, stock=5)
     return demo, tea, product, sku_of(demo, product)
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) with ``MAIL_URL`` pointing at it; ``.messages``
+    are the ``email.message.Message`` objects it received. ``auth`` (user, password) when set."""
+    import socket
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    class Server:
+        messages = []
+        logins = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(message_from_bytes(envelope.original_content))
+            return "250 OK"
+
+    received = Server()
+    received.messages, received.logins = [], []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        received.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"mailer", b"s3cret:pass"))
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(received, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    previous = app.config.get("MAIL_URL")
+    app.config["MAIL_URL"] = received.url = f"smtp://127.0.0.1:{port}"
+    try:
+        yield received
+    finally:
+        app.config["MAIL_URL"] = previous
+        controller.stop()

@@ -1,7 +1,7 @@
 """Forms of the platform site and the merchant console. Every form carries a CSRF token."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -33,9 +33,16 @@ class SignupForm(FlaskForm):
 
 
 class StaffLoginForm(FlaskForm):
-    slug = StringField(_l("Store address"), validators=[_req(), Length(max=32)])
+    # Optional: without it, the address and password find the store (or offer a choice).
+    slug = StringField(_l("Store address (optional)"), validators=[Optional(), Length(max=32)])
     email = EmailField(_l("Email"), validators=[_req(), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[_req(), Length(max=128)])
+
+
+class ChooseStoreForm(FlaskForm):
+    """The store chooser after signing in with an address that works for several."""
+
+    tenant = IntegerField(validators=[InputRequired()])
 
 
 class AcceptInviteForm(FlaskForm):

@@ -36,7 +36,7 @@ from commerce.pricing import order_receipt
 from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantities
 from commerce.shipping.tracking import CARRIERS
 from core.audit import record_audit
-from core.crypto import mask_phone
+from core.crypto import mask_name, mask_phone, mask_street
 from core.form_checks import check_form
 from core.money import format_money
 from core.refusals import Attempt
@@ -117,7 +117,7 @@ def _export_rows(filters, *, full):
     for batch in order_batches(filters, batch_size=EXPORT_BATCH, limit=MAX_EXPORT_ORDERS):
         for order in batch:
             created = _aware(order.created_at).astimezone(get_timezone()).strftime("%Y-%m-%d %H:%M:%S")
-            receiver = [order.ship_name if full else _masked_name(order.ship_name),
+            receiver = [order.ship_name if full else mask_name(order.ship_name),
                         order.ship_phone if full else mask_phone(order.ship_phone), order.ship_region]
             for line in order.lines:
                 rows.append([order.number, created, labels.get(order.status, order.status), line.title,
@@ -130,10 +130,6 @@ def _cell(value):
     """Text a spreadsheet would run as a formula is kept as text (CSV injection)."""
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _masked_name(name):
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def _plain_yuan(fen):
@@ -231,13 +227,25 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
         "builder/orders/detail.html", order=order, lines=lines, parcels=parcels, refunds=refunds,
         receipt=order_receipt(order),
         timeline=_timeline(order, parcels, refunds), payment=payment, error=error, entered=entered,
-        full_address=full_address, phone=order.ship_phone if full_address else mask_phone(order.ship_phone),
+        full_address=full_address, receiver=_receiver(order, revealed=full_address),
         status_labels=status_labels(), refund_labels=refund_status_labels(), carriers=CARRIERS,
         can_edit=current_user.can_edit(), may_see_full=may_see_full_address(),
         can_cancel=allowed("cancel", order.status), can_ship=allowed("ship_part", order.status),
         can_refund=order.status in REFUNDABLE and bool(order.transaction_id),
         refundable=refundable_amount(order) if order.transaction_id else 0,
     ), status
+
+
+def _receiver(order, *, revealed):
+    """The receiver as this staff member may see them: everything once an owner or admin
+    revealed it (audited); name and street with the phone masked for owners and admins;
+    all three masked for operators and viewers."""
+    if revealed:
+        return {"name": order.ship_name, "phone": order.ship_phone, "street": order.ship_detail}
+    if may_see_full_address():
+        return {"name": order.ship_name, "phone": mask_phone(order.ship_phone), "street": order.ship_detail}
+    return {"name": mask_name(order.ship_name), "phone": mask_phone(order.ship_phone),
+            "street": mask_street(order.ship_detail)}
 
 
 def _timeline(order, parcels, refunds):

@@ -23,6 +23,7 @@ from commerce.members.wechat_login import bind_phone, member_for_openid, officia
 from core.crypto import mask_phone
 from core.errors import DomainError
 from core.form_checks import form_refusal
+from core.redirects import safe_next
 from core.refusals import Attempt
 from storefront.blueprints import storefront_bp
 from storefront.forms import PhoneForm
@@ -43,9 +44,7 @@ class LoginStateMismatch(DomainError):
 
 def _next_page(raw):
     """Only a path on this host: never an open redirect."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return url_for("storefront.orders")
+    return safe_next(raw, url_for("storefront.orders"))
 
 
 def _start_oauth(scope, next_page):

@@ -14,6 +14,7 @@ from commerce.orders import states
 from commerce.orders.models import Order, OrderLine
 from commerce.orders.service import Wanted, place_order
 from core.audit import AuditLog
+from core.crypto import mask_name, mask_street
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
@@ -232,6 +233,44 @@ def test_an_operator_cannot_reveal_the_phone(platform_client, shop):
     assert "Show full phone" not in page(platform_client, f"/console/orders/{number}")
     assert post(platform_client, f"/console/orders/{number}/address").status_code == 403
     assert audits(demo, "order.view_address") == []
+
+
+@pytest.mark.parametrize(("role", "sees_name_and_street", "may_reveal"), [
+    (StaffUser.OWNER, True, True), (StaffUser.ADMIN, True, True),
+    (StaffUser.OPERATOR, False, False), (StaffUser.VIEWER, False, False)])
+def test_each_role_sees_the_receiver_only_as_far_as_it_may(platform_client, shop, role, sees_name_and_street,
+                                                           may_reveal):
+    demo, tea, (leaves, _cup), member = shop
+    number = place(demo, member, [(leaves, 1)], paid=True)
+    email = f"{role}@demo.test"
+    if role == StaffUser.OWNER:
+        login_staff(platform_client, demo)
+    else:
+        create_staff(demo, email, role)
+        login_staff(platform_client, demo, email=email)
+    html = page(platform_client, f"/console/orders/{number}")
+    assert "138****5678" in html and "13812345678" not in html  # the phone: masked for everyone
+    if sees_name_and_street:
+        assert "张三" in html and "文三路 100 号" in html
+    else:
+        assert "张*" in html and "文三路****" in html
+        assert "张三" not in html and "100 号" not in html
+    assert "西湖区" in html  # the region stays: it is what a parcel's price and carrier depend on
+    revealed = post(platform_client, f"/console/orders/{number}/address")
+    assert revealed.status_code == (200 if may_reveal else 403)
+    if may_reveal:
+        body = revealed.get_data(as_text=True)
+        assert "张三" in body and "13812345678" in body and "文三路 100 号" in body
+    assert len(audits(demo, "order.view_address")) == (1 if may_reveal else 0)
+    login_staff(platform_client, tea)  # another store's staff finds nothing to reveal
+    assert post(platform_client, f"/console/orders/{number}/address", "/console/orders").status_code == 404
+
+
+def test_masking_keeps_the_family_name_and_the_street_name_only():
+    assert (mask_name("张三"), mask_name("欧阳娜娜"), mask_name("")) == ("张*", "欧***", "")
+    assert mask_street("文三路 100 号") == "文三路****"
+    assert mask_street("5号楼") == "****" and mask_street("") == ""
+    assert "8" not in mask_street("88号创业大厦 8 楼")
 
 
 def test_the_remark_is_saved_and_audited_and_a_long_one_refused(console, shop):

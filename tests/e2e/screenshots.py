@@ -254,6 +254,7 @@ def shots(server):
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
         ("03-console-login", "visitor", go("/console/login")),
+        ("03-console-forgot-password", "visitor", go("/console/password/forgot")),
         ("04-console-dashboard", "merchant", go("/console/")),
         ("05-console-team", "merchant", go("/console/staff")),
         ("06-console-settings", "merchant", go("/console/settings")),
