@@ -14,7 +14,7 @@ from alembic import op
 from commerce.catalog.search_terms import product_index
 
 revision = "0028"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
