@@ -177,6 +177,20 @@ def shots(server):
         page.locator("main table a").first.click()
         page.wait_for_load_state("load")
 
+    def product_form(page):
+        """The demo's T恤 in the console: details, SKU table, images."""
+        page.goto(server.url("/console/products?q=T恤"))
+        page.locator("main table a").first.click()
+        page.wait_for_load_state("load")
+
+    def upload_too_large(page):
+        """A 20 MB file sent from the product form's image upload."""
+        product_form(page)
+        page.locator("input[type=file][name=file]").first.set_input_files(
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}])
+        with page.expect_navigation():
+            page.locator("input[type=file][name=file]").first.evaluate("input => input.form.submit()")
+
     return [
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
@@ -215,6 +229,10 @@ def shots(server):
         ("35-console-invites", "merchant", go("/console/invites")),
         ("36-console-member-rules", "merchant", go("/console/members/rules")),
         ("37-console-billing", "merchant", go("/console/billing")),
+        ("38-console-product-form", "merchant", product_form),
+        ("38a-console-upload-too-large", "merchant", upload_too_large),
+        ("38b-console-media-library", "merchant", go("/console/media")),
+        ("38c-console-design", "merchant", go("/console/design")),
         ("40-me", "shopper", go("/me", store="demo")),
         ("41-top-up", "shopper", go("/me/top-up", store="demo")),
         ("42-distributor-center", "shopper", go("/me/distribution", store="demo")),
