@@ -22,10 +22,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Front-end libraries (SortableJS for the page editor, Chart.js for the platform's billing
-# charts) come from npm, pinned in package-lock.json; the app serves them from
+# Front-end libraries (SortableJS for the page editor, Quill for product details, Chart.js
+# for the platform's billing charts) come from npm, pinned in package-lock.json; the app serves them from
 # node_modules/, which is never committed. `&:`: one `npm ci` makes both files.
-ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js
+ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js \
+	node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css
 assets: $(ASSET_FILES)
 
 $(ASSET_FILES) &: package.json package-lock.json

@@ -9,6 +9,7 @@ import commerce.aftersales.models  # noqa: F401
 import commerce.aftersales.service  # noqa: F401
 import commerce.catalog.events  # noqa: F401
 import commerce.catalog.images  # noqa: F401
+import commerce.catalog.library  # noqa: F401
 import commerce.catalog.models  # noqa: F401
 import commerce.catalog.service  # noqa: F401
 import commerce.marketing.bargains.jobs  # noqa: F401
@@ -42,5 +43,6 @@ import core.outbox  # noqa: F401
 import payments.models  # noqa: F401
 import tenants.models  # noqa: F401
 import tenants.provisioning  # noqa: F401
+import themes.library_usage  # noqa: F401
 import themes.models  # noqa: F401
 import themes.pages  # noqa: F401
