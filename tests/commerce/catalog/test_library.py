@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from commerce.catalog.errors import ImageInUse, InvalidLibraryImage, InvalidProduct
+from commerce.catalog.errors import InvalidLibraryImage, InvalidProduct
 from commerce.catalog.images import add_product_image
 from commerce.catalog.library import (
     delete_library_image,
