@@ -22,6 +22,12 @@
     placeholder: textarea.placeholder || "",
     modules: { toolbar: { container: toolbar, handlers: { image: insertImage } } },
   });
+  // Quill names its heading choices in English through CSS; these labels say them in the page's language.
+  const headings = JSON.parse(textarea.dataset.headingLabels || "{}");
+  holder.previousElementSibling.querySelectorAll(".ql-header .ql-picker-item").forEach((item) => {
+    const label = headings[item.dataset.value || ""];
+    if (label) item.dataset.label = label;
+  });
   quill.clipboard.dangerouslyPasteHTML(textarea.value || "", "silent");
   quill.root.setAttribute("aria-labelledby", textarea.id + "-label");
   quill.root.setAttribute("role", "textbox");
