@@ -187,7 +187,7 @@ def shots(server):
         """A 20 MB file sent from the product form's image upload."""
         product_form(page)
         page.locator("input[type=file][name=file]").first.set_input_files(
-            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}])
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}], timeout=60_000)
         with page.expect_navigation():
             page.locator("input[type=file][name=file]").first.evaluate("input => input.form.submit()")
 
@@ -195,7 +195,7 @@ def shots(server):
         """The browser's own check: a 20 MB file refused next to the field, nothing sent."""
         product_form(page)
         page.locator("#image-file").set_input_files(
-            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}])
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}], timeout=60_000)
         page.locator("#image-file").scroll_into_view_if_needed()
 
     def image_picker(page):
