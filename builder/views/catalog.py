@@ -185,14 +185,9 @@ def product_image_upload(product_id):
     require_editor()
     product = get_product_or_404(product_id)
     upload = request.files.get("file")
-    with Attempt(flash=False) as attempt:
-        image = add_product_image(product, upload.stream if upload is not None else b"", actor=_actor(),
-                                  name=upload.filename if upload is not None else None)
-        request_thumbnail(image)
-    if attempt.refused:
-        return _render_form(product, ProductForm.for_product(product), error=attempt.refusal, status=attempt.status)
-    flash(_("Image added."), "success")
-    return redirect(url_for("console.product_edit", product_id=product.id))
+    return _add_image(product, lambda: add_product_image(
+        product, upload.stream if upload is not None else b"", actor=_actor(),
+        name=upload.filename if upload is not None else None))
 
 
 @console_bp.route("/products/<int:product_id>/images/pick", methods=["POST"])
@@ -203,9 +198,13 @@ def product_image_pick(product_id):
     picked = find_library_image(PickImageForm().library_image_id.data)
     if picked is None:
         abort(404)
+    return _add_image(product, lambda: add_library_image_to_product(product, picked, actor=_actor()))
+
+
+def _add_image(product, verb):
+    """Run one verb that adds a product image: added → back to the form; refused → the form with the message."""
     with Attempt(flash=False) as attempt:
-        image = add_library_image_to_product(product, picked, actor=_actor())
-        request_thumbnail(image)
+        request_thumbnail(verb())
     if attempt.refused:
         return _render_form(product, ProductForm.for_product(product), error=attempt.refusal, status=attempt.status)
     flash(_("Image added."), "success")

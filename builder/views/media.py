@@ -76,11 +76,9 @@ def media_library_upload():
     require_editor()
     form = LibraryUploadForm()
     upload = form.upload
-    with Attempt() as attempt:
-        upload_to_library(upload.stream if upload is not None else b"", tenant_id=g.tenant.id,
-                          name=upload.filename if upload is not None else "", folder=form.folder.data, actor=_actor())
-    if not attempt.refused:
-        flash(_("Image uploaded."), "success")
+    _attempt(lambda: upload_to_library(upload.stream if upload is not None else b"", tenant_id=g.tenant.id,
+                                       name=upload.filename if upload is not None else "",
+                                       folder=form.folder.data, actor=_actor()), _("Image uploaded."))
     return _back()
 
 
@@ -89,10 +87,7 @@ def media_library_rename(image_id):
     require_editor()
     image = get_library_image_or_404(image_id)
     form = RenameImageForm()
-    with Attempt() as attempt:
-        rename_library_image(image, name=form.name.data, actor=_actor())
-    if not attempt.refused:
-        flash(_("Image renamed."), "success")
+    _attempt(lambda: rename_library_image(image, name=form.name.data, actor=_actor()), _("Image renamed."))
     return _back()
 
 
@@ -101,10 +96,7 @@ def media_library_move(image_id):
     require_editor()
     image = get_library_image_or_404(image_id)
     form = MoveImageForm()
-    with Attempt() as attempt:
-        move_library_image(image, folder=form.folder.data, actor=_actor())
-    if not attempt.refused:
-        flash(_("Image moved."), "success")
+    _attempt(lambda: move_library_image(image, folder=form.folder.data, actor=_actor()), _("Image moved."))
     return _back()
 
 
@@ -113,9 +105,17 @@ def media_library_delete(image_id):
     require_editor()
     image = get_library_image_or_404(image_id)
     tenant_id = image.tenant_id
-    with Attempt() as attempt:
-        filename = delete_library_image(image, actor=_actor())
-    if not attempt.refused:
+    filename = _attempt(lambda: delete_library_image(image, actor=_actor()), _("Image deleted."))
+    if filename is not None:
         media_storage().delete(tenant_id, filename)  # after the commit: a rolled-back delete keeps its file
-        flash(_("Image deleted."), "success")
     return _back()
+
+
+def _attempt(verb, done):
+    """Run one library verb and flash ``done``, or its refusal; what the verb returned, None if refused."""
+    result = None
+    with Attempt() as attempt:
+        result = verb()
+    if not attempt.refused:
+        flash(done, "success")
+    return result

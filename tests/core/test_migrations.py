@@ -6,8 +6,11 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
+from commerce.catalog.models import LibraryImage, Product, ProductImage
 from core.extensions import db
+from core.tenancy import tenant_context
 from tenants.scoping import TenantScoped
+from tests.factories import create_store
 
 
 def tenant_tables():
@@ -61,3 +64,26 @@ def test_migrations_run_down_to_empty_and_up_again(app_ctx, owner_engine):
 def head_revision(app):
     directory = app.extensions["migrate"].directory
     return ScriptDirectory(directory).get_current_head()
+
+
+def test_the_image_library_migration_files_earlier_product_pictures_per_store(app_ctx, owner_engine):
+    stores = create_store("demo"), create_store("tea")
+    downgrade(revision="0023")
+    for store, title in zip(stores, ("纯棉T恤", "明前龙井"), strict=True):
+        with tenant_context(store.id):
+            product = Product(title=title, price=100, stock=1)
+            db.session.add(product)
+            db.session.flush()
+            for position in (0, 1):  # the same file twice, as a copied product would have it
+                db.session.add(ProductImage(product_id=product.id, filename=f"{store.id:032x}.png", width=60, height=40,
+                                            position=position))
+            db.session.commit()
+    upgrade()
+    if owner_engine.dialect.name == "postgresql":
+        with owner_engine.begin() as conn:
+            conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO duoshop_app"))
+            conn.execute(text("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO duoshop_app"))
+    for store, title in zip(stores, ("纯棉T恤", "明前龙井"), strict=True):
+        with tenant_context(store.id):
+            filed = db.session.scalars(db.select(LibraryImage)).all()
+            assert [(i.filename, i.name, i.folder, i.width) for i in filed] == [(f"{store.id:032x}.png", title, "商品图片", 60)]

@@ -12,9 +12,9 @@ try:
 except ImportError:  # the ``browser`` fixture fails every test with what to install
     expect = None
 
+from tests.e2e.screenshots import sign_in_console
 from tests.e2e.server import AppServer
 
-DEMO_OWNER = {"slug": "demo", "email": "owner@demo.test", "password": "demo-owner-2026"}
 SIX_MB = b"\xff" * (6 * 1024 * 1024)
 
 
@@ -29,11 +29,7 @@ def live_server(browser, tmp_path_factory):
 
 @pytest.fixture
 def console(page, live_server):
-    page.goto(live_server.url("/console/login"))
-    page.locator("#slug").fill(DEMO_OWNER["slug"])
-    page.locator("#email").fill(DEMO_OWNER["email"])
-    page.locator("#password").fill(DEMO_OWNER["password"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_console(page, live_server)
     expect(page).to_have_url(live_server.url("/console/"))
     return page
 
