@@ -38,6 +38,7 @@ def open_product(page, server, title):
     page.goto(server.url(f"/console/products?q={title}"))
     page.locator("main table a", has_text=title).first.click()
     expect(page).to_have_url(re.compile(r"/console/products/\d+$"))
+    page.wait_for_function("() => window.DuoshopImagePicker && window.Quill")  # the deferred scripts ran
     return int(page.url.rsplit("/", 1)[1])
 
 
