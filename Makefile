@@ -22,11 +22,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Front-end libraries (SortableJS for the page editor, Chart.js for the platform's billing
-# charts, @vant/area-data for the 省/市/区 of addresses) come from npm, pinned in
-# package-lock.json; the app serves them from node_modules/, which is never committed.
-# `&:`: one `npm ci` makes every file.
+# Front-end libraries (SortableJS for the page editor, Quill for product details, Chart.js
+# for the platform's billing charts, @vant/area-data for the 省/市/区 of addresses) come from
+# npm, pinned in package-lock.json; the app serves them from node_modules/, which is never
+# committed. `&:`: one `npm ci` makes every file.
 ASSET_FILES := node_modules/sortablejs/Sortable.min.js node_modules/chart.js/dist/chart.umd.min.js \
+	node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css \
 	node_modules/@vant/area-data/dist/index.cjs
 # The divisions as one compact JSON (province_list, city_list, county_list by GB/T 2260 code):
 # the storefront's picker loads it and the server checks every address against it.

@@ -10,6 +10,10 @@ from redis.retry import Retry
 
 from core.database import PLATFORM_BIND
 
+# The largest image a merchant or shopper may upload (core.storage refuses larger ones, the
+# browser checks before sending, and the 413 answer states it).
+MAX_IMAGE_MB = 5
+
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 # 32 zero-ish bytes in url-safe base64: fine on a laptop, refused in production.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="

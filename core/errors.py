@@ -3,12 +3,14 @@
 Views raise; nothing below a view builds an error response itself.
 """
 import logging
+from urllib.parse import urlsplit
 
-from flask import g, jsonify, render_template, request
+from flask import flash, g, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from core.config import MAX_IMAGE_MB
 from core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ MESSAGES = {
     404: _l("We could not find what you were looking for."),
     405: _l("This address does not accept that kind of request."),
     409: _l("Someone else changed this in the meantime. Reload and try again."),
-    413: _l("The file you sent is too large."),
+    413: _l("The file you sent is too large: an image can be at most %(n)d MB. Make it smaller and send it again.",
+            n=MAX_IMAGE_MB),
     422: _l("Some of what you entered is not valid."),
     429: _l("You are doing that too often. Please wait a minute and try again."),
     500: _l("An unexpected error happened on our side. It has been logged; please try again."),
@@ -84,6 +87,7 @@ def error_response(status, detail=None, *, template="errors/error.html", title=N
 
 
 def init_app(app):
+    app.jinja_env.globals["max_image_mb"] = MAX_IMAGE_MB  # the file inputs' own check states it
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return error_response(400, _l("The form expired or did not come from this site. Reload the page and try again."))
@@ -91,6 +95,16 @@ def init_app(app):
     @app.errorhandler(DomainError)
     def domain_error(exc):
         return error_response(exc.status, exc.message, **exc.extra)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        """An oversized upload keeps the person where they were: back on the page that sent
+        it with the limit stated (or a problem body for the API and the editors' fetches)."""
+        back = None if wants_problem_json() else _page_that_sent_it()
+        if back is None:
+            return error_response(413, max_bytes=MAX_IMAGE_MB * 1024 * 1024)
+        flash(str(MESSAGES[413]), "error")
+        return redirect(back, 303)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -108,6 +122,17 @@ def init_app(app):
         log.exception("unhandled error")
         db.session.rollback()
         return error_response(InternalServerError.code)
+
+
+def _page_that_sent_it():
+    """The path of the page on this host that sent the request (its ``Referer``), or None."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.scheme not in ("http", "https") or referrer.netloc != request.host:
+        return None
+    target = (referrer.path or "/") + (f"?{referrer.query}" if referrer.query else "")
+    if not target.startswith("/") or target.startswith("//") or any(ord(c) < 32 or c == "\\" for c in target):
+        return None
+    return target
 
 
 def _with_header(response, name, value):

@@ -41,9 +41,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from core.config import MAX_IMAGE_MB
 from core.errors import DomainError
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
 MAX_IMAGE_SIDE = 4000
 # Source format → what we write back and its file extension. Other formats are refused.
 # MPO is how Pillow names the multi-picture JPEGs many phones write; we keep its first picture.

@@ -10,6 +10,7 @@ import commerce.aftersales.models  # noqa: F401
 import commerce.aftersales.service  # noqa: F401
 import commerce.catalog.events  # noqa: F401
 import commerce.catalog.images  # noqa: F401
+import commerce.catalog.library  # noqa: F401
 import commerce.catalog.models  # noqa: F401
 import commerce.catalog.search_index  # noqa: F401
 import commerce.catalog.service  # noqa: F401
@@ -46,5 +47,6 @@ import payments.models  # noqa: F401
 import tenants.domains  # noqa: F401
 import tenants.models  # noqa: F401
 import tenants.provisioning  # noqa: F401
+import themes.library_usage  # noqa: F401
 import themes.models  # noqa: F401
 import themes.pages  # noqa: F401

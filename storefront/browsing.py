@@ -100,8 +100,8 @@ def units_left(sku, flash=None):
 
 def sku_picker_data(product, flash=None):
     """What ``product.js`` needs to pick a SKU: the specs and every SKU's values, price
-    (the flash price while a flash sale is on — then the usual price is the struck one) and
-    stock (the campaign's units left while a flash sale is on)."""
+    (the flash price while a flash sale is on — then the usual price is the struck one),
+    stock (the campaign's units left while a flash sale is on) and image (or None)."""
     flash = flash or {}
 
     def prices(sku):
@@ -112,7 +112,8 @@ def sku_picker_data(product, flash=None):
     return {
         "specs": [{"name": spec.name, "values": list(spec.values)} for spec in product.specs],
         "skus": [{"id": sku.id, "values": list(sku.spec_values), "price": prices(sku)[0],
-                  "market_price": prices(sku)[1], "stock": units_left(sku, flash)} for sku in product.skus],
+                  "market_price": prices(sku)[1], "stock": units_left(sku, flash), "image": sku.image_url()}
+                 for sku in product.skus],
     }
 
 

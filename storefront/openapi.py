@@ -65,6 +65,7 @@ SCHEMAS = {
             "market_price": NULLABLE_INT,
             "stock": NULLABLE_INT,
             "weight": {"type": ["number", "null"]},
+            "image_url": {**NULLABLE_STRING, "description": "The SKU's own picture (/media/…), shown when it is chosen."},
         },
     },
     "Spec": {

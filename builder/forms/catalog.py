@@ -25,6 +25,12 @@ from core.forms import WholeField, YuanField
 VALUE_SEPARATORS = re.compile(r"[,，、]")  # spec values as typed on Chinese and Western keyboards
 
 
+def media_name_of(url):
+    """The media name at the end of a picked ``/media/<store>/<name>`` address ("" for none);
+    the catalog checks it is one of this store's library images."""
+    return (url or "").rsplit("/", 1)[-1]
+
+
 def _strip(text):
     return text.strip() if isinstance(text, str) else text
 
@@ -53,6 +59,7 @@ class SkuRowForm(Form):
     stock = WholeField(_l("Stock"), validators=[InputRequired(message=_l("Enter the stock."))])
     weight = WholeField(_l("Weight (g)"), validators=[Optional()])
     code = StringField(_l("Code"), filters=[_strip])
+    image = StringField(_l("Image"), filters=[_strip])  # the picker's /media/<store>/<name> address
 
     @property
     def spec_values(self):
@@ -65,12 +72,12 @@ class SkuRowForm(Form):
 
     def shown(self):
         """The row's cells as typed (or as saved), for the template."""
-        return {name: self[name]._value() for name in ("price", "market_price", "stock", "weight", "code")}
+        return {name: self[name]._value() for name in ("price", "market_price", "stock", "weight", "code", "image")}
 
     def sku_arguments(self):
         return {"spec_values": list(self.spec_values), "price": self.price.data,
                 "market_price": self.market_price.data, "stock": self.stock.data, "weight": self.weight.data,
-                "code": self.code.data or None}
+                "code": self.code.data or None, "image": media_name_of(self.image.data)}
 
 
 class ProductForm(FlaskForm):
@@ -104,7 +111,8 @@ class ProductForm(FlaskForm):
         form = cls(formdata=None, data=data)
         form.rows = [SkuRowForm(data={"key": json.dumps(list(sku.spec_values)), "price": sku.price,
                                       "market_price": sku.market_price, "stock": sku.stock, "weight": sku.weight,
-                                      "code": sku.code or ""}, prefix=f"sku_{index}_")
+                                      "code": sku.code or "", "image": sku.image_url() or ""},
+                                      prefix=f"sku_{index}_")
                      for index, sku in enumerate(product.skus)]
         return form
 

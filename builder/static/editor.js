@@ -801,8 +801,17 @@
         note.textContent = T.upload_failed + (detail ? " " + detail : "");
       }
     });
+    // The store's image library (图片空间), when the page carries its picker.
+    const library = window.DuoshopImagePicker || document.getElementById("image-picker")
+      ? h("button", { type: "button", class: "button pe-library", disabled: !canEdit, text: T.library,
+        onclick: () => window.DuoshopImagePicker && window.DuoshopImagePicker.open((image) => {
+          input.value = image.url;
+          update(image.url);
+          showThumb();
+        }) })
+      : null;
     showThumb();
-    return h("div", { class: "pe-image" }, thumb, h("div", { class: "pe-image-row" }, input, button, file), note);
+    return h("div", { class: "pe-image" }, thumb, h("div", { class: "pe-image-row" }, input, library, button, file), note);
   }
 
   // ------------------------------------------------------------------ saving

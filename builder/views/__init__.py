@@ -14,6 +14,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     fulfillment,
     group_buys,
     marketing,
+    media,
     members,
     orders,
     pages,

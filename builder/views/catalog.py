@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from builder.blueprints import console_bp
 from builder.forms.catalog import CategoryForm, MoveForm, ProductForm, ProductStatusForm
+from builder.forms.media import PickImageForm
 from commerce.catalog.categories import (
     category_tree,
     create_category,
@@ -23,11 +24,18 @@ from commerce.catalog.categories import (
     shift_category,
 )
 from commerce.catalog.errors import InvalidProduct
-from commerce.catalog.images import add_product_image, remove_product_image, request_thumbnail, shift_product_image
+from commerce.catalog.images import (
+    add_library_image_to_product,
+    add_product_image,
+    remove_product_image,
+    request_thumbnail,
+    shift_product_image,
+)
 from commerce.catalog.models import Category, Product
 from commerce.catalog.queries import (
     console_products,
     find_category,
+    find_library_image,
     find_product,
     find_product_image,
     sku_price_ranges,
@@ -180,9 +188,26 @@ def product_image_upload(product_id):
     require_editor()
     product = get_product_or_404(product_id)
     upload = request.files.get("file")
+    return _add_image(product, lambda: add_product_image(
+        product, upload.stream if upload is not None else b"", actor=_actor(),
+        name=upload.filename if upload is not None else None))
+
+
+@console_bp.route("/products/<int:product_id>/images/pick", methods=["POST"])
+def product_image_pick(product_id):
+    """Add a picture chosen in the image library's picker."""
+    require_editor()
+    product = get_product_or_404(product_id)
+    picked = find_library_image(PickImageForm().library_image_id.data)
+    if picked is None:
+        abort(404)
+    return _add_image(product, lambda: add_library_image_to_product(product, picked, actor=_actor()))
+
+
+def _add_image(product, verb):
+    """Run one verb that adds a product image: added → back to the form; refused → the form with the message."""
     with Attempt(flash=False) as attempt:
-        image = add_product_image(product, upload.stream if upload is not None else b"", actor=_actor())
-        request_thumbnail(image)
+        request_thumbnail(verb())
     if attempt.refused:
         return _render_form(product, ProductForm.for_product(product), error=attempt.refusal, status=attempt.status)
     flash(_("Image added."), "success")

@@ -14,13 +14,15 @@ from pydantic import ValidationError
 
 from builder.blueprints import console_bp
 from builder.forms.design import DesignForm, TabBarForm, ThemeForm
+from builder.forms.media import LibraryUploadForm
 from builder.views.dashboard import store_urls
+from builder.views.media import picked
 from builder.views.pages import require_editor
+from commerce.catalog.library import file_upload, upload_to_library
 from core.audit import record_audit
 from core.errors import TITLES
 from core.refusals import Attempt
 from core.storage import InvalidImage, media_storage, media_url, prepare_image
-from tenants.entitlements import UpgradeRequired, require
 from themes.document import _translate_pydantic
 from themes.pages import change_theme, store_theme
 from themes.tab_bar import LABEL_LENGTH, TABS, save_tab_bar, store_tab_bar, tab_name
@@ -84,8 +86,9 @@ def design_save():
         try:
             with Attempt(flash=False) as attempt:  # commits, or rolls back a refusal or a bad value
                 change_theme(actor=_actor(), theme_name=row.theme, settings=values)
-                if logo is not None:  # stored before the commit that points at it
+                if logo is not None:  # stored before the commit that points at it, and filed in the library
                     media_storage().save(g.tenant.id, logo.filename, logo.content)
+                    file_upload(logo, tenant_id=g.tenant.id, name=upload.filename, actor=_actor())
         except ValidationError as error:
             errors = _errors_by_field(error)
         else:
@@ -176,16 +179,16 @@ def media_upload():
     Always JSON (the editor's fetch reads it): a refused file is a 422 problem body.
     """
     require_editor()
-    upload = request.files.get("file")
-    try:
-        prepared = prepare_image(upload.stream if upload is not None else b"")
-        require("storage", adding=len(prepared.content))
-    except (InvalidImage, UpgradeRequired) as refusal:
-        return _problem(refusal)
-    url = media_storage().save(g.tenant.id, prepared.filename, prepared.content)
-    with Attempt():
-        record_audit("media.uploaded", actor=_actor(), details={"url": url, "bytes": len(prepared.content)})
-    return jsonify({"url": url, "width": prepared.width, "height": prepared.height}), 201
+    form = LibraryUploadForm()
+    upload = form.upload
+    with Attempt(flash=False) as attempt:  # filed in the image library, in the folder the picker shows
+        image = upload_to_library(upload.stream if upload is not None else b"", tenant_id=g.tenant.id,
+                                  name=upload.filename if upload is not None else "", folder=form.folder.data,
+                                  actor=_actor())
+        record_audit("media.uploaded", actor=_actor(), details={"url": image.url(), "bytes": image.size})
+    if attempt.refused:
+        return _problem(attempt.refusal)
+    return jsonify(picked(image)), 201
 
 
 def _problem(refusal):

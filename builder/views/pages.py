@@ -46,7 +46,7 @@ from themes.published import render_draft_or_published, store_theme_css
 from themes.queries import console_pages, custom_pages_by_title, find_page
 
 EDITOR_STATIC = Path(__file__).resolve().parents[1] / "static"
-EDITOR_FILES = {"editor.js", "editor.css"}
+EDITOR_FILES = {"editor.js", "editor.css", "image-picker.js", "details-editor.js"}
 PICKER_LIMIT = 20
 PAGE_SIZE = 50
 GROUP_LABELS = {"basic": _l("Basic blocks"), "products": _l("Product blocks"), "marketing": _l("Marketing blocks"),
@@ -175,6 +175,7 @@ def editor_messages():
         "no_products": _("No products found."),
         "remove": _("Remove"),
         "upload": _("Upload"),
+        "library": _("Image library"),
         "uploading": _("Uploading…"),
         "upload_unavailable": _("Uploading is not available yet: paste an image address instead."),
         "upload_failed": _("The upload failed."),
@@ -375,6 +376,17 @@ def editor_file(name):
     if name not in EDITOR_FILES:
         abort(404)
     return send_from_directory(EDITOR_STATIC, name, max_age=0)
+
+
+QUILL_FILES = {"quill.js", "quill.snow.css"}
+
+
+@console_bp.route("/editor/quill/<name>")
+def editor_quill(name):
+    """Quill (the product details editor) as ``make assets`` installed it from npm."""
+    if name not in QUILL_FILES:
+        abort(404)
+    return send_from_directory(Path(current_app.root_path) / "node_modules" / "quill" / "dist", name, max_age=3600)
 
 
 @console_bp.route("/editor/sortable.js")

@@ -8,3 +8,13 @@ class InvalidProduct(DomainError):
 
 class InvalidCategory(DomainError):
     """A category change breaks the tree's rules (depth, cycles, unknown parent)."""
+
+
+class InvalidLibraryImage(DomainError):
+    """A library image's name or folder breaks a rule (``field`` says which)."""
+
+
+class ImageInUse(DomainError):
+    """The image is shown somewhere (``extra["used_by"]`` lists where), so it stays."""
+
+    status = 409

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from commerce.catalog.errors import InvalidProduct
 from commerce.catalog.jobs import make_product_thumbnail
+from commerce.catalog.library import file_upload
 from commerce.catalog.models import ProductImage
 from core.audit import record_audit
 from core.extensions import db
@@ -18,21 +19,40 @@ from tenants.entitlements import require
 MAX_IMAGES = 20
 
 
-def add_product_image(product, upload, *, actor):
-    """Store ``upload`` as the product's last image.
+def add_product_image(product, upload, *, actor, name=None):
+    """Store ``upload`` as the product's last image, filed in the image library too (under
+    ``name``, the uploaded file's name, or the product's title).
 
     :raise InvalidImage: not a usable JPEG, PNG or WebP (``core.storage`` rules)
     :raise InvalidProduct: the product already has ``MAX_IMAGES`` images
     """
-    count = db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.product_id == product.id))
-    if count >= MAX_IMAGES:
-        raise InvalidProduct(_("A product can have at most %(n)d images.", n=MAX_IMAGES), field="file")
+    _check_room(product)
     prepared = prepare_image(upload)
     require("storage", adding=len(prepared.content))
     media_storage().save(product.tenant_id, prepared.filename, prepared.content)
+    file_upload(prepared, tenant_id=product.tenant_id, name=name or product.title, actor=actor)
+    return _append(product, prepared.filename, prepared.width, prepared.height, actor=actor)
+
+
+def add_library_image_to_product(product, library_image, *, actor):
+    """Show a picture of the image library as the product's last image (the file is shared).
+
+    :raise InvalidProduct: the product already has ``MAX_IMAGES`` images
+    """
+    _check_room(product)
+    return _append(product, library_image.filename, library_image.width, library_image.height, actor=actor)
+
+
+def _check_room(product):
+    count = db.session.scalar(select(func.count(ProductImage.id)).where(ProductImage.product_id == product.id))
+    if count >= MAX_IMAGES:
+        raise InvalidProduct(_("A product can have at most %(n)d images.", n=MAX_IMAGES), field="file")
+
+
+def _append(product, filename, width, height, *, actor):
     last = db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id))
-    image = ProductImage(product_id=product.id, tenant_id=product.tenant_id, filename=prepared.filename,
-                         width=prepared.width, height=prepared.height, position=(last or 0) + 1)
+    image = ProductImage(product_id=product.id, tenant_id=product.tenant_id, filename=filename,
+                         width=width, height=height, position=(last or 0) + 1)
     db.session.add(image)
     db.session.flush()
     record_audit("product.image_added", actor=actor, tenant_id=product.tenant_id, target=product,

@@ -106,9 +106,13 @@ class SKU(TenantScoped, Timestamped, db.Model):
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     weight: Mapped[int | None] = mapped_column(Integer)  # grams
     code: Mapped[str | None] = mapped_column(String(64))  # merchant's own code, unique per store
+    image: Mapped[str | None] = mapped_column(String(64))  # a media name from the image library; shown when chosen
 
     def label(self):
         return " / ".join(self.spec_values)
+
+    def image_url(self):
+        return media_url(self.tenant_id, self.image) if self.image else None
 
 
 class ProductImage(TenantScoped, Timestamped, db.Model):
@@ -134,6 +138,32 @@ class ProductImage(TenantScoped, Timestamped, db.Model):
     def thumbnail_url(self):
         """The small version once the job has made it, the original until then."""
         return media_url(self.tenant_id, self.thumbnail or self.filename)
+
+
+class LibraryImage(TenantScoped, Timestamped, db.Model):
+    """One picture in the store's image library (图片空间): every image the merchant uploads
+    lands here, and every image field of the console picks from here. The file is the media
+    name ``filename`` under the store's own media path; ``name`` is what the merchant calls it."""
+
+    __tablename__ = "library_images"
+    __tenant_table_args__ = (
+        UniqueConstraint("tenant_id", "filename"),
+        Index("ix_library_images_tenant_folder", "tenant_id", "folder", "id"),
+    )
+
+    MAX_NAME = 80
+    MAX_FOLDER = 30
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(64), nullable=False)  # a core.storage media name
+    name: Mapped[str] = mapped_column(String(MAX_NAME), nullable=False)
+    folder: Mapped[str] = mapped_column(String(MAX_FOLDER), nullable=False, default="", server_default="")  # "": 未分组
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # bytes
+
+    def url(self):
+        return media_url(self.tenant_id, self.filename)
 
 
 count_rows("products", Product)

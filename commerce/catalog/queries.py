@@ -4,12 +4,13 @@ list a page at a time."""
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
-from commerce.catalog.models import SKU, Category, Product, ProductImage
+from commerce.catalog.models import SKU, Category, LibraryImage, Product, ProductImage
 from commerce.catalog.search import matches
 from core.extensions import db
 from core.pagination import Ordering, paginate
 
 CONSOLE_PRODUCTS = Ordering("console:products", Product.id.desc())  # newest first
+LIBRARY_IMAGES = Ordering("console:library", LibraryImage.id.desc())  # newest first
 
 
 def find_product(product_id):
@@ -70,3 +71,28 @@ def sitemap_products(limit):
     """``[(id, updated_at), …]`` of the store's products on sale, oldest first, at most ``limit``."""
     return db.session.execute(select(Product.id, Product.updated_at).where(Product.status == Product.ON_SALE)
                               .order_by(Product.id).limit(limit)).all()
+
+
+def find_library_image(image_id):
+    """The current store's library image, or None."""
+    return db.session.scalar(select(LibraryImage).where(LibraryImage.id == image_id))
+
+
+def library_images(*, query="", folder=None, cursor=None, per_page=60):
+    """A ``core.pagination.Page`` of the store's library images, newest first, whose name
+    contains ``query`` (literally) if given, in ``folder`` if given (``""``: 未分组).
+
+    :raise BadCursor: ``cursor`` is not from this list
+    """
+    statement = select(LibraryImage)
+    if query:
+        statement = statement.where(LibraryImage.name.icontains(query, autoescape=True))
+    if folder is not None:
+        statement = statement.where(LibraryImage.folder == folder)
+    return paginate(statement, LIBRARY_IMAGES, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def library_folders():
+    """The store's folder names, sorted (``""``, 未分组, left out)."""
+    return list(db.session.scalars(select(LibraryImage.folder).where(LibraryImage.folder != "").distinct()
+                                   .order_by(LibraryImage.folder)))

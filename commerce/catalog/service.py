@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from commerce.catalog.categories import category_tree
 from commerce.catalog.errors import InvalidProduct
+from commerce.catalog.library import library_holds
 from commerce.catalog.models import SKU, Category, Product, ProductImage, ProductSpec
 from commerce.catalog.skus import check_sku_numbers, displayed_price, normalize_specs, spec_combinations
 from core.audit import record_audit
@@ -132,7 +133,15 @@ def delete_product(product, *, actor):
                  details={"title": product.title})
     db.session.delete(product)
     db.session.flush()
-    return files
+    return _unused_files(product.tenant_id, files)
+
+
+def _unused_files(tenant_id, names):
+    """``names`` that neither the image library nor another product's picture keeps."""
+    kept = library_holds(tenant_id, names)
+    kept.update(db.session.scalars(select(ProductImage.filename).where(ProductImage.filename.in_(names))))
+    kept.update(db.session.scalars(select(ProductImage.thumbnail).where(ProductImage.thumbnail.in_(names))))
+    return [name for name in names if name not in kept]
 
 
 def _fill_product(product, *, title, subtitle, category_id, status):
@@ -182,6 +191,13 @@ def normalize_tags(tags):
     return cleaned
 
 
+def _check_sku_images(product, rows):
+    """:raise InvalidProduct: a SKU's image is not in this store's image library"""
+    images = {row["image"] for row in rows if row.get("image")}
+    if images - library_holds(product.tenant_id, images):
+        raise InvalidProduct(_("Pick each SKU's image from the image library."), field="image")
+
+
 def _replace_matrix(product, specs, sku_rows):
     combos = spec_combinations(specs)
     specs = normalize_specs(specs)
@@ -208,6 +224,7 @@ def _replace_matrix(product, specs, sku_rows):
             if code in codes:
                 raise InvalidProduct(_("SKU code %(code)s is used twice.", code=code), field="code")
             codes.add(code)
+    _check_sku_images(product, rows.values())
 
     existing = {tuple(sku.spec_values): sku for sku in
                 db.session.scalars(select(SKU).where(SKU.product_id == product.id))}
@@ -234,6 +251,7 @@ def _replace_matrix(product, specs, sku_rows):
         sku.price, sku.market_price = row["price"], row.get("market_price")
         sku.stock, sku.weight = row.get("stock", 0), row.get("weight")
         sku.code = (row.get("code") or "").strip() or None
+        sku.image = row.get("image") or None
         db.session.add(sku)
         skus.append(sku)
     product.price = displayed_price(skus)

@@ -14,7 +14,7 @@ from alembic import op
 from commerce.catalog.search_terms import product_index
 
 revision = "0028"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

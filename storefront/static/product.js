@@ -16,6 +16,7 @@
   var quantity = form.querySelector("input[name=quantity]");
   var buttons = form.querySelectorAll(".buy-bar button");
   var lowest = Math.min.apply(null, data.skus.map(function (s) { return s.price; }));
+  var skuImage = document.querySelector("[data-sku-image]");
 
   function money(fen) {
     return "¥" + Math.floor(fen / 100) + "." + String(fen % 100).padStart(2, "0");
@@ -61,6 +62,15 @@
       message.textContent = "";
     }
     buttons.forEach(function (button) { button.disabled = !!sku && sku.stock < 1; });
+    showSkuImage(sku);
+  }
+  // The chosen SKU's own picture leads the gallery while that SKU is chosen.
+  function showSkuImage(sku) {
+    if (!skuImage) return;
+    var image = sku && sku.image;
+    skuImage.hidden = !image;
+    if (image && skuImage.getAttribute("src") !== image) skuImage.src = image;
+    if (image) skuImage.parentElement.scrollLeft = 0;
   }
   form.addEventListener("change", update);
   form.addEventListener("submit", function (event) {

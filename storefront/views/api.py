@@ -151,8 +151,14 @@ def product_json(product, *, detail=False):
     if detail and hasattr(product, "specs"):
         body["specs"] = [_pick(spec, SPEC_FIELDS) for spec in product.specs or []]
     if detail and hasattr(product, "skus"):
-        body["skus"] = [_pick(sku, SKU_FIELDS) for sku in product.skus or []]
+        body["skus"] = [_sku_json(sku) for sku in product.skus or []]
     return body
+
+
+def _sku_json(sku):
+    """A SKU's fields, with the address of its own picture (None when it has none)."""
+    image = getattr(sku, "image_url", None)
+    return {**_pick(sku, SKU_FIELDS), "image_url": image() if callable(image) else None}
 
 
 def category_json(category):

@@ -1,4 +1,6 @@
 """The schema comes from migrations, matches the models, and walls every tenant table."""
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -6,9 +8,12 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
+from commerce.catalog.models import LibraryImage, ProductImage
 from core.extensions import db
+from core.tenancy import tenant_context
 from tenants.scoping import TenantScoped
 from tests.conftest import grant_roles
+from tests.factories import create_store
 
 
 def tenant_tables():
@@ -61,3 +66,28 @@ def test_migrations_run_down_to_empty_and_up_again(app_ctx, owner_engine):
 def head_revision(app):
     directory = app.extensions["migrate"].directory
     return ScriptDirectory(directory).get_current_head()
+
+
+def test_the_image_library_migration_files_earlier_product_pictures_per_store(app_ctx, owner_engine):
+    stores = create_store("demo"), create_store("tea")
+    downgrade(revision="0025")  # the schema just before the library
+    for store, title in zip(stores, ("纯棉T恤", "明前龙井"), strict=True):
+        with tenant_context(store.id):
+            # Written as SQL: the model has columns of later migrations (search terms).
+            product_id = db.session.execute(text(
+                "INSERT INTO products (tenant_id, title, price, stock, status, sold_count, description, tags, "
+                "created_at, updated_at) VALUES (:tenant, :title, 100, 1, 'draft', 0, '', '[]', :now, :now) "
+                "RETURNING id"), {"tenant": store.id, "title": title, "now": datetime.now(UTC)}).scalar_one()
+            for position in (0, 1):  # the same file twice, as a copied product would have it
+                db.session.add(ProductImage(product_id=product_id, filename=f"{store.id:032x}.png", width=60, height=40,
+                                            position=position))
+            db.session.commit()
+    upgrade()
+    if owner_engine.dialect.name == "postgresql":
+        with owner_engine.begin() as conn:
+            conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO duoshop_app"))
+            conn.execute(text("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO duoshop_app"))
+    for store, title in zip(stores, ("纯棉T恤", "明前龙井"), strict=True):
+        with tenant_context(store.id):
+            filed = db.session.scalars(db.select(LibraryImage)).all()
+            assert [(i.filename, i.name, i.folder, i.width) for i in filed] == [(f"{store.id:032x}.png", title, "商品图片", 60)]

@@ -250,6 +250,41 @@ def shots(server):
         page.locator("main table a").first.click()
         page.wait_for_load_state("load")
 
+    def upload_too_large(page):
+        """A 20 MB file sent from the product form's image upload."""
+        product_form(page)
+        page.locator("input[type=file][name=file]").first.set_input_files(
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}], timeout=60_000)
+        with page.expect_navigation():
+            page.locator("input[type=file][name=file]").first.evaluate("input => input.form.submit()")
+
+    def upload_check(page):
+        """The browser's own check: a 20 MB file refused next to the field, nothing sent."""
+        product_form(page)
+        page.locator("#image-file").set_input_files(
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (20 * 1024 * 1024)}], timeout=60_000)
+        page.locator("#image-file").scroll_into_view_if_needed()
+
+    def image_picker(page):
+        """The image library's picker, opened from the details editor's picture button."""
+        product_form(page)
+        page.locator(".ql-toolbar button.ql-image").click()
+        page.locator(".image-picker-item").first.wait_for()
+
+    def storefront_sku_image(page):
+        """A SKU picture picked in the console, shown on the storefront once that SKU is chosen."""
+        product_form(page)
+        row = page.locator("main table tbody tr").nth(4)  # 黑 / M
+        row.locator("[data-pick-image]").click()
+        page.locator(".image-picker-item").nth(3).click()
+        page.locator("button[value=save]").click()
+        page.wait_for_load_state("load")
+        product_id = page.url.rsplit("/", 1)[1]
+        page.goto(server.url(f"/products/{product_id}", store="demo"))
+        page.locator(".spec-value", has_text="黑").click()
+        page.locator(".spec-value", has_text="M").click()
+        page.evaluate("window.scrollTo(0, 0)")
+
     return [
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
@@ -298,6 +333,12 @@ def shots(server):
         ("35-console-invites", "merchant", go("/console/invites")),
         ("36-console-member-rules", "merchant", go("/console/members/rules")),
         ("37-console-billing", "merchant", go("/console/billing")),
+        ("38a-console-upload-too-large", "merchant", upload_too_large),
+        ("38b-console-media-library", "merchant", go("/console/media")),
+        ("38c-console-design", "merchant", go("/console/design")),
+        ("38d-console-image-picker", "merchant", image_picker),
+        ("38e-console-upload-check", "merchant", upload_check),
+        ("38f-storefront-sku-image", "merchant", storefront_sku_image),
         ("40-me", "shopper", go("/me", store="demo")),
         ("41-top-up", "shopper", go("/me/top-up", store="demo")),
         ("42-distributor-center", "shopper", go("/me/distribution", store="demo")),

@@ -210,3 +210,27 @@ def test_editor_on_a_phone_works_with_buttons_alone(new_context, live_server):
     assert _canvas_types(page) == before
     expect(page.locator("#pe-status")).to_have_text("All changes saved", timeout=10_000)
     assert errors == [], errors
+
+
+def test_an_image_block_takes_its_picture_from_the_image_library(new_context, live_server):
+    page = new_context(viewport=DESKTOP).new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(page, live_server)
+    _open_home_page_editor(page, live_server)
+    page.locator(".pe-palette-button[data-type=image]").click()
+    block = page.locator("#pe-blocks > .pe-block[data-type=image]").last
+    block.locator("> .pe-row .pe-select").click()
+    page.locator(".pe-image .pe-library").first.click()
+    picker = page.locator("dialog#image-picker")
+    expect(picker).to_be_visible()
+    picker.locator(".image-picker-item").first.click()
+    expect(picker).to_be_hidden()
+    field = page.locator(".pe-image input[type=text]").first
+    expect(field).to_have_value(re.compile(r"^/media/\d+/[0-9a-f]{32}\.(png|jpg|webp)$"))
+    expect(page.locator(".pe-image .pe-thumb").first).to_be_visible()
+    expect(page.locator("#pe-status")).to_have_text("All changes saved", timeout=10_000)
+    block.locator("> .pe-row .pe-action--delete").click()
+    expect(page.locator("#pe-status")).to_have_text("All changes saved", timeout=10_000)
+    assert errors == [], errors

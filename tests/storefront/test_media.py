@@ -291,7 +291,7 @@ def test_a_valid_logo_with_other_invalid_settings_is_not_stored(demo, owner, med
             "logo_file": (io.BytesIO(image_bytes()), "logo.png")}
     response = owner.post("/console/design", headers=EN, data=form, content_type="multipart/form-data")
     body = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Choose the picture again" in body and "/media/" not in body
+    assert response.status_code == 422 and "Choose the picture again" in body and not re.search(r"/media/\d+/", body)
     assert stored_files(media_root) == []
 
 

@@ -12,7 +12,8 @@ from commerce.catalog.errors import InvalidCategory, InvalidProduct
 from commerce.catalog.events import CATALOG
 from commerce.catalog.images import add_product_image
 from commerce.catalog.jobs import THUMBNAIL_SIDE, make_product_thumbnail
-from commerce.catalog.models import SKU, Product, ProductImage
+from commerce.catalog.library import delete_library_image
+from commerce.catalog.models import SKU, LibraryImage, Product, ProductImage
 from commerce.catalog.service import create_product, update_product
 from core.audit import AuditLog
 from core.cache import current_version
@@ -412,7 +413,7 @@ def test_product_page_shows_images_and_per_sku_price_and_stock(stores, store_cli
     picker = json.loads(re.search(r'<script type="application/json" data-skus>(.*?)</script>', body, re.S).group(1))
     assert picker["specs"] == [{"name": "颜色", "values": ["红", "蓝"]}, {"name": "尺码", "values": ["S", "M"]}]
     assert picker["skus"][0] == {"id": sku_id, "values": ["红", "S"], "price": sku_price, "market_price": 9900,
-                                 "stock": 5}
+                                 "stock": 5, "image": None}
     assert store_client("tea").get(f"/products/{product_id}").status_code == 404
 
 
@@ -441,7 +442,7 @@ def test_changing_only_a_sku_bumps_the_catalog_version(stores):
 
 # --- deleting ----------------------------------------------------------------------------
 
-def test_a_never_ordered_product_is_deleted_with_its_pictures(console, stores, media_root):
+def test_a_never_ordered_product_is_deleted_its_pictures_staying_in_the_image_library(console, stores, media_root):
     demo, tea = stores
     product_id = create_factory_product(demo, "试用装")
     with tenant_context(demo.id):
@@ -457,7 +458,10 @@ def test_a_never_ordered_product_is_deleted_with_its_pictures(console, stores, m
         assert db.session.get(Product, product_id) is None
     with tenant_context(tea.id):
         assert db.session.get(Product, theirs) is not None
-    assert not stored.exists()
+    assert stored.exists()  # the image library keeps the upload; deleting it there removes the file
+    with tenant_context(demo.id):
+        kept = db.session.scalar(select(LibraryImage).where(LibraryImage.filename == image.filename))
+        assert kept is not None and delete_library_image(kept, actor=None) == image.filename
 
 
 def test_an_ordered_product_cannot_be_deleted(console, stores):
