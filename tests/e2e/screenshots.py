@@ -22,6 +22,8 @@ OUT_DIR = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"375": {"width": 375, "height": 812}, "1280": {"width": 1280, "height": 800}}
 ADMIN = {"email": "admin@duoshop.test", "password": "platform-admin-2026!"}
 DEMO_OWNER = {"slug": "demo", "email": "owner@demo.test", "password": "demo-owner-2026"}
+TEA_OWNER = {"slug": "tea", "email": "owner@tea.test", "password": "tea-owner-2026"}
+SUSPENSION_REASON = "营业执照已过期，请补交新的营业执照"
 LOCALE = "zh-CN"  # the product's default language: what merchants see
 
 
@@ -41,12 +43,29 @@ def _submit(page):
     page.wait_for_load_state("load")
 
 
-def sign_in_console(page, server):
+def sign_in_console(page, server, owner=DEMO_OWNER):
     page.goto(server.url("/console/login"))
-    page.locator("#slug").fill(DEMO_OWNER["slug"])
-    page.locator("#email").fill(DEMO_OWNER["email"])
-    page.locator("#password").fill(DEMO_OWNER["password"])
+    page.locator("#slug").fill(owner["slug"])
+    page.locator("#email").fill(owner["email"])
+    page.locator("#password").fill(owner["password"])
     _submit(page)
+
+
+def sign_in_suspended_console(page, server):
+    """The tea store's owner, after a platform admin suspended the store with a reason."""
+    context = page.context.browser.new_context()
+    admin = context.new_page()
+    sign_in_platform(admin, server)
+    admin.goto(server.url("/platform/"))
+    admin.get_by_role("link", name="一叶茶舍").click()
+    admin.wait_for_load_state("load")
+    form = admin.locator("form[action$='/suspend']")
+    if form.count():  # the first viewport suspends it; the second finds it suspended
+        form.locator("#reason").fill(SUSPENSION_REASON)
+        form.locator("button[type=submit]").click()
+        admin.wait_for_load_state("load")
+    context.close()
+    sign_in_console(page, server, TEA_OWNER)
 
 
 def sign_in_platform(page, server):
@@ -101,6 +120,15 @@ def shots(server):
         page.locator("#slug").fill("ab")
         page.locator("#email").fill("not-an-email")
         page.locator("#password").fill("short")
+        _submit(page)
+
+    def signup_progress(page):
+        """Right after sign-up: what the new merchant sees while the store is set up."""
+        page.goto(server.url("/signup"))
+        page.locator("#store_name").fill("绿叶茶铺")
+        page.locator("#slug").fill(f"green-{page.viewport_size['width']}")
+        page.locator("#email").fill(f"owner{page.viewport_size['width']}@green-leaf.example.com")
+        page.locator("#password").fill("tea-leaves-2026")
         _submit(page)
 
     def store_detail(page):
@@ -222,6 +250,10 @@ def shots(server):
         ("44-bargain", "shopper", bargain),
         ("45-storefront-demo-signed-in", "shopper", go("/", store="demo")),
         ("46-platform-billing", "admin", go("/platform/billing")),
+        ("50-console-suspended-dashboard", "suspended", go("/console/")),
+        ("51-console-suspended-billing", "suspended", go("/console/billing")),
+        ("52-console-suspended-orders", "suspended", go("/console/orders")),
+        ("53-signup-progress", "visitor", signup_progress),
     ]
 
 
@@ -246,7 +278,8 @@ def _watch(page):
 
 def take(browser, server, out_dir, only=None, locale=LOCALE):
     written, warnings = [], []
-    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform, "shopper": sign_in_shopper}
+    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform, "shopper": sign_in_shopper,
+               "suspended": sign_in_suspended_console}
     for viewport in VIEWPORTS:
         contexts = {}
         for name, who, action in shots(server):
