@@ -96,6 +96,41 @@ def store_subscription():
     return db.session.scalar(select(Subscription))
 
 
+def open_invoice():
+    """The current store's oldest invoice waiting for payment, or None."""
+    return db.session.scalar(select(Invoice).where(Invoice.status == Invoice.OPEN, Invoice.total > 0)
+                             .order_by(Invoice.due_at, Invoice.id).limit(1))
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Why a store is closed and the one thing that reopens it: ``unpaid`` with the
+    ``invoice`` to pay, or ``platform`` (a platform admin closed it; ``reason`` is what they
+    gave) — then the store contacts support."""
+
+    kind: str
+    reason: str | None = None
+    invoice: Invoice | None = None
+
+
+UNPAID = "unpaid"  # the reason the billing run records (billing.jobs)
+
+
+def store_suspension(tenant):
+    """The current store's ``Suspension``, or None while it is open. Reads nothing for an
+    open store (its status says so), so every console page may ask."""
+    if tenant is None or tenant.status != Tenant.SUSPENDED:
+        return None
+    subscription = store_subscription()
+    if subscription is None or subscription.status != Subscription.SUSPENDED:
+        return None
+    invoice = open_invoice()
+    if subscription.suspended_reason == UNPAID and invoice is not None:
+        return Suspension(UNPAID, invoice=invoice)
+    reason = subscription.suspended_reason if subscription.suspended_reason != UNPAID else None
+    return Suspension("platform", reason=reason)
+
+
 def store_domain(domain_id):
     """The current store's domain, or None."""
     return db.session.scalar(select(Domain).where(Domain.id == domain_id))
