@@ -1,10 +1,12 @@
 """Read-only questions of the platform console: the store list (across stores, on purpose),
 one store's people, domains, AppIDs and subscription, its audit trail, and an invoice.
 Nothing here writes."""
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from billing.audit_words import NAME_COLUMNS
 from billing.models import Invoice, PlatformAdmin, Subscription
 from core.audit import AuditLog
 from core.extensions import db
@@ -148,6 +150,27 @@ def audit_page(tenant_id, *, per_page=AUDIT_PAGE_SIZE, cursor=None):
     """
     statement = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
     return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def audit_subject_names(tenant_id, entries):
+    """``{(target type, target id): (column, value)}``: the name or number of each audit
+    entry's target that still exists — a page's title, an order's number — read inside the
+    store, one query per kind of target. Kinds are found by their model's class name."""
+    wanted = defaultdict(set)
+    for entry in entries:
+        if entry.target_type and entry.target_id and entry.target_id.isdigit():
+            wanted[entry.target_type].add(int(entry.target_id))
+    models = {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
+    names = {}
+    with tenant_context(tenant_id):
+        for type_name, ids in wanted.items():
+            model = models.get(type_name)
+            column = next((name for name in NAME_COLUMNS if model is not None and hasattr(model, name)), None)
+            if column is None:
+                continue
+            rows = db.session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids)))
+            names.update({(type_name, str(row_id)): (column, value) for row_id, value in rows if value})
+    return names
 
 
 def invoices_page(*, per_page, cursor=None):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from billing import platform, queries
+from billing.audit_words import action_words, subject_words
 from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
@@ -110,6 +111,8 @@ def _render_detail(tenant, refusal=None, form=None):
     return render_template("billing/tenant_detail.html", tenant=tenant, staff=accounts.staff, domains=accounts.domains,
                            mini_programs=accounts.mini_programs, subscription=subscription, invoices=invoices,
                            credit=credit, usage=usage, audit=audit.items, audit_page=audit, plans=PLANS.values(),
+                           audit_subjects=queries.audit_subject_names(tenant.id, audit.items),
+                           action_words=action_words, subject_words=subject_words,
                            intervals=Subscription.INTERVALS, mrr=mrr_of(subscription) if subscription else 0,
                            refusal=refusal, entered=entered), refusal.status if refusal else 200
 
