@@ -13,6 +13,7 @@ from billing.jobs import bill_resumed_store
 from billing.models import PlatformAdmin
 from billing.subscriptions import apply_credit, change_plan, extend_trial, transition
 from core.audit import record_audit
+from core.emails import normalize_email
 from core.errors import DomainError
 from core.extensions import db
 from core.jobs import QUEUES
@@ -23,7 +24,7 @@ from tenants.service import mark_domain_verified
 
 
 def create_platform_admin(*, email, password):
-    email = email.strip().lower()
+    email = normalize_email(email)
     admin = db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email))
     if admin is None:
         admin = PlatformAdmin(email=email)

@@ -1,10 +1,12 @@
 """Read-only questions of the platform console: the store list (across stores, on purpose),
 one store's people, domains, AppIDs and subscription, its audit trail, and an invoice.
 Nothing here writes."""
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from billing.audit_words import NAME_COLUMNS
 from billing.models import Invoice, PlatformAdmin, Subscription
 from core.audit import AuditLog
 from core.extensions import db
@@ -12,7 +14,6 @@ from core.pagination import Key, Ordering, paginate
 from core.tenancy import tenant_context, unscoped
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
 from tenants.plans import PLANS
-from tenants.queries import store_domain  # noqa: F401  (the platform console reads it from here)
 
 STORE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -97,6 +98,41 @@ def store_subscription():
     return db.session.scalar(select(Subscription))
 
 
+def open_invoice():
+    """The current store's oldest invoice waiting for payment, or None."""
+    return db.session.scalar(select(Invoice).where(Invoice.status == Invoice.OPEN, Invoice.total > 0)
+                             .order_by(Invoice.due_at, Invoice.id).limit(1))
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Why a store is closed and the one thing that reopens it: ``unpaid`` with the
+    ``invoice`` to pay, or ``platform`` (a platform admin closed it; ``reason`` is what they
+    gave) — then the store contacts support."""
+
+    kind: str
+    reason: str | None = None
+    invoice: Invoice | None = None
+
+
+UNPAID = "unpaid"  # the reason the billing run records (billing.jobs)
+
+
+def store_suspension(tenant):
+    """The current store's ``Suspension``, or None while it is open. Reads nothing for an
+    open store (its status says so), so every console page may ask."""
+    if tenant is None or tenant.status != Tenant.SUSPENDED:
+        return None
+    subscription = store_subscription()
+    if subscription is None or subscription.status != Subscription.SUSPENDED:
+        return None
+    invoice = open_invoice()
+    if subscription.suspended_reason == UNPAID and invoice is not None:
+        return Suspension(UNPAID, invoice=invoice)
+    reason = subscription.suspended_reason if subscription.suspended_reason != UNPAID else None
+    return Suspension("platform", reason=reason)
+
+
 def store_invoice(invoice_id):
     """The current store's invoice, or None."""
     return db.session.scalar(select(Invoice).where(Invoice.id == invoice_id))
@@ -111,6 +147,27 @@ def audit_page(tenant_id, *, per_page=AUDIT_PAGE_SIZE, cursor=None):
     statement = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
     with tenant_context(tenant_id):
         return paginate(statement, NEWEST_AUDIT, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def audit_subject_names(tenant_id, entries):
+    """``{(target type, target id): (column, value)}``: the name or number of each audit
+    entry's target that still exists — a page's title, an order's number — read inside the
+    store, one query per kind of target. Kinds are found by their model's class name."""
+    wanted = defaultdict(set)
+    for entry in entries:
+        if entry.target_type and entry.target_id and entry.target_id.isdigit():
+            wanted[entry.target_type].add(int(entry.target_id))
+    models = {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
+    names = {}
+    with tenant_context(tenant_id):
+        for type_name, ids in wanted.items():
+            model = models.get(type_name)
+            column = next((name for name in NAME_COLUMNS if model is not None and hasattr(model, name)), None)
+            if column is None:
+                continue
+            rows = db.session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids)))
+            names.update({(type_name, str(row_id)): (column, value) for row_id, value in rows if value})
+    return names
 
 
 def invoices_page(*, per_page, cursor=None):

@@ -8,13 +8,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from billing import platform, queries
-from billing.forms import (
-    AdminLoginForm,
-    CreditForm,
-    ReasonForm,
-    StorePlanForm,
-    TrialForm,
-)
+from billing.audit_words import action_words, subject_words
+from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
@@ -41,6 +36,7 @@ from core.tenancy import tenant_context
 from core.transaction import committed
 from tenants.middleware import PLATFORM, serve_on
 from tenants.plans import PLANS
+from tenants.queries import store_domain
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
                                            template_folder="templates", static_folder="static"))
@@ -158,6 +154,8 @@ def _render_detail(tenant, refusal=None, form=None):
     return render_template("billing/tenant_detail.html", tenant=tenant, staff=accounts.staff, domains=accounts.domains,
                            mini_programs=accounts.mini_programs, subscription=subscription, invoices=invoices,
                            credit=credit, usage=usage, audit=audit.items, audit_page=audit, plans=PLANS.values(),
+                           audit_subjects=queries.audit_subject_names(tenant.id, audit.items),
+                           action_words=action_words, subject_words=subject_words,
                            intervals=Subscription.INTERVALS, mrr=mrr_of(subscription) if subscription else 0,
                            refusal=refusal, entered=entered), refusal.status if refusal else 200
 
@@ -229,7 +227,7 @@ def domain_verify(tenant_id, domain_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     with tenant_context(tenant):
-        domain = queries.store_domain(domain_id) or abort(404)
+        domain = store_domain(domain_id) or abort(404)
         with Attempt() as attempt:
             platform.set_domain_verified(actor=current_user, domain=domain, verified=not domain.verified)
         if not attempt.refused:

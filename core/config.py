@@ -55,6 +55,8 @@ ENVIRONMENT_KEYS = {
     **{name: name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_ADDRESSING_STYLE",
                                "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")},
     "BENCH_ROUTES": "BENCH_ROUTES",
+    "SUPPORT_EMAIL": "SUPPORT_EMAIL",
+    "ALLOW_TEST_EMAIL_DOMAINS": "ALLOW_TEST_EMAIL_DOMAINS",
     # Keys of one run on a shared Redis (the fault harness runs beside others' processes).
     "CACHE_KEY_PREFIX": "CACHE_KEY_PREFIX",
     "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
@@ -92,7 +94,7 @@ def from_environment():
                     "OUTBOX_READY_LAG_SECONDS"):
         if seconds in values:
             values[seconds] = float(values[seconds])
-    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX"):
+    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX", "ALLOW_TEST_EMAIL_DOMAINS"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
     return values
@@ -161,6 +163,9 @@ class BaseConfig:
     TRUSTED_PROXIES = 0
     MEDIA_STORAGE = "local"  # or "s3": MEDIA_S3_* settings, keys only from the environment (core/storage.py)
     MEDIA_ROOT = None  # default: instance/media, one folder per store
+    # Addresses at .test/.localhost/.example (the demo logins' @demo.test): development and tests only.
+    ALLOW_TEST_EMAIL_DOMAINS = False
+    SUPPORT_EMAIL = None  # the platform's support address, shown to a store the platform suspended
     BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
     FLASH_SALE_GATE = False  # a cache counter in front of flash-sale stock; measured no faster here (flash_sales.py)
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
@@ -213,6 +218,8 @@ class BaseConfig:
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger is never on by default: it executes code
+    ALLOW_TEST_EMAIL_DOMAINS = True  # the demo stores' owners are @demo.test and @tea.test
+    SUPPORT_EMAIL = "support@duoshop.test"
     WECHATPAY_SANDBOX = True
     KUAIDI100_SANDBOX = True
     WECHAT_SANDBOX = True

@@ -18,10 +18,11 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from wtforms import Field, StringField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import DateInput, DateTimeLocalInput, TextInput
 
 from core.clock import CHINA_TZ, china_day_bounds, to_china
+from core.emails import InvalidEmail, normalize_email
 from core.money import format_money
 
 CN_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)  # mainland mobile numbers: 11 digits, 13x–19x
@@ -214,3 +215,17 @@ class CNMobileField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data or ""
+
+
+class EmailAddress:
+    """Validator of every form's e-mail field: the one address rule (``core.emails``; the
+    services normalise the address they store). An empty field is left to ``InputRequired``
+    or ``Optional``."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            normalize_email(field.data)
+        except InvalidEmail as problem:
+            raise ValidationError(str(problem.message)) from None

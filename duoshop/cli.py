@@ -17,6 +17,7 @@ from billing.platform import create_platform_admin
 from commerce.catalog.search_index import reindex_every_store
 from commerce.orders.jobs import sweep_all_stores
 from commerce.shipping.jobs import poll_all_stores
+from core.emails import InvalidEmail
 from core.extensions import db
 from core.outbox import run_relay
 from core.sweeper import SweepTimer
@@ -39,7 +40,11 @@ def create_admin_command(email, password):
     except WeakPassword as refusal:
         with force_locale("en"):  # click's own messages are English: keep the line in one language
             raise click.BadParameter(str(refusal.message), param_hint="--password") from None
-    admin = create_platform_admin(email=email, password=password)
+    try:
+        admin = create_platform_admin(email=email, password=password)
+    except InvalidEmail as refusal:
+        with force_locale("en"):
+            raise click.BadParameter(str(refusal.message), param_hint="--email") from None
     db.session.commit()
     click.echo(f"Platform admin {admin.email} is ready: sign in at /platform/login")
 

@@ -36,7 +36,7 @@ from tenants.models import StaffUser, Tenant
 from tenants.provisioning import provision_store
 from tenants.service import sign_up_merchant
 from themes.models import Page
-from themes.pages import change_theme, create_page, publish_page, save_draft, store_theme
+from themes.pages import NOTE_DEMO, change_theme, create_page, publish_page, save_draft, store_theme
 from themes.theme import themes
 
 
@@ -148,11 +148,11 @@ def _seed_pages(spec, owner):
     home = db.session.scalar(select(Page).where(Page.kind == Page.HOME))
     if not (home.published_document or {}).get("order"):
         save_draft(home, _home_document(spec), expected_revision=home.draft_revision, actor=owner)
-        publish_page(home, actor=owner, note="demo")
+        publish_page(home, actor=owner, note=NOTE_DEMO)
     if db.session.scalar(select(Page.id).where(Page.slug == "new-season")) is None:
         campaign = create_page(actor=owner, title="新品上市", slug="new-season")
         save_draft(campaign, _campaign_document(), expected_revision=campaign.draft_revision, actor=owner)
-        publish_page(campaign, actor=owner, note="demo")
+        publish_page(campaign, actor=owner, note=NOTE_DEMO)
     if spec["theme"] in themes() and store_theme().theme != spec["theme"] and store_theme().version == 1:
         change_theme(actor=owner, theme_name=spec["theme"], settings={})
 

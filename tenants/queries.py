@@ -1,9 +1,13 @@
 """Named reads of the current store's own rows for the console (the session scopes each select)."""
 from sqlalchemy import select
 
+from core.clock import to_china
 from core.extensions import db
+from core.models import utcnow
+from core.outbox import OutboxEvent
 from core.pagination import Ordering, paginate
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
+from tenants.provisioning import SIGNED_UP, STUCK_AFTER
 
 
 def store_domains():
@@ -22,6 +26,24 @@ def store_mini_programs():
 def find_store(tenant_id):
     """The store (tenant) row by id, or None; tenants are not scoped rows."""
     return db.session.get(Tenant, tenant_id) if tenant_id else None
+
+
+SETTING_UP, READY, FAILED = "setting_up", "ready", "failed"
+
+
+def provisioning_state(tenant, now=None):
+    """How the store's set-up is going, for the page after sign-up: ``ready`` once it is
+    provisioned (open, or closed since), ``failed`` when a provisioning run raised (the
+    outbox retries it) or nothing finished it within ``STUCK_AFTER`` (the sweep retries it),
+    else ``setting_up``."""
+    if tenant.status != Tenant.PROVISIONING:
+        return READY
+    if (now or utcnow()) - to_china(tenant.created_at) > STUCK_AFTER:  # to_china: SQLite gives it naive
+        return FAILED
+    failed = db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.tenant_id == tenant.id, OutboxEvent.topic == SIGNED_UP, OutboxEvent.done_at.is_(None),
+        OutboxEvent.last_error.is_not(None)).limit(1))
+    return FAILED if failed else SETTING_UP
 
 
 def find_staff(user_id):

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
+from core.emails import normalize_email
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context, unscoped
@@ -47,7 +48,7 @@ def sign_up_merchant(*, email, password, store_name, slug):
     hash never travels through the job queue and the merchant can sign in at once.
     """
     slug = (slug or "").strip().lower()
-    email = email.strip().lower()
+    email = normalize_email(email)
     check_slug(slug)
     check_password_strength(password, email=email)
     tenant = Tenant(slug=slug, name=store_name.strip(), status=Tenant.PROVISIONING, contact_email=email)
@@ -84,7 +85,7 @@ def invite_staff(*, actor, email, role):
     _require_staff_manager(actor)
     _check_assignable_role(actor, role)
     require("staff")
-    email = email.strip().lower()
+    email = normalize_email(email)
     if db.session.scalar(select(StaffUser).where(StaffUser.email == email)):
         raise AlreadyTaken(_l("%(email)s is already on the team.", email=email), field="email")
     user = StaffUser(email=email, role=role, invite_token=secrets.token_urlsafe(32))
@@ -120,7 +121,7 @@ def update_store_settings(*, actor, tenant, name, contact_email, contact_phone, 
     if actor.role not in StaffUser.STAFF_MANAGERS:
         raise NotAllowed(_l("Only the owner or an admin can change store settings."))
     tenant.name = name.strip()
-    tenant.contact_email = (contact_email or "").strip().lower() or None
+    tenant.contact_email = normalize_email(contact_email, field="contact_email") if contact_email else None
     tenant.contact_phone = (contact_phone or "").strip() or None
     tenant.logo_url = (logo_url or "").strip() or None
     record_audit("store.settings_changed", actor=actor, target=tenant)

@@ -58,7 +58,10 @@ class PageVersion(TenantScoped, db.Model):
     document: Mapped[dict] = mapped_column(JSON, nullable=False)
     author_id: Mapped[int | None] = mapped_column(Integer)
     author_label: Mapped[str | None] = mapped_column(String(255))
+    # What the version was: a code ("created", "rollback", "demo") and its parameters
+    # ({"version": 3}), put into words in the reader's language (``themes.pages.version_note``).
     note: Mapped[str | None] = mapped_column(String(120))
+    note_params: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 

@@ -57,7 +57,7 @@ def create_default_pages(tenant):
         created.append(page)
     db.session.flush()
     for page in created:
-        db.session.add(PageVersion(page_id=page.id, version=1, document=empty_document(), note="created"))
+        db.session.add(PageVersion(page_id=page.id, version=1, document=empty_document(), note=NOTE_CREATED))
     if db.session.scalar(select(StoreTheme.id)) is None:
         db.session.add(StoreTheme(theme=DEFAULT_THEME, settings={}))
     db.session.flush()
@@ -98,8 +98,25 @@ def save_draft(page, document, *, expected_revision, actor):
     return page
 
 
-def publish_page(page, *, actor, note=None):
-    """Publish the draft as a new version, atomically: version row and page move together."""
+NOTE_CREATED, NOTE_ROLLBACK, NOTE_DEMO = "created", "rollback", "demo"  # PageVersion.note codes
+
+
+def version_note(version):
+    """The version's note in words, in the reader's language; None without one. A note that
+    is not a code (written before codes) is shown as it was written."""
+    params = version.note_params or {}
+    if version.note == NOTE_CREATED:
+        return _("Page created")
+    if version.note == NOTE_ROLLBACK and "version" in params:
+        return _("Rollback to version %(n)d", n=params["version"])
+    if version.note == NOTE_DEMO:
+        return _("Sample content")
+    return version.note
+
+
+def publish_page(page, *, actor, note=None, note_params=None):
+    """Publish the draft as a new version, atomically: version row and page move together.
+    ``note`` is a code (``NOTE_…``) with its ``note_params``, put into words when shown."""
     document = validate_document(page.draft_document)
     new_version = page.published_version + 1
     result = db.session.execute(
@@ -111,7 +128,7 @@ def publish_page(page, *, actor, note=None):
     if result.rowcount != 1:
         raise DraftConflict(page.draft_revision)
     db.session.add(PageVersion(page_id=page.id, version=new_version, document=document, author_id=actor.id,
-                               author_label=actor.email, note=note))
+                               author_label=actor.email, note=note, note_params=note_params))
     record_audit("page.published", actor=actor, target=page, details={"version": new_version})
     db.session.flush()
     db.session.refresh(page)
@@ -124,7 +141,7 @@ def rollback_page(page, version, *, actor):
     if old is None:
         raise PageRefused(_l("There is no version %(n)d of this page.", n=version), status=404)
     save_draft(page, old.document, expected_revision=page.draft_revision, actor=actor)
-    return publish_page(page, actor=actor, note=_("Rollback to version %(n)d", n=version))
+    return publish_page(page, actor=actor, note=NOTE_ROLLBACK, note_params={"version": version})
 
 
 def page_versions(page):

@@ -3,8 +3,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from core.forms import EmailAddress
 from tenants.errors import WeakPassword
 from tenants.models import StaffUser
 from tenants.service import MIN_PASSWORD_LENGTH, check_password_strength
@@ -26,7 +27,7 @@ def strong_password(form, field):
 class SignupForm(FlaskForm):
     store_name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
     slug = StringField(_l("Store address"), validators=[_req(), Length(min=3, max=32)])
-    email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    email = EmailField(_l("Email"), validators=[_req(), EmailAddress(), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[_req(), Length(max=128), strong_password],
                              description=_l("At least %(n)d characters, mixing letters with digits or symbols.",
                                             n=MIN_PASSWORD_LENGTH))
@@ -59,7 +60,7 @@ def _role_choices():
 
 
 class InviteStaffForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[_req(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    email = EmailField(_l("Email"), validators=[_req(), EmailAddress(), Length(max=255)])
     role = SelectField(_l("Role"), choices=_role_choices())
 
 
@@ -69,7 +70,7 @@ class ChangeRoleForm(FlaskForm):
 
 class StoreSettingsForm(FlaskForm):
     name = StringField(_l("Store name"), validators=[_req(), Length(max=80)])
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=255)])
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), EmailAddress(), Length(max=255)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=20),
                                 Regexp(r"^[0-9+\- ]+$", message=_l("Digits, spaces, + and - only."))])
     logo_url = URLField(_l("Logo URL"), validators=[Optional(), Length(max=500),

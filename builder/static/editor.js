@@ -822,9 +822,10 @@
   }
 
   function showAlert(lines, kind, action) {
+    // replaceChildren() prints a null as the text "null": pass only what there is
     el.alert.replaceChildren(
       h("div", { class: "pe-alert-text" }, lines.map((line) => h("p", { text: line }))),
-      action || null);
+      ...(action ? [action] : []));
     el.alert.dataset.kind = kind;
     el.alert.hidden = false;
   }

@@ -6,14 +6,14 @@ billing emails sent.
 Every staff member may look; only the owner and admins change the plan or pay (403
 otherwise). It stays reachable while the store is suspended: paying here reopens it.
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from billing.invoices import find_invoice, pay_invoice_natively
 from billing.mail import sent_emails
-from billing.queries import invoices_page
+from billing.queries import invoices_page, store_suspension
 from billing.subscriptions import change_plan, credit_balance, preview_plan_change, subscription_of
 from builder.blueprints import console_bp
 from builder.forms.billing import PlanChoiceForm
@@ -50,6 +50,12 @@ def _render_overview(status=200, error=None):
                            invoices=invoices.items, invoices_page=invoices,
                            emails=sent_emails(),
                            can_manage=current_user.can_manage_staff(), error=error), status
+
+
+@console_bp.context_processor
+def suspension_banner():
+    """Every console page of a suspended store says why and the one next step."""
+    return {"suspension": store_suspension(g.get("tenant")), "support_email": current_app.config["SUPPORT_EMAIL"]}
 
 
 @console_bp.route("/billing")

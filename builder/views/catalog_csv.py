@@ -3,7 +3,6 @@
 The format and its rules live in ``commerce.catalog.csv_io``. An import is all-or-nothing:
 a refused file rolls back and the page lists every problem by spreadsheet line.
 """
-from datetime import date
 
 from flask import Response, g, render_template, request
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from commerce.catalog.csv_io import (
     import_products_csv,
     sample_csv,
 )
+from core.clock import china_today
 from core.refusals import Attempt
 
 
@@ -30,7 +30,7 @@ def _csv_download(text, filename):
 
 @console_bp.route("/products/export")
 def products_export():
-    filename = f"products-{g.tenant.slug}-{date.today().isoformat()}.csv"
+    filename = f"products-{g.tenant.slug}-{china_today().isoformat()}.csv"
     return _csv_download(export_products_csv(), filename)
 
 

@@ -10,7 +10,7 @@ order's address or export full addresses, and each time it is written to the aud
 """
 import csv
 import io
-from datetime import UTC, date
+from datetime import UTC
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_timezone
@@ -36,6 +36,7 @@ from commerce.pricing import order_receipt
 from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantities
 from commerce.shipping.tracking import CARRIERS
 from core.audit import record_audit
+from core.clock import china_today
 from core.crypto import mask_name, mask_phone, mask_street
 from core.form_checks import check_form
 from core.money import format_money
@@ -103,7 +104,7 @@ def orders_export():
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
     csv.writer(buffer).writerows([[_cell(value) for value in row] for row in rows])
-    filename = f"orders-{g.tenant.slug}-{date.today().isoformat()}.csv"
+    filename = f"orders-{g.tenant.slug}-{china_today().isoformat()}.csv"
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

@@ -41,7 +41,16 @@ from core.transaction import committed
 from themes.assets import STATIC_DIR as THEME_STATIC_DIR
 from themes.blocks.registry import block_types
 from themes.models import Page
-from themes.pages import DraftConflict, create_page, page_versions, publish_page, rollback_page, save_draft, store_theme
+from themes.pages import (
+    DraftConflict,
+    create_page,
+    page_versions,
+    publish_page,
+    rollback_page,
+    save_draft,
+    store_theme,
+    version_note,
+)
 from themes.published import render_draft_or_published, store_theme_css
 from themes.queries import console_pages, custom_pages_by_title, find_page
 
@@ -293,7 +302,7 @@ def page_publish(page_id):
 
 
 def _version_json(version, page):
-    return {"version": version.version, "author": version.author_label, "note": version.note,
+    return {"version": version.version, "author": version.author_label, "note": version_note(version),
             "created_at": version.created_at.isoformat(), "created_at_text": format_datetime(version.created_at),
             "live": version.version == page.published_version}
 

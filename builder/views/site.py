@@ -36,6 +36,6 @@ def signup():
             return render_template("builder/signup.html", form=form), attempt.status
         with tenant_context(tenant):  # reloading the committed owner is a scoped read
             login_user(owner)
-        return redirect(url_for("console.dashboard", welcome=1))
+        return redirect(url_for("console.setting_up"))
     status = 422 if form.errors else 200
     return render_template("builder/signup.html", form=form), status

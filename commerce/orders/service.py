@@ -24,6 +24,7 @@ from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, OrderLine
 from commerce.pricing import Item, load_price_book, quote, receipt_json, rule_for
 from core.audit import record_audit
+from core.clock import to_china
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
@@ -237,8 +238,9 @@ def _merged(wanted):
 
 
 def _order_number(now):
-    """``20261125103000`` + 8 random digits: sortable, unguessable, valid as out_trade_no."""
-    return now.strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**8):08d}"
+    """``20261125103000`` (the moment in China time, the date every screen shows) + 8 random
+    digits: sortable, unguessable, valid as out_trade_no."""
+    return to_china(now).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**8):08d}"
 
 
 def _cover_url(product):

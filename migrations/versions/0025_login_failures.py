@@ -5,7 +5,7 @@ A platform table without row-level security, like ``outbox_events``: sign-in hap
 any store's context exists, and the table holds no store's data (no addresses, only hashes).
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 import sqlalchemy as sa
 from alembic import op

@@ -2,7 +2,7 @@
 product images uploaded before it filed there; an image per SKU
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 """
 import sqlalchemy as sa
 from alembic import op

@@ -72,7 +72,7 @@ def test_suspension_changes_no_data_and_the_console_stays_open_for_paying(stores
     move(demo, "suspend", "unpaid")
     assert login_staff(platform_client, demo).status_code == 302
     billing = platform_client.get("/console/billing", headers=EN)
-    assert billing.status_code == 200 and "Your storefront is closed to shoppers" in billing.get_data(as_text=True)
+    assert billing.status_code == 200 and "suspended your store" in billing.get_data(as_text=True)
     assert platform_client.get("/console/products", headers=EN).status_code == 200
     with tenant_context(demo.id):
         assert db.session.scalar(select(func.count(Product.id))) == 1

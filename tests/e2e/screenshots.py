@@ -23,6 +23,8 @@ OUT_DIR = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"375": {"width": 375, "height": 812}, "1280": {"width": 1280, "height": 800}}
 ADMIN = {"email": "admin@duoshop.test", "password": "platform-admin-2026!"}
 DEMO_OWNER = {"slug": "demo", "email": "owner@demo.test", "password": "demo-owner-2026"}
+TEA_OWNER = {"slug": "tea", "email": "owner@tea.test", "password": "tea-owner-2026"}
+SUSPENSION_REASON = "营业执照已过期，请补交新的营业执照"
 LOCALE = "zh-CN"  # the product's default language: what merchants see
 
 
@@ -42,12 +44,29 @@ def _submit(page):
     page.wait_for_load_state("load")
 
 
-def sign_in_console(page, server):
+def sign_in_console(page, server, owner=DEMO_OWNER):
     page.goto(server.url("/console/login"))
-    page.locator("#slug").fill(DEMO_OWNER["slug"])
-    page.locator("#email").fill(DEMO_OWNER["email"])
-    page.locator("#password").fill(DEMO_OWNER["password"])
+    page.locator("#slug").fill(owner["slug"])
+    page.locator("#email").fill(owner["email"])
+    page.locator("#password").fill(owner["password"])
     _submit(page)
+
+
+def sign_in_suspended_console(page, server):
+    """The tea store's owner, after a platform admin suspended the store with a reason."""
+    context = page.context.browser.new_context()
+    admin = context.new_page()
+    sign_in_platform(admin, server)
+    admin.goto(server.url("/platform/"))
+    admin.get_by_role("link", name="一叶茶舍").click()
+    admin.wait_for_load_state("load")
+    form = admin.locator("form[action$='/suspend']")
+    if form.count():  # the first viewport suspends it; the second finds it suspended
+        form.locator("#reason").fill(SUSPENSION_REASON)
+        form.locator("button[type=submit]").click()
+        admin.wait_for_load_state("load")
+    context.close()
+    sign_in_console(page, server, TEA_OWNER)
 
 
 def sign_in_platform(page, server):
@@ -110,6 +129,15 @@ def shots(server):
         page.locator("#slug").fill("ab")
         page.locator("#email").fill("not-an-email")
         page.locator("#password").fill("short")
+        _submit(page)
+
+    def signup_progress(page):
+        """Right after sign-up: what the new merchant sees while the store is set up."""
+        page.goto(server.url("/signup"))
+        page.locator("#store_name").fill("绿叶茶铺")
+        page.locator("#slug").fill(f"green-{page.viewport_size['width']}")
+        page.locator("#email").fill(f"owner{page.viewport_size['width']}@green-leaf.example.com")
+        page.locator("#password").fill("tea-leaves-2026")
         _submit(page)
 
     def store_detail(page):
@@ -350,6 +378,10 @@ def shots(server):
         ("48-my-coupons", "shopper", my_coupons),
         ("49-add-to-cart-toast", "visitor", added_to_cart_toast),
         ("52-console-design", "merchant", go("/console/design")),
+        ("53-console-suspended-dashboard", "suspended", go("/console/")),
+        ("54-console-suspended-billing", "suspended", go("/console/billing")),
+        ("55-console-suspended-orders", "suspended", go("/console/orders")),
+        ("56-signup-progress", "visitor", signup_progress),
     ]
 
 
@@ -374,7 +406,8 @@ def _watch(page):
 
 def take(browser, server, out_dir, only=None, locale=LOCALE):
     written, warnings = [], []
-    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform, "shopper": sign_in_shopper}
+    sign_in = {"merchant": sign_in_console, "admin": sign_in_platform, "shopper": sign_in_shopper,
+               "suspended": sign_in_suspended_console}
     for viewport in VIEWPORTS:
         contexts = {}
         for name, who, action in shots(server):

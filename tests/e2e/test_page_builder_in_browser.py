@@ -234,3 +234,28 @@ def test_an_image_block_takes_its_picture_from_the_image_library(new_context, li
     block.locator("> .pe-row .pe-action--delete").click()
     expect(page.locator("#pe-status")).to_have_text("All changes saved", timeout=10_000)
     assert errors == [], errors
+
+
+def test_the_block_limit_notice_and_version_notes_read_as_words(new_context, live_server):
+    """A block type at its limit says so without a stray 「null」; the history's notes are in
+    the console's language: the first version 「页面已创建」, a restore 「回滚到版本 n」."""
+    page = new_context(viewport=DESKTOP).new_page()
+    _sign_in(page, live_server)
+    _open_home_page_editor(page, live_server)
+    limited = page.locator(".pe-palette-button[data-type=announcement_bar]")
+    for _ in range(2):  # the second press at the latest finds the page full
+        limited.click(force=True)  # a full type is aria-disabled, still pressable: it explains why
+    alert = page.locator("#pe-alert")
+    expect(alert).to_contain_text("already has as many")
+    assert "null" not in alert.inner_text()
+    page.get_by_role("button", name="History").click()
+    expect(page.locator("#pe-history-list > li").last).to_contain_text("Page created")
+
+    page.goto(live_server.url("/lang/zh?next=/console/pages"))
+    page.locator("tr[data-kind=home] a.button").click()
+    expect(page.locator("#page-editor.is-ready")).to_be_attached()
+    page.get_by_role("button", name="历史版本").click()
+    history = page.locator("#pe-history-list")
+    expect(history.locator("> li").last).to_contain_text("页面已创建")
+    expect(history).not_to_contain_text("created")
+    expect(history).not_to_contain_text("Rollback")

@@ -30,29 +30,33 @@ def _wait_until(check, timeout, what):
         time.sleep(0.5)
 
 
+def _visited(page):
+    """The paths the page's main frame went through, in order."""
+    paths = []
+    page.on("framenavigated", lambda frame: frame == page.main_frame and paths.append(frame.url))
+    return paths
+
+
 def test_signup_opens_the_store_on_its_subdomain(page, live_server):
     store_name, slug = "Green Leaf Tea 绿叶茶铺", "green-leaf"
     page.goto(live_server.url("/signup"))
     expect(page.get_by_role("heading", name="Open your store")).to_be_visible()
+    visited = _visited(page)
 
     _fill_signup(page, store_name=store_name, slug=slug, email="owner@green-leaf.example.com",
                  password="tea-leaves-2026")
 
-    expect(page).to_have_url(live_server.url("/console/?welcome=1"))
+    # The set-up page follows the store's provisioning (the server's worker thread) and moves
+    # on to the dashboard by itself: no reload by hand.
+    expect(page).to_have_url(live_server.url("/console/?welcome=1"), timeout=PROVISIONING_TIMEOUT * 1000)
+    assert live_server.url("/console/setting-up") in visited
+    expect(page.get_by_role("status").filter(has_text="Welcome! Your store is open.")).to_be_visible()
     expect(page.get_by_role("heading", name=store_name, level=1)).to_be_visible()
+    expect(page.locator("dt:text-is('Status') + dd")).to_have_text("Open")
     storefront_url = live_server.url("/", store=slug)
     storefront_link = page.get_by_role("link", name=storefront_url)
     expect(storefront_link).to_be_visible()
     expect(storefront_link).to_have_attribute("href", storefront_url)
-
-    # Provisioning runs in the server's worker thread: the dashboard says when the store is open.
-    status = page.locator("dt:text-is('Status') + dd")
-
-    def store_is_open():
-        page.goto(live_server.url("/console/"))
-        return status.inner_text().strip() == "Open"
-
-    _wait_until(store_is_open, PROVISIONING_TIMEOUT, "the new store was not provisioned")
 
     response = page.goto(storefront_url)
     assert response.status == 200
@@ -60,6 +64,52 @@ def test_signup_opens_the_store_on_its_subdomain(page, live_server):
     expect(page).to_have_title(store_name)
     for title in DEMO_ONLY_PRODUCTS + ("纯棉短袖T恤",):
         expect(page.get_by_text(title)).to_have_count(0)
+
+
+# The set-up page's moving parts, served when the real page already moved on (the store was
+# ready at once): the script under test, polling the real endpoint.
+SET_UP_SHELL = ('<!doctype html><title>set-up</title><section id="setting-up" data-state="setting_up" '
+                'data-status-url="/console/setting-up/status"></section>'
+                '<script src="/static/js/setting-up.js" defer></script>')
+
+
+def _as_if_still_setting_up(route):
+    response = route.fetch(max_redirects=0)
+    if response.status == 200:
+        route.fulfill(response=response)
+    else:
+        route.fulfill(status=200, content_type="text/html", body=SET_UP_SHELL)
+
+
+def test_the_set_up_page_polls_and_moves_on_when_the_store_is_ready(page, live_server):
+    """The page asks the status endpoint until it answers "ready": here the first answers are
+    held at "setting_up", so the page must poll more than once before it moves on."""
+    answers = []
+
+    def status(route):
+        answers.append(route.request.url)
+        if len(answers) <= 2:
+            route.fulfill(json={"state": "setting_up", "next": None})
+        else:
+            route.continue_()
+
+    page.route("**/console/setting-up/status", status)
+    page.route("**/console/setting-up", _as_if_still_setting_up)
+    page.goto(live_server.url("/signup"))
+    _fill_signup(page, store_name="Poll Tea", slug="poll-tea", email="owner@poll-tea.example.com",
+                 password="tea-leaves-2026")
+    expect(page).to_have_url(live_server.url("/console/?welcome=1"), timeout=PROVISIONING_TIMEOUT * 1000)
+    assert len(answers) >= 3
+    expect(page.get_by_text("Welcome! Your store is open.")).to_be_visible()
+
+
+def test_without_javascript_the_set_up_page_refreshes_into_the_dashboard(new_context, live_server):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(live_server.url("/signup"))
+    _fill_signup(page, store_name="No Script Tea", slug="no-script", email="owner@no-script.example.com",
+                 password="tea-leaves-2026")
+    expect(page).to_have_url(live_server.url("/console/?welcome=1"), timeout=PROVISIONING_TIMEOUT * 1000)
+    expect(page.get_by_text("Welcome! Your store is open.")).to_be_visible()
 
 
 def test_console_session_stays_on_the_platform_host(page, live_server):

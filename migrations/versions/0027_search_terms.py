@@ -3,8 +3,8 @@ pairs of the title, subtitle, tags and category names; see commerce/catalog/sear
 and their normalized title, filled here for every existing product. Search no longer reads
 SQLite's FTS5 title table, so it and its triggers go.
 
-Revision ID: 0028
-Revises: 0023
+Revision ID: 0027
+Revises: 0026
 """
 import json
 
@@ -13,7 +13,7 @@ from alembic import op
 
 from commerce.catalog.search_terms import product_index
 
-revision = "0028"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
