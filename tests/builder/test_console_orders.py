@@ -24,6 +24,7 @@ from tests.commerce.orders.test_checkout_and_pay import (
     settle_at_wechat,
     the_order,
 )
+from tests.commerce.orders.test_fulfillment import paid
 from tests.conftest import csrf_from
 from tests.factories import create_member, create_product, create_staff, create_store, login_staff, sku_of
 
@@ -264,6 +265,21 @@ def test_each_role_sees_the_receiver_only_as_far_as_it_may(platform_client, shop
     assert len(audits(demo, "order.view_address")) == (1 if may_reveal else 0)
     login_staff(platform_client, tea)  # another store's staff finds nothing to reveal
     assert post(platform_client, f"/console/orders/{number}/address", "/console/orders").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "sees_name"), [
+    (StaffUser.OWNER, True), (StaffUser.ADMIN, True), (StaffUser.OPERATOR, False), (StaffUser.VIEWER, False)])
+def test_the_packing_list_names_the_receiver_as_the_order_page_does(platform_client, shop, role, sees_name):
+    demo, _tea, (leaves, _cup), member = shop
+    paid(demo, member, (leaves, 1))  # paid as WeChat's answer records it: a packing list waits
+    if role == StaffUser.OWNER:
+        login_staff(platform_client, demo)
+    else:
+        create_staff(demo, f"{role}@demo.test", role)
+        login_staff(platform_client, demo, email=f"{role}@demo.test")
+    html = page(platform_client, "/console/packing")
+    assert "138****5678" in html and "13812345678" not in html
+    assert ("张三" in html) is sees_name and ("张*" in html) is not sees_name
 
 
 def test_masking_keeps_the_family_name_and_the_street_name_only():
