@@ -138,3 +138,19 @@ def test_a_sku_picture_picked_from_the_library_leads_the_gallery_when_that_sku_i
         page.locator(".spec-value", has_text=value.strip()).first.click()
     expect(sku_image).to_be_visible()
     assert sku_image.get_attribute("src") == picked
+
+
+def test_the_editors_link_tooltip_speaks_chinese_in_the_chinese_console(console, live_server):
+    page = console
+    page.goto(live_server.url("/lang/zh?next=/console/"))
+    open_product(page, live_server, "T恤")
+    page.locator(".details-editor .ql-editor").click()
+    page.keyboard.press("Control+A")  # a link needs words to hang on
+    page.locator(".ql-toolbar button.ql-link").click()  # Quill asks for the address in its tooltip
+    tooltip = page.locator(".ql-tooltip.ql-editing")
+    expect(tooltip).to_be_visible()
+    words = tooltip.evaluate("""t => [getComputedStyle(t, '::before').content,
+                                     getComputedStyle(t.querySelector('a.ql-action'), '::after').content]""")
+    assert words == ['"输入链接："', '"保存"']
+    page.keyboard.press("Escape")
+    page.goto(live_server.url("/lang/en?next=/console/"))
