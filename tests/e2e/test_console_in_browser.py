@@ -17,5 +17,5 @@ def test_on_a_phone_the_sections_are_one_row_with_the_current_one_in_view(new_co
     assert current.count() == 1 and current.inner_text() == "Packing"
     page.wait_for_function("() => document.querySelector('.topnav').scrollLeft > 0")  # brought into view
     box = current.bounding_box()
-    assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert page.locator("main h1").bounding_box()["y"] < 200  # the page starts near the top
