@@ -2,6 +2,7 @@
 browser tests with one line, except in CI (DUOSHOP_REQUIRE_BROWSER=1), where it fails.
 No browser is uninstalled: the rule and the step are tried with what they would see."""
 import io
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -102,7 +103,8 @@ def test_without_the_browser_the_browser_tests_are_skipped_with_one_line(tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     skipped = [line for line in result.stdout.splitlines() if "BROWSER TESTS SKIPPED" in line]
     assert len(skipped) == 1, result.stdout
-    assert "1 passed, 3 deselected" in result.stdout
+    left_out = int(re.search(r"BROWSER TESTS SKIPPED \((\d+)\)", skipped[0]).group(1))
+    assert left_out >= 3 and f"1 passed, {left_out} deselected" in result.stdout  # every browser test, nothing else
     assert "apt-get install -y chromium fonts-noto-cjk" in skipped[0]
 
 
