@@ -205,8 +205,8 @@ def test_the_sweep_cancels_overdue_orders_and_completes_long_shipped_ones_in_eve
         db.session.expire_all()
         assert db.session.get(Order, overdue.id).status == Order.CANCELLED
         assert db.session.get(Order, shipped.id).status == Order.COMPLETED
-        assert sweep_store() == {"cancelled": 0, "settled": 0, "completed": 0, "points_expired": 0,
-                                 "team_refunds": 0, "bargains_expired": 0, "pages_refreshed": 0}  # nothing left
+        again = sweep_store()
+        assert again["cancelled"] == again["completed"] == 0 and not any(again.values())  # nothing left
     with tenant_context(tea.id):
         assert db.session.get(Order, tea_order.id).status == Order.PENDING_PAYMENT
     assert stock_of(demo, sku_id) == (4, 4)
