@@ -69,6 +69,8 @@
 
   province.addEventListener("change", function () { loaded().then(onProvince); });
   city.addEventListener("change", function () { loaded().then(onCity); });
+  // A province chosen before this script arrived (a slow phone network) still lists its cities.
+  if (province.value && city.options.length <= 1) loaded().then(onProvince);
 
   // Checkout: the new address's fields count only while 「新地址」 is the choice.
   var fields = document.querySelector("[data-new-address]");

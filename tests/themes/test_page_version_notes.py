@@ -1,7 +1,7 @@
 """A page version's note is a code with parameters, put into words in the reader's language:
 the first version reads 「页面已创建」 in Chinese (not "created"), a rollback reads
 「回滚到版本 2」 in Chinese and "Rollback to version 2" in English whoever made it; notes
-written as text before the codes are turned into codes by migration 0031."""
+written as text before the codes are turned into codes by migration 0028."""
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
@@ -60,7 +60,7 @@ def test_notes_written_as_text_become_codes_when_migrated(owner, demo, app, owne
     owner.save(pid, BANNER_AND_GRID, 0)
     owner.post(f"/console/pages/{pid}/publish")
     owner.post(f"/console/pages/{pid}/publish")
-    downgrade(revision="0031-1")  # the schema before codes: notes were words in the author's language
+    downgrade(revision="0028-1")  # the schema before codes: notes were words in the author's language
     db.session.remove()
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
