@@ -52,20 +52,27 @@ def sign_in_console(page, server, owner=DEMO_OWNER):
     _submit(page)
 
 
-def sign_in_suspended_console(page, server):
-    """The tea store's owner, after a platform admin suspended the store with a reason."""
-    context = page.context.browser.new_context()
+def switch_tea_suspension(browser, server, *, suspend):
+    """A platform admin suspends the tea store (with a reason) or resumes it."""
+    context = browser.new_context()
     admin = context.new_page()
     sign_in_platform(admin, server)
     admin.goto(server.url("/platform/"))
     admin.get_by_role("link", name="一叶茶舍").click()
     admin.wait_for_load_state("load")
-    form = admin.locator("form[action$='/suspend']")
-    if form.count():  # the first viewport suspends it; the second finds it suspended
-        form.locator("#reason").fill(SUSPENSION_REASON)
+    form = admin.locator("form[action$='/suspend']" if suspend else "form[action$='/resume']")
+    if form.count():
+        if suspend:
+            form.locator("#reason").fill(SUSPENSION_REASON)
         form.locator("button[type=submit]").click()
         admin.wait_for_load_state("load")
     context.close()
+
+
+def sign_in_suspended_console(page, server):
+    """The tea store's owner, after a platform admin suspended the store with a reason (``take``
+    resumes it once a viewport's screens are taken, so the tea storefront's screens stay open)."""
+    switch_tea_suspension(page.context.browser, server, suspend=True)
     sign_in_console(page, server, TEA_OWNER)
 
 
@@ -433,6 +440,8 @@ def take(browser, server, out_dir, only=None, locale=LOCALE):
             page.close()
         for context in contexts.values():
             context.close()
+        if "suspended" in contexts:
+            switch_tea_suspension(browser, server, suspend=False)
     return written, warnings
 
 
