@@ -62,8 +62,7 @@ def switch_tea_suspension(browser, server, *, suspend):
     admin.wait_for_load_state("load")
     form = admin.locator("form[action$='/suspend']" if suspend else "form[action$='/resume']")
     if form.count():
-        if suspend:
-            form.locator("#reason").fill(SUSPENSION_REASON)
+        form.locator("#reason").fill(SUSPENSION_REASON if suspend else "已补交营业执照")  # both ask why
         form.locator("button[type=submit]").click()
         admin.wait_for_load_state("load")
     context.close()
