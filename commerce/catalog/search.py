@@ -24,7 +24,7 @@ from commerce.catalog.listing import PRODUCT_ORDERINGS, Filters, on_sale_product
 from commerce.catalog.models import Product
 from commerce.catalog.search_terms import phrase, query_terms, query_units
 from core.extensions import db
-from core.pagination import Key, Ordering, Page, paginate
+from core.pagination import BadCursor, Key, Ordering, Page, paginate
 
 TITLE_POINTS = 2
 PHRASE_POINTS = 3
@@ -35,11 +35,14 @@ def search_products(query, *, sort="relevance", filters=None, cursor=None, limit
     """One ``core.pagination.Page`` of the current store's products on sale matching every
     term of ``query``, images loaded; an empty page when the query has no terms.
 
-    :raise BadCursor: ``cursor`` was not made for this sort
+    :raise BadCursor: ``cursor`` was not made for this sort (a query with no terms has no
+        pages, so any cursor with it is one we never handed out)
     :raise KeyError: unknown ``sort``
     """
     terms = query_terms(query)
     if not terms:
+        if cursor:
+            raise BadCursor()
         return Page([], None, None)
     ordering = relevance_ordering(query, terms) if sort == "relevance" else PRODUCT_ORDERINGS[sort]
     statement = on_sale_products(filters or Filters()).where(_all_of(terms))

@@ -63,6 +63,15 @@ def test_relevance_is_a_sort_for_searches_only(cups, platform_client):
     assert response.status_code == 400 and response.get_json()["invalid_params"][0]["name"] == "sort"
 
 
+def test_a_cursor_we_never_handed_out_is_refused_even_for_a_query_of_punctuation(cups, platform_client):
+    """A query with nothing to search for has no pages, so no cursor belongs to it (schemathesis
+    found the 200 for ``q={`` and a random cursor)."""
+    for query in ("{", "陶瓷"):
+        response = search(platform_client, q=query, cursor="not-a-cursor-of-ours")
+        assert response.status_code == 400
+        assert response.get_json()["invalid_params"][0]["name"] == "cursor"
+
+
 def test_no_result_offers_did_you_mean(cups, platform_client):
     body = search(platform_client, q="陶磁杯子").get_json()
     assert body["items"] == [] and body["suggestions"] == ["玻璃杯子", "手作陶瓷马克杯"]
