@@ -75,13 +75,18 @@
   // Checkout: the new address's fields count only while 「新地址」 is the choice.
   var fields = document.querySelector("[data-new-address]");
   var choices = document.querySelectorAll("input[name=address_id]");
+  function showChosen() {
+    var chosen = document.querySelector("input[name=address_id]:checked");
+    if (!chosen) return;
+    var adding = chosen.hasAttribute("data-new-address-choice");
+    fields.disabled = !adding;
+    fields.hidden = !adding;
+  }
   Array.prototype.forEach.call(choices, function (choice) {
-    choice.addEventListener("change", function () {
-      var adding = choice.hasAttribute("data-new-address-choice");
-      fields.disabled = !adding;
-      fields.hidden = !adding;
-    });
+    choice.addEventListener("change", showChosen);
   });
+  // A choice made before this script arrived (a slow phone network) still counts.
+  if (fields && choices.length) showChosen();
 
   // Fill the form from a wx.openAddress result; true when its 省/市/区 are all ours.
   function useWeChatAddress(result) {

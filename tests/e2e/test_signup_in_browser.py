@@ -31,9 +31,11 @@ def _wait_until(check, timeout, what):
 
 
 def _visited(page):
-    """The paths the page's main frame went through, in order."""
+    """The addresses the page's main frame asked for, in order, redirects included (a store
+    ready at once is redirected from the set-up page before the frame ever shows it)."""
     paths = []
-    page.on("framenavigated", lambda frame: frame == page.main_frame and paths.append(frame.url))
+    page.on("request", lambda request: request.is_navigation_request() and request.frame == page.main_frame
+            and paths.append(request.url))
     return paths
 
 
