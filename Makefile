@@ -11,7 +11,7 @@ SANDBOX_PORT := $(shell python3 -c 'import socket; s = socket.socket(); s.bind((
 endif
 SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
-.PHONY: install assets translations browser run worker sandbox test lint messages bench chaos graph
+.PHONY: install assets translations browser miniprogram run worker sandbox test lint messages bench chaos graph api-doc
 
 install: $(STAMP) assets
 
@@ -75,18 +75,30 @@ sandbox: install
 browser: install
 	$(BIN)/python -m tests.e2e.chromium
 
-test: translations browser
+# The mini-program template's own tests (miniprogram-simulate under node's test runner), with
+# its own pinned dependencies in miniprogram/package-lock.json.
+miniprogram:
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test
+
+test: translations browser miniprogram
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 
 # Load test over loopback (needs PostgreSQL, Redis and wrk; see bench/README.md). Writes
-# bench/results/<timestamp>.json and .md; then the flash-sale race (bench/flash_sale.py).
-# BENCH_ARGS="--tiny" BENCH_FLASH_ARGS="--tiny" only check that they run.
+# bench/results/<timestamp>.json and .md; then the flash-sale race in process
+# (bench/flash_sale.py) and over HTTP on gunicorn (bench/flash_sale_http.py: 1,000 members,
+# 100 units), 100 WeChat Pay notifications at once (bench/notifications.py) and the data
+# dashboard at 1,000,000 events (bench/analytics.py).
+# BENCH_ARGS="--tiny" BENCH_FLASH_ARGS="--tiny" BENCH_FLASH_HTTP_ARGS="--tiny" BENCH_NOTIFY_ARGS="--tiny"
+# BENCH_ANALYTICS_ARGS="--tiny" only check that they run.
 bench: translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.flash_sale $(BENCH_FLASH_ARGS)
+	$(BIN)/python -m bench.flash_sale_http $(BENCH_FLASH_HTTP_ARGS)
+	$(BIN)/python -m bench.notifications $(BENCH_NOTIFY_ARGS)
+	$(BIN)/python -m bench.analytics $(BENCH_ANALYTICS_ARGS)
 
 # Fault harness (tests/faults, see bench/README.md): PostgreSQL + Redis + gunicorn + a real rq
 # worker + the shared WeChat Pay sandbox, with faults made for real; the long form. Writes
@@ -105,3 +117,7 @@ messages: install
 # The package graph in docs/architecture.md, redrawn from the code's imports (a test checks it).
 graph: install
 	$(BIN)/python -m tools.import_graph --write-docs
+
+# docs/api.md's endpoint table, from the OpenAPI document the app serves.
+api-doc: install
+	$(BIN)/python -m tools.api_doc --write

@@ -3,12 +3,13 @@
 Issue 6 asks to measure both ways of pre-deducting campaign stock and keep the faster
 correct one. Both runs go through the product's own ``place_order``:
 
-- ``conditional_update`` (``FLASH_SALE_GATE`` off, the default): every buyer's transaction runs
+- ``conditional_update`` (``FLASH_SALE_GATE`` off): every buyer's transaction runs
   ``UPDATE flash_sale_items SET stock = stock - q WHERE stock >= q`` and queues on that
   row's lock, with the SKU's stock and the member's quota.
-- ``redis_gate`` (``FLASH_SALE_GATE`` on; off by default): a counter in Redis is taken first
-  (``INCRBY -q``); buyers it turns away never run the UPDATE (see
-  ``commerce.marketing.flash_sales``).
+- ``redis_gate`` (``FLASH_SALE_GATE`` on, the default): a counter in Redis is taken first
+  (``commerce.marketing.flash_sales.gate``, inside ``place_order`` here); buyers it turns
+  away never run the UPDATE. Over HTTP the views take it before any database work:
+  ``bench/flash_sale_http.py``.
 
 Each round seeds a fresh sale of ``--units`` units and lets ``--buyers`` members try once,
 ``--workers`` at a time, all on PostgreSQL with row-level security (the app role) and Redis

@@ -69,3 +69,17 @@ class NewPasswordForm(FlaskForm):
                                                              Length(max=128)],
                              description=_l("At least %(n)d characters, mixing letters with digits or symbols.",
                                             n=MIN_PASSWORD_LENGTH))
+
+
+class RolloutForm(FlaskForm):
+    """A template version of WeChat's library to roll out; ``start_rollout`` checks it is there."""
+
+    template_id = WholeField(_l("Template version (WeChat's template library)"), validators=[InputRequired()])
+
+
+class RetentionPeriodForm(FlaskForm):
+    """A store's longer retention period for one rule (the rule refuses a shorter one)."""
+
+    rule = StringField(validators=[InputRequired()])
+    keep_days = _DaysField(_l("Keep for (days)"), validators=[InputRequired(message=ENTER_DAYS)], minimum=1)
+    reason = StringField(_l("Why (the law or contract that asks for it)"), validators=[Length(max=200)])

@@ -11,10 +11,10 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db
 from core.models import Timestamped, UtcDateTime
+from core.passwords import hash_password, password_matches
 from tenants.scoping import TenantScoped, tenant_foreign_key
 
 
@@ -32,10 +32,10 @@ class PlatformAdmin(UserMixin, Timestamped, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password):
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def get_id(self):
         return f"admin:{self.id}"
@@ -61,7 +61,6 @@ class Subscription(TenantScoped, Timestamped, db.Model):
     MONTH, YEAR = "month", "year"  # billing intervals
     INTERVALS = (MONTH, YEAR)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     plan: Mapped[str] = mapped_column(String(32), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=TRIALING)
     trial_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -119,7 +118,6 @@ class Invoice(TenantScoped, Timestamped, db.Model):
     MANUAL = "manual"  # issued by a platform admin (e.g. to reactivate a cancelled store)
     KINDS = (RENEWAL, UPGRADE, MANUAL)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)  # per store: DS<store>-<n>
     out_trade_no: Mapped[str] = mapped_column(String(32), nullable=False)  # WeChat's: unique on the platform
     kind: Mapped[str] = mapped_column(String(12), nullable=False)
@@ -150,7 +148,6 @@ class InvoiceLine(TenantScoped, Timestamped, db.Model):
     __tablename__ = "invoice_lines"
     __tenant_table_args__ = (tenant_foreign_key("invoice_id", "invoices", ondelete="CASCADE"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
     description: Mapped[str] = mapped_column(String(255), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -168,7 +165,6 @@ class Credit(TenantScoped, Timestamped, db.Model):
         CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_within_amount"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     amount: Mapped[int] = mapped_column(Integer, nullable=False)  # fen granted
     remaining: Mapped[int] = mapped_column(Integer, nullable=False)  # fen not yet applied to an invoice
     note: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -185,7 +181,6 @@ class BillingNotice(TenantScoped, Timestamped, db.Model):
         UniqueConstraint("tenant_id", "invoice_id", "key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(Integer, nullable=False)
     key: Mapped[str] = mapped_column(String(32), nullable=False)
 
@@ -195,7 +190,6 @@ class OutboxEmail(TenantScoped, Timestamped, db.Model):
 
     __tablename__ = "outbox_emails"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(255), nullable=False)
     subject: Mapped[str] = mapped_column(String(255), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)

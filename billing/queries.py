@@ -14,6 +14,7 @@ from core.pagination import Key, Ordering, paginate
 from core.tenancy import tenant_context, unscoped
 from tenants.models import Domain, MiniProgram, StaffUser, Tenant
 from tenants.plans import PLANS
+from tenants.retention import RetentionPeriod
 
 STORE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -98,6 +99,12 @@ def store_subscription():
     return db.session.scalar(select(Subscription))
 
 
+def unpaid_invoice_count():
+    """How many of the current store's invoices wait for payment (``Invoice.is_payable``)."""
+    return db.session.scalar(select(func.count()).select_from(Invoice)
+                             .where(Invoice.status == Invoice.OPEN, Invoice.total > 0))
+
+
 def open_invoice():
     """The current store's oldest invoice waiting for payment, or None."""
     return db.session.scalar(select(Invoice).where(Invoice.status == Invoice.OPEN, Invoice.total > 0)
@@ -170,12 +177,16 @@ def audit_subject_names(tenant_id, entries):
     return names
 
 
-def invoices_page(*, per_page, cursor=None):
-    """The current store's invoices, newest first, with the total.
+def invoices_page(*, per_page, cursor=None, unpaid_only=False):
+    """The current store's invoices, newest first, with the total; ``unpaid_only``: those
+    waiting for payment (``unpaid_invoice_count``).
 
     :raise BadCursor: ``cursor`` is not one of this list's
     """
-    return paginate(select(Invoice), NEWEST_INVOICES, per_page=per_page, cursor=cursor, with_total=True)
+    statement = select(Invoice)
+    if unpaid_only:
+        statement = statement.where(Invoice.status == Invoice.OPEN, Invoice.total > 0)
+    return paginate(statement, NEWEST_INVOICES, per_page=per_page, cursor=cursor, with_total=True)
 
 
 def admin_by_id(admin_id):
@@ -185,3 +196,10 @@ def admin_by_id(admin_id):
 def store_by_id(tenant_id):
     """Any store, by its id (the platform console sees every store); None if there is none."""
     return db.session.get(Tenant, tenant_id)
+
+
+def retention_overrides():
+    """``[(store, RetentionPeriod)]``: every longer period the platform set, by store."""
+    with unscoped():
+        return db.session.execute(select(Tenant, RetentionPeriod).join(Tenant, Tenant.id == RetentionPeriod.tenant_id)
+                                  .order_by(Tenant.id, RetentionPeriod.rule)).all()

@@ -9,7 +9,15 @@ from flask_wtf import FlaskForm
 
 from billing import platform, queries
 from billing.audit_words import action_words, subject_words
-from billing.forms import AdminLoginForm, CreditForm, ReasonForm, StorePlanForm, TrialForm
+from billing.forms import (
+    AdminLoginForm,
+    CreditForm,
+    ReasonForm,
+    RetentionPeriodForm,
+    RolloutForm,
+    StorePlanForm,
+    TrialForm,
+)
 from billing.invoices import invoices_of
 from billing.metrics import billing_overview, mrr_of
 from billing.models import PlatformAdmin, Subscription
@@ -17,10 +25,12 @@ from billing.password_mail import ADMIN_REALM, admin_for_reset, request_admin_pa
 from billing.password_pages import PasswordPages
 from billing.queries import StoreFilters
 from billing.subscriptions import credit_balance
+from channels.wechat_open import rollouts
 from core.auth import register_user_loader
 from core.breaker import OUTAGE_ERRORS
 from core.extensions import limiter
 from core.form_checks import check_form
+from core.jobs import enqueue
 from core.login_throttle import (
     blocked_message,
     failed_sign_in,
@@ -37,6 +47,7 @@ from core.transaction import committed
 from tenants.middleware import PLATFORM, serve_on
 from tenants.plans import PLANS
 from tenants.queries import store_domain
+from tenants.retention import effective_periods, retention_table, set_store_period
 
 platform_bp = serve_on(PLATFORM, Blueprint("platform", __name__, url_prefix="/platform",
                                            template_folder="templates", static_folder="static"))
@@ -288,3 +299,76 @@ def queue_retry_all():
         retried = platform.retry_all_failed_jobs(backend, actor=current_user._get_current_object())
     flash(_("%(count)d failed jobs are queued again.", count=retried), "success")
     return redirect(url_for("platform.queues"))
+
+
+# ---------------------------------------------------------------- mini-program rollouts
+
+@platform_bp.route("/mini-programs")
+def mini_programs():
+    """WeChat's template library and the rollouts of a version to every authorised store."""
+    library, unavailable = [], None
+    with Attempt(commit=False, flash=False) as attempt:
+        library = rollouts.template_library()
+    if attempt.refused:
+        unavailable = attempt.refusal.message
+    recent = [(rollout, rollouts.rollout_progress(rollout)) for rollout in rollouts.recent_rollouts()]
+    return render_template("billing/mini_programs.html", library=library, unavailable=unavailable, recent=recent)
+
+
+@platform_bp.route("/mini-programs/rollouts", methods=["POST"])
+def rollout_start():
+    form = RolloutForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a template version."), "error")
+        return redirect(url_for("platform.mini_programs"))
+    with Attempt() as attempt:
+        rollout = rollouts.start_rollout(actor=current_user._get_current_object(), template_id=form.template_id.data)
+    if attempt.refused:
+        return redirect(url_for("platform.mini_programs"))
+    flash(_("Rollout of version %(version)s started.", version=rollout.user_version), "success")
+    return redirect(url_for("platform.rollout_detail", rollout_id=rollout.id))
+
+
+@platform_bp.route("/mini-programs/rollouts/<int:rollout_id>")
+def rollout_detail(rollout_id):
+    rollout = rollouts.find_rollout(rollout_id) or abort(404)
+    return render_template("billing/rollout.html", rollout=rollout, progress=rollouts.rollout_progress(rollout))
+
+
+@platform_bp.route("/mini-programs/rollouts/<int:rollout_id>/resume", methods=["POST"])
+def rollout_resume(rollout_id):
+    """Run the rollout again now (after a fault or a new day's quota): no step repeats."""
+    rollout = rollouts.find_rollout(rollout_id) or abort(404)
+    enqueue(rollouts.advance_rollout, rollout.id)
+    flash(_("The rollout goes on."), "success")
+    return redirect(url_for("platform.rollout_detail", rollout_id=rollout.id))
+
+
+# --- retention: the table of what is kept how long, and a store's longer periods -----------
+
+@platform_bp.route("/retention")
+def retention():
+    """The retention table (read-only: the rules are code) and the stores with longer periods."""
+    return render_template("billing/retention.html", rules=retention_table(),
+                           overrides=queries.retention_overrides())
+
+
+@platform_bp.route("/tenants/<int:tenant_id>/retention", methods=["GET", "POST"])
+def tenant_retention(tenant_id):
+    """A store's periods; POST sets one rule's longer period (audited), never a shorter one."""
+    tenant = _tenant_or_404(tenant_id)
+    form = RetentionPeriodForm()
+    refusal = None
+    if request.method == "POST":
+        with Attempt(form, flash=False) as attempt:
+            check_form(form)
+            set_store_period(tenant.id, form.rule.data, form.keep_days.data, actor=current_user._get_current_object(),
+                             reason=form.reason.data)
+        if not attempt.refused:
+            flash(_("Retention period saved."), "success")
+            return redirect(url_for("platform.tenant_retention", tenant_id=tenant.id))
+        refusal = attempt.refusal
+    periods = [{"rule": rule.name, "why": rule.why, "default_days": rule.keep.days, "keep_days": keep.days,
+                "store_days": store_days} for rule, keep, store_days in effective_periods(tenant.id)]
+    return render_template("billing/tenant_retention.html", tenant=tenant, periods=periods, form=form,
+                           refusal=refusal), refusal.status if refusal else 200

@@ -1,17 +1,22 @@
 """The audit log: who did what to which thing, in which store, when and from where.
 
 ``record_audit`` is the only writer. Rows are added to the caller's transaction, so an
-action and its audit entry commit or roll back together.
+action and its audit entry commit or roll back together. Entries are kept 180 days
+(Cybersecurity Law art. 21), then deleted by the retention run (``purge_audit_log``).
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, delete, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
 from core.models import utcnow
+from core.personal_data import exports_personal_data, retention_rule
 from core.tenancy import current_tenant_id
+
+AUDIT_RULE = "audit_log"
 
 
 class AuditLog(db.Model):
@@ -56,3 +61,28 @@ def record_audit(action, *, actor=None, tenant_id=None, target=None, details=Non
     )
     db.session.add(entry)
     return entry
+
+
+@retention_rule(AUDIT_RULE, keep=timedelta(days=180), order=10,
+                why=_l("Operation logs: at least six months (Cybersecurity Law art. 21), then deleted."))
+def purge_audit_log(cutoff, *, now):
+    """Delete the audit entries of the current store (outside any store: the platform's own
+    entries) made before ``cutoff``. Returns how many."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None and db.session.get_bind().dialect.name == "postgresql":
+        # Only a session spanning stores sees platform rows: migration 0034's function does it.
+        return db.session.scalar(text("SELECT duoshop_purge_platform_audit(:cutoff)"), {"cutoff": cutoff})
+    owner = AuditLog.tenant_id.is_(None) if tenant_id is None else AuditLog.tenant_id == tenant_id
+    return db.session.execute(delete(AuditLog).where(owner, AuditLog.created_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+@exports_personal_data("audit_log", order=90)
+def export_audit_entries(member_id):
+    """What the store's staff did to the member's account (adjustments, exports, …)."""
+    entries = db.session.scalars(select(AuditLog).where(AuditLog.tenant_id == current_tenant_id(),
+                                                        AuditLog.target_type == "Member",
+                                                        AuditLog.target_id == str(member_id))
+                                 .order_by(AuditLog.id)).all()
+    return [{"action": entry.action, "at": entry.created_at.isoformat(), "details": entry.details}
+            for entry in entries]

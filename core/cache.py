@@ -5,23 +5,30 @@ which is right for ``make run`` and tests. Version counters (``bump_version``) l
 build keys that change when what they depend on changes, instead of deleting entries;
 ``bump_version_on_commit`` bumps one only once the change it stands for is committed; when
 the cache cannot be reached then, an outbox event bumps it once it can (twice is harmless).
+Each process remembers versions briefly, and hears of every bump made elsewhere at once
+(``VersionFeed``), so N web hosts never serve a page older than the last committed change.
 
 The cache is never needed: when Redis does not answer (``core.breaker``), reads miss,
 writes are dropped, and a version that cannot be read is a number no key was ever built
 with, so callers render from the database and nothing stale is served (see
 ``current_versions``).
 """
+import contextlib
 import logging
+import os
 import secrets
+import select
 import threading
 import time
 from collections import OrderedDict
 
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.breaker import CircuitBreaker, Unavailable, quick_redis
+from core.breaker import OUTAGE_ERRORS, CircuitBreaker, Unavailable, quick_redis
 from core.database import savepoint_only
 from core.outbox import publish_detached, subscriber
 
@@ -62,6 +69,13 @@ class MemoryCache:
             self._entries[key] = int(self._entries.get(key) or 0) + amount
             return self._entries[key]
 
+    def bump(self, key):
+        """A version counter goes up (one process: nobody else to tell)."""
+        return self.incr(key)
+
+    def announce(self, topic):
+        """One process: nobody else to tell."""
+
     def add(self, key, value, ttl):
         """Set ``key`` only if it is not there; True when this call set it."""
         with self._lock:
@@ -98,12 +112,163 @@ class RedisCache:
     def incr(self, key, amount=1):
         return self.breaker.call(self.redis.incr, self.prefix + key, amount)
 
+    def bump(self, key):
+        """A version counter goes up and every process hears of it (``VersionFeed``), in
+        one transaction: no process can read the new value before the announcement is out."""
+        def incr_and_announce():
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.incr(self.prefix + key)
+            pipe.publish(self.prefix + VERSION_CHANNEL, key)
+            return pipe.execute()[0]
+
+        return self.breaker.call(incr_and_announce)
+
+    def announce(self, topic):
+        self.breaker.call(self.redis.publish, self.prefix + VERSION_CHANNEL, topic)
+
     def add(self, key, value, ttl):
         return bool(self.breaker.call(self.redis.set, self.prefix + key, value, ex=ttl, nx=True))
 
     def clear(self):
         for key in self.redis.scan_iter(self.prefix + "*"):
             self.redis.delete(key)
+
+
+VERSION_CHANNEL = "versions"  # after the cache's key prefix; cache keys start with "t<tenant id>:"
+
+
+_listeners = {}  # topic → callbacks run when any process announces it: see ``on_announcement``
+
+
+def on_announcement(topic):
+    """Decorator: run the function in every process when any process calls ``announce(topic)``
+    (and whenever announcements may have been missed), before that process next trusts what it
+    remembers. For what a process keeps in memory that others can change: the host→store routes."""
+    def register(callback):
+        _listeners.setdefault(topic, []).append(callback)
+        return callback
+    return register
+
+
+def announce(topic):
+    """Tell every process (every web host) that what ``topic`` names has changed; False when
+    Redis could not be told (the others then stop trusting what they remember only when
+    their own feed fails too, so keep what ``topic`` covers short-lived as well)."""
+    try:
+        _backend().announce(topic)
+    except Unavailable:
+        return False
+    finally:
+        _new_epoch()  # this process's own memory of it is outdated too (its caller forgot it)
+    return True
+
+
+def memory_epoch():
+    """Changes whenever this process forgets something it remembered because it changed
+    (a bump, an announcement, the feed reconnecting). Remember a value read from Redis or
+    the database only if the epoch is the one from before the read: otherwise the read may
+    have fetched what was just forgotten, and would put it back."""
+    return current_app.extensions["duoshop_memory_epoch"]
+
+
+def _new_epoch():
+    current_app.extensions["duoshop_memory_epoch"] = object()
+
+
+def hear_other_processes():
+    """Apply what other processes announced (version bumps, ``announce`` topics) to this
+    process's memory. False when that cannot be known now (the feed is not connected):
+    trust nothing remembered then. True at once without Redis: one process, nobody else."""
+    feed = current_app.extensions.get("duoshop_version_feed")
+    return feed is None or feed.catch_up(current_app.extensions["duoshop_version_memo"])
+
+
+class VersionFeed:
+    """Bumps and announcements made by other processes (other web hosts included), heard at once.
+
+    ``RedisCache.bump`` publishes each bumped key on one channel (``announce`` a topic);
+    every process subscribes, and before it trusts a version it remembers
+    (``current_versions``) it reads what has reached its socket — a non-blocking read, no
+    round trip — and forgets the versions named there (runs a topic's listeners). The
+    announcement leaves Redis before the bump's own reply, so it is in every host's socket
+    before the change's author can send anyone to look. While the feed is not connected
+    (Redis away, connection lost, a freshly forked worker) nothing remembered is trusted,
+    and on (re)connecting everything remembered is forgotten (every listener runs), since
+    announcements may have been missed meanwhile.
+    """
+
+    def __init__(self, url, channel, *, timeout, breaker):
+        self.url, self.channel, self.timeout = url, channel, timeout
+        self.breaker = breaker  # the cache's: one Redis, one pause and one warning when it is away
+        self._lock = threading.Lock()
+        self._pubsub = self._socket = self._poller = None
+        self._pid = None
+
+    def catch_up(self, memo):
+        """Drop from ``memo`` the versions bumped elsewhere; False when the feed is not
+        connected, so nothing in ``memo`` may be trusted."""
+        with self._lock:
+            if self._pid != os.getpid():  # forked (gunicorn): the parent's connection is not ours
+                self._pubsub, self._pid = None, os.getpid()
+            try:
+                if self._pubsub is None:
+                    _forget_everything(memo)
+                    self._pubsub = self.breaker.call(self._subscribe)
+                    self._read(memo)
+                elif self._poller.poll(0):  # one system call when nothing came (most requests)
+                    self._read(memo)
+            except (Unavailable, *OUTAGE_ERRORS):
+                self._close()
+                _forget_everything(memo)
+                return False
+            return True
+
+    def _read(self, memo):
+        """Everything that has arrived, until redis-py holds nothing unread (so the next
+        ``poll`` of the socket alone tells whether there is more)."""
+        while (message := self._pubsub.get_message(timeout=0.0)) is not None:
+            if message["type"] == "message":
+                _heard(message["data"].decode(), memo)
+        if self._pubsub.connection._sock is not self._socket:  # noqa: SLF001
+            # redis-py connected again by itself: what was said meanwhile is lost
+            raise RedisConnectionError("the version feed's connection was replaced")
+
+    def _subscribe(self):
+        pubsub = quick_redis(self.url, self.timeout).pubsub()
+        try:
+            pubsub.subscribe(self.channel)
+            # Only once Redis confirms is every later bump sure to reach us.
+            confirmation = pubsub.get_message(timeout=self.timeout)
+            if not confirmation or confirmation["type"] != "subscribe":
+                raise RedisTimeoutError("the version feed's subscription was not confirmed")
+        except BaseException:
+            pubsub.close()
+            raise
+        self._socket = pubsub.connection._sock  # noqa: SLF001 — polled without redis-py's layers
+        self._poller = select.poll()
+        self._poller.register(self._socket, select.POLLIN)
+        return pubsub
+
+    def _close(self):
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                pubsub.close()
+
+
+def _heard(news, memo):
+    for callback in _listeners.get(news, ()):
+        callback()
+    memo.pop(news, None)  # a version key (topics never look like one)
+    _new_epoch()
+
+
+def _forget_everything(memo):
+    memo.clear()
+    for callbacks in _listeners.values():
+        for callback in callbacks:
+            callback()
+    _new_epoch()
 
 
 def _backend():
@@ -191,22 +356,26 @@ def current_versions(tenant_id, *names):
     """Several version counters in one round trip, in the order of ``names``.
 
     Storefront hot paths (the whole-page cache) read these on every request, so each
-    process remembers them for ``CACHE_VERSION_MEMO_SECONDS`` (1 s): a bump shows at once
-    in the process that made it and within that second in the others. 0 turns it off.
-    When the cache cannot be reached, each is an unknown version (``_unknown_version``).
+    process remembers them for ``CACHE_VERSION_MEMO_SECONDS`` (1 s; 0 turns it off). A bump
+    still shows at once everywhere: in the process that made it, which forgets its copy, and
+    in every other process (other web hosts too) through the ``VersionFeed``; the second is
+    only a bound should an announcement be lost. When the cache cannot be reached, each is
+    an unknown version (``_unknown_version``).
     """
     keys = [_key(tenant_id, f"version:{name}") for name in names]
     memo, ttl = current_app.extensions["duoshop_version_memo"], current_app.config.get("CACHE_VERSION_MEMO_SECONDS", 1.0)
     now = time.monotonic()
-    remembered = [memo.get(key) for key in keys]
-    if ttl and all(entry is not None and entry[1] > now for entry in remembered):
-        return [entry[0] for entry in remembered]
+    if ttl and hear_other_processes():
+        remembered = [memo.get(key) for key in keys]
+        if all(entry is not None and entry[1] > now for entry in remembered):
+            return [entry[0] for entry in remembered]
+    epoch = memory_epoch()
     try:
         _replay_lost_bumps()
         values = [int(value or 0) for value in _backend().get_many(keys)]
     except Unavailable:
         return [_unknown_version() for _ in names]
-    if ttl:
+    if ttl and memory_epoch() is epoch:
         memo.update({key: (value, now + ttl) for key, value in zip(keys, values, strict=True)})
     return values
 
@@ -218,14 +387,16 @@ def bump_version(tenant_id, name):
     that must not lose the bump even if this process ends (a retried event) tries again on
     None."""
     key = _key(tenant_id, f"version:{name}")
-    current_app.extensions["duoshop_version_memo"].pop(key, None)
     try:
-        return _backend().incr(key)
+        return _backend().bump(key)
     except Unavailable:
         log.info("version %s of store %s not bumped yet: the cache is unreachable", name, tenant_id)
         current_app.extensions["duoshop_near_cache"].clear()
         current_app.extensions["duoshop_lost_bumps"].add(key)
         return None
+    finally:  # after the bump: a read of the old value made meanwhile is not remembered (memory_epoch)
+        current_app.extensions["duoshop_version_memo"].pop(key, None)
+        _new_epoch()
 
 
 def _replay_lost_bumps():
@@ -236,7 +407,7 @@ def _replay_lost_bumps():
         except KeyError:  # another thread took the last one
             return
         try:
-            _backend().incr(key)
+            _backend().bump(key)
         except Unavailable:
             lost.add(key)
             raise
@@ -298,4 +469,9 @@ def init_app(app):
     app.extensions["duoshop_cache"] = backend
     app.extensions["duoshop_near_cache"] = MemoryCache(max_entries=NEAR_CACHE_ENTRIES)
     app.extensions["duoshop_version_memo"] = {}  # key → (version, until): see current_versions
+    app.extensions["duoshop_memory_epoch"] = object()  # see memory_epoch
+    if app.config.get("REDIS_URL"):
+        app.extensions["duoshop_version_feed"] = VersionFeed(
+            app.config["REDIS_URL"], backend.prefix + VERSION_CHANNEL,  # where RedisCache.bump publishes
+            timeout=app.config["REDIS_TIMEOUT_SECONDS"], breaker=backend.breaker)
     app.extensions["duoshop_lost_bumps"] = set()  # version keys to bump once the cache answers: bump_version

@@ -8,7 +8,7 @@ import os
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from core.database import PLATFORM_BIND
+from core.database import PLATFORM_BIND, REPLICA_BIND
 
 # The largest image a merchant or shopper may upload (core.storage refuses larger ones, the
 # browser checks before sending, and the 413 answer states it).
@@ -41,6 +41,8 @@ ENVIRONMENT_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "MIGRATION_DATABASE_URL": "MIGRATION_DATABASE_URL",
     "DATABASE_PLATFORM_URL": "DATABASE_PLATFORM_URL",
+    "DATABASE_REPLICA_URL": "DATABASE_REPLICA_URL",
+    "DATABASE_TRANSACTION_POOLER": "DATABASE_TRANSACTION_POOLER",
     "REDIS_URL": "REDIS_URL",
     "JOB_MODE": "JOB_MODE",
     "RQ_QUEUE_PREFIX": "RQ_QUEUE_PREFIX",
@@ -51,6 +53,7 @@ ENVIRONMENT_KEYS = {
     "LOG_LEVEL": "LOG_LEVEL",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MEDIA_ROOT": "MEDIA_ROOT",
+    "PRIVATE_ROOT": "PRIVATE_ROOT",
     "MEDIA_STORAGE": "MEDIA_STORAGE",
     **{name: name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_REGION", "MEDIA_S3_ADDRESSING_STYLE",
                                "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")},
@@ -70,7 +73,11 @@ ENVIRONMENT_KEYS.update({name: name for name in (
 # WeChat login: sandbox switch, where WeChat's pages and APIs live, the platform's official account.
 ENVIRONMENT_KEYS.update({name: name for name in (
     "WECHAT_SANDBOX", "WECHAT_API_BASE_URL", "WECHAT_OPEN_BASE_URL", "WECHAT_TIMEOUT", "WECHAT_OA_APPID",
-    "WECHAT_OA_SECRET")})
+    "WECHAT_OA_SECRET", "WECHAT_JSSDK_INTEGRITY")})
+# WeChat's open platform (第三方平台): sandbox switch, where its APIs and pages live, the component's keys.
+ENVIRONMENT_KEYS.update({name: name for name in (
+    "WECHAT_OPEN_SANDBOX", "WECHAT_OPEN_API_BASE_URL", "WECHAT_OPEN_PAGE_BASE_URL", "WECHAT_COMPONENT_APPID",
+    "WECHAT_COMPONENT_SECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY")})
 # 快递100 parcel tracking: sandbox switch, where the query API lives, the account.
 ENVIRONMENT_KEYS.update({name: name for name in (
     "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER")})
@@ -94,7 +101,8 @@ def from_environment():
                     "OUTBOX_READY_LAG_SECONDS"):
         if seconds in values:
             values[seconds] = float(values[seconds])
-    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX", "ALLOW_TEST_EMAIL_DOMAINS"):
+    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX", "WECHAT_OPEN_SANDBOX",
+                 "ALLOW_TEST_EMAIL_DOMAINS", "DATABASE_TRANSACTION_POOLER"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
     return values
@@ -115,6 +123,12 @@ class BaseConfig:
     # see every store's rows under row-level security (docs/security.md). Unset: ``unscoped()``
     # reads use the app's connection (SQLite, or a development database owned by the app).
     DATABASE_PLATFORM_URL = None
+    # A hot-standby replica of the primary, as the app role: reads inside ``lag_tolerant()``
+    # go there (core/database.py). Unset: every read goes to the primary.
+    DATABASE_REPLICA_URL = None
+    # The database URLs point at PgBouncer in transaction mode: psycopg must not prepare
+    # statements on the server, since the next transaction may run on another server connection.
+    DATABASE_TRANSACTION_POOLER = False
     # Connections are replaced after 5 minutes rather than pinged at every checkout (a round
     # trip per request); after a database restart a pooled connection can fail one request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
@@ -142,6 +156,13 @@ class BaseConfig:
     # Unset: e-mail goes to the development outbox (or the log in production); see billing/mail.py.
     MAIL_URL = None
     MAIL_FROM = None
+    # The sha384 SRI hash of WeChat's JS-SDK (https://res.wx.qq.com/open/js/jweixin-1.6.0.js), as
+    # "sha384-…"; unset, the script is not approved and 「使用微信地址」 is left out inside WeChat
+    # (storefront/script_inventory.py, docs/security.md).
+    WECHAT_JSSDK_INTEGRITY = None
+    # Inventoried scripts whose file may be missing at start-up (a warning, and they are never
+    # rendered); any other missing one stops the start-up.
+    SCRIPTS_MAY_BE_ABSENT = ()
     MAIL_TIMEOUT = 10
     SIGNUP_RATE_LIMIT = "20 per hour"
     BABEL_DEFAULT_LOCALE = "zh"
@@ -163,11 +184,15 @@ class BaseConfig:
     TRUSTED_PROXIES = 0
     MEDIA_STORAGE = "local"  # or "s3": MEDIA_S3_* settings, keys only from the environment (core/storage.py)
     MEDIA_ROOT = None  # default: instance/media, one folder per store
+    PRIVATE_ROOT = None  # default: instance/private; files no URL serves (data exports), one folder per store
     # Addresses at .test/.localhost/.example (the demo logins' @demo.test): development and tests only.
     ALLOW_TEST_EMAIL_DOMAINS = False
     SUPPORT_EMAIL = None  # the platform's support address, shown to a store the platform suspended
     BENCH_ROUTES = False  # `make bench` only: adds the bare /__bench/hello route (core/bench_routes.py)
-    FLASH_SALE_GATE = False  # a cache counter in front of flash-sale stock; measured no faster here (flash_sales.py)
+    # Behaviour events wait in a per-process buffer that a daemon thread writes every second
+    # (commerce/analytics/collect.py); False (tests): only ``flush_events()`` writes them.
+    ANALYTICS_FLUSHER = True
+    FLASH_SALE_GATE = True  # a counter in front of flash-sale stock: the sold-out are turned away before the database (flash_sales/gate.py)
     WECHATPAY_SANDBOX = False  # serve sandbox/wechatpay at /sandbox/wechatpay and pay against it
     # The shared sandbox server (python -m sandbox.wechatpay) every process pays against; unset: mounted in-process.
     WECHATPAY_SANDBOX_URL = None
@@ -181,6 +206,16 @@ class BaseConfig:
     WECHAT_TIMEOUT = 5  # seconds to wait for WeChat's login APIs
     WECHAT_OA_APPID = None  # the platform's official account (公众号) for shoppers' web login
     WECHAT_OA_SECRET = None
+    WECHAT_OPEN_SANDBOX = False  # serve sandbox/wechat_open at /sandbox/wechat_open and publish against it
+    WECHAT_OPEN_API_BASE_URL = None  # default: the sandbox when enabled, else https://api.weixin.qq.com
+    WECHAT_OPEN_PAGE_BASE_URL = None  # the authorisation page; default: the sandbox, else https://mp.weixin.qq.com
+    WECHAT_COMPONENT_APPID = None  # the platform's third-party platform (component) AppID, AppSecret,
+    WECHAT_COMPONENT_SECRET = None  # message token and EncodingAESKey (43 characters)
+    WECHAT_COMPONENT_TOKEN = None
+    WECHAT_COMPONENT_AES_KEY = None
+    WECHAT_OPEN_QUOTA_RETRY_SECONDS = 3600  # a rollout stopped by WeChat's daily quota looks again this much later
+    # A step's intent older than this is abandoned (its run died or lost the answer): WeChat is asked what happened.
+    WECHAT_OPEN_INTENT_SECONDS = 60
     KUAIDI100_SANDBOX = False  # serve sandbox/kuaidi100 at /sandbox/kuaidi100 and track parcels against it
     KUAIDI100_URL = None  # default: the sandbox when enabled, else https://poll.kuaidi100.com/poll/query.do
     KUAIDI100_KEY = None  # 快递100 授权key
@@ -195,9 +230,16 @@ class BaseConfig:
         cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
         if cfg.get("MIGRATION_DATABASE_URL"):
             cfg["MIGRATION_DATABASE_URL"] = normalize_database_url(cfg["MIGRATION_DATABASE_URL"])
-        if cfg.get("DATABASE_PLATFORM_URL"):
-            cfg["DATABASE_PLATFORM_URL"] = normalize_database_url(cfg["DATABASE_PLATFORM_URL"])
-            cfg["SQLALCHEMY_BINDS"] = {**(cfg.get("SQLALCHEMY_BINDS") or {}), PLATFORM_BIND: cfg["DATABASE_PLATFORM_URL"]}
+        if cfg.get("DATABASE_TRANSACTION_POOLER") and cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+            cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        # Flask-SQLAlchemy gives a bind given as a bare URL none of SQLALCHEMY_ENGINE_OPTIONS.
+        for bind, key in ((PLATFORM_BIND, "DATABASE_PLATFORM_URL"), (REPLICA_BIND, "DATABASE_REPLICA_URL")):
+            if cfg.get(key):
+                cfg[key] = normalize_database_url(cfg[key])
+                engine = {**(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "url": cfg[key]}
+                cfg["SQLALCHEMY_BINDS"] = {**(cfg.get("SQLALCHEMY_BINDS") or {}), bind: engine}
         if not cfg["JOB_MODE"]:
             cfg["JOB_MODE"] = "rq" if cfg["REDIS_URL"] else "thread"
         if not cfg["RATELIMIT_STORAGE_URI"]:
@@ -213,6 +255,9 @@ class BaseConfig:
         if not cfg.get("WECHAT_SANDBOX"):  # when enabled, sandbox.wechat.init_app points these at itself
             cfg["WECHAT_API_BASE_URL"] = cfg.get("WECHAT_API_BASE_URL") or "https://api.weixin.qq.com"
             cfg["WECHAT_OPEN_BASE_URL"] = cfg.get("WECHAT_OPEN_BASE_URL") or "https://open.weixin.qq.com"
+        if not cfg.get("WECHAT_OPEN_SANDBOX"):  # when enabled, sandbox.wechat_open.init_app points these at itself
+            cfg["WECHAT_OPEN_API_BASE_URL"] = cfg.get("WECHAT_OPEN_API_BASE_URL") or "https://api.weixin.qq.com"
+            cfg["WECHAT_OPEN_PAGE_BASE_URL"] = cfg.get("WECHAT_OPEN_PAGE_BASE_URL") or "https://mp.weixin.qq.com"
 
 
 class DevelopmentConfig(BaseConfig):
@@ -223,16 +268,23 @@ class DevelopmentConfig(BaseConfig):
     WECHATPAY_SANDBOX = True
     KUAIDI100_SANDBOX = True
     WECHAT_SANDBOX = True
+    WECHAT_OPEN_SANDBOX = True
 
 
 class TestConfig(BaseConfig):
     ENV_NAME = "test"
     TESTING = True
+    ANALYTICS_FLUSHER = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # cheap: thousands of tests sign up and in
+    # Not WeChat's file: tests pin a made-up hash so the JS-SDK's tag renders (the browser tests
+    # serve their own stand-in and pin its hash in the server's environment).
+    WECHAT_JSSDK_INTEGRITY = "sha384-" + "T" * 64
     PLATFORM_DOMAIN = "duoshop.test"
     LOGIN_RATE_LIMIT = "5 per minute"
     WECHATPAY_SANDBOX = True
     KUAIDI100_SANDBOX = True
     WECHAT_SANDBOX = True
+    WECHAT_OPEN_SANDBOX = True
 
 
 class ProductionConfig(BaseConfig):
@@ -256,6 +308,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("WECHATPAY_SANDBOX and WECHATPAY_SANDBOX_URL must be unset in production: they fake payments")
         if cfg.get("WECHAT_SANDBOX"):
             raise ConfigError("WECHAT_SANDBOX must be off in production: it hands out WeChat identities")
+        if cfg.get("WECHAT_OPEN_SANDBOX"):
+            raise ConfigError("WECHAT_OPEN_SANDBOX must be off in production: it fakes WeChat's open platform")
         if cfg.get("KUAIDI100_SANDBOX"):
             raise ConfigError("KUAIDI100_SANDBOX must be off in production: it makes up parcel journeys")
         missing = [name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")

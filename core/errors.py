@@ -3,6 +3,7 @@
 Views raise; nothing below a view builds an error response itself.
 """
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import flash, g, jsonify, redirect, render_template, request
@@ -44,10 +45,30 @@ MESSAGES = {
 }
 
 
+# The stable ``code`` of a problem body, for the statuses no domain error names itself.
+STATUS_CODES = {
+    400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "refused",
+    429: "rate_limited", 500: "server_error", 502: "upstream_error", 503: "unavailable",
+}
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
 class DomainError(Exception):
-    """A business rule refused the request; ``status`` and ``message`` reach the user."""
+    """A business rule refused the request; ``status`` and ``message`` reach the user.
+
+    ``code`` is the stable, machine-readable name a client branches on (problem bodies carry
+    it); by default the class name in snake case (``OutOfStock`` → ``out_of_stock``), so
+    renaming an error class is a change to the API.
+    """
 
     status = 422
+    code = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = _WORD_START.sub("_", cls.__name__).lower()
 
     def __init__(self, message, *, status=None, field=None, extra=None):
         super().__init__(str(message))
@@ -66,7 +87,7 @@ def wants_problem_json():
     return best in ("application/problem+json", "application/json") or request.is_json
 
 
-def error_response(status, detail=None, *, template="errors/error.html", title=None, **context):
+def error_response(status, detail=None, *, template="errors/error.html", title=None, code=None, **context):
     title = title or TITLES.get(status, TITLES[500])
     detail = detail or MESSAGES.get(status, MESSAGES[500])
     if wants_problem_json():
@@ -75,6 +96,7 @@ def error_response(status, detail=None, *, template="errors/error.html", title=N
             "title": str(title),
             "status": status,
             "detail": str(detail),
+            "code": code or STATUS_CODES.get(status, "error"),
             "instance": request.path,
             "request_id": g.get("request_id"),
         }
@@ -94,7 +116,9 @@ def init_app(app):
 
     @app.errorhandler(DomainError)
     def domain_error(exc):
-        return error_response(exc.status, exc.message, **exc.extra)
+        extra = dict(exc.extra)
+        code = extra.pop("code", None) or exc.code
+        return error_response(exc.status, exc.message, code=code, **extra)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc):

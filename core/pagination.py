@@ -219,4 +219,9 @@ def _as_key(key):
 
 def _is_unique(key):
     column = getattr(key.expression, "expression", key.expression)
-    return key.unique or bool(getattr(column, "primary_key", False) or getattr(column, "unique", False))
+    if key.unique or getattr(column, "unique", False):
+        return True
+    if not getattr(column, "primary_key", False):
+        return False
+    # A tenant table's key is (tenant_id, id): its id is unique alone (one sequence per table).
+    return len(column.table.primary_key.columns) == 1 or column.name == "id"

@@ -1,11 +1,14 @@
-"""Response security headers. Framing is denied except for views that opt in."""
+"""Response security headers. Framing is denied except for views that opt in; a view with
+pinned scripts (``core.script_integrity.pinned_scripts``) allows exactly the scripts it rendered."""
 from functools import wraps
 
 from flask import abort, current_app, g, request
 
+from core.script_integrity import pinned_script_sources
+
 BASE_CSP = (
     "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
-    "style-src 'self'; script-src 'self'{script_sources}; object-src 'none'; base-uri 'self'; form-action 'self'{form_targets}"
+    "style-src 'self'; script-src {script_sources}; object-src 'none'; base-uri 'self'; form-action 'self'{form_targets}"
 )
 
 
@@ -49,10 +52,19 @@ def require_same_origin():
         abort(403)
 
 
+def _script_sources():
+    """``'self'`` and the origins pages allowed, or on a page with pinned scripts exactly their
+    full URLs (``'self'`` and origins are too wide there)."""
+    pinned = pinned_script_sources()
+    if pinned is not None:
+        return " ".join(pinned) or "'none'"
+    return " ".join(["'self'", *g.get("script_sources", ())])
+
+
 def _set_security_headers(response):
     headers = response.headers
     csp = BASE_CSP.format(form_targets="".join(f" {origin}" for origin in g.get("form_targets", ())),
-                          script_sources="".join(f" {origin}" for origin in g.get("script_sources", ())))
+                          script_sources=_script_sources())
     if g.get("frameable_by_console"):
         scheme = current_app.config["PREFERRED_URL_SCHEME"]
         ancestors = f"{scheme}://{current_app.config['PLATFORM_DOMAIN']}"

@@ -23,6 +23,12 @@ Backends (``MEDIA_STORAGE``):
 
 Any other ``MEDIA_STORAGE`` value is refused rather than silently writing to one host's disk.
 
+``private_storage()`` is the private area beside it, for files no URL serves (a shopper's
+data export): the same backend, under ``PRIVATE_ROOT`` (default ``instance/private/``,
+outside ``MEDIA_ROOT``) on disk and under the key prefix ``private/`` in the bucket, each
+store's files under ``<tenant_id>/``; the media route cannot reach it (its keys are
+``<tenant_id>/<media name>``). Names are ours too (``PRIVATE_NAME``).
+
 ``prepare_image`` accepts only real images: it opens and verifies the upload with Pillow,
 checks its size, and re-encodes the pixels so no metadata (EXIF, GPS, comments) and no
 bytes smuggled after the image survive.
@@ -52,6 +58,8 @@ REENCODE = {"JPEG": ("JPEG", "jpg"), "MPO": ("JPEG", "jpg"), "PNG": ("PNG", "png
 # Names we hand out: random hex and one of our extensions. Anything else is not ours.
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp)$")
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+PRIVATE_NAME = re.compile(r"^[0-9a-f]{32}\.zip$")
+PRIVATE_PREFIX = "private/"
 
 
 class StorageConfigError(RuntimeError):
@@ -89,6 +97,19 @@ def _key_to_write(tenant_id, filename):
     return key
 
 
+def write_whole_file(path, content):
+    """Write beside ``path``, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".write-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 class LocalMediaStorage:
     """Files on this host's disk under ``root/<tenant_id>/``."""
 
@@ -98,17 +119,7 @@ class LocalMediaStorage:
         self.root = Path(root)
 
     def save(self, tenant_id, filename, content):
-        path = self.root / _key_to_write(tenant_id, filename)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target, then rename: a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_whole_file(self.root / _key_to_write(tenant_id, filename), content)
         return media_url(tenant_id, filename)
 
     def read(self, tenant_id, filename):
@@ -170,6 +181,74 @@ def media_storage(app=None):
             raise StorageConfigError("MEDIA_STORAGE='s3' needs MEDIA_S3_BUCKET")
         return S3MediaStorage(_s3_client(app), app.config["MEDIA_S3_BUCKET"])
     raise StorageConfigError(f"MEDIA_STORAGE={backend!r}: use 'local' or 's3'")
+
+
+class PrivateStorage:
+    """A store's private files (``<tenant_id>/<name>``) in the configured backend, never served
+    by a URL of their own: whoever hands one out reads it and checks who asks."""
+
+    def __init__(self, *, root=None, client=None, bucket=None):
+        self.root, self.client, self.bucket = (Path(root) if root else None), client, bucket
+        self.name = "local" if root else "s3"
+
+    @staticmethod
+    def key(tenant_id, filename):
+        """``<tenant_id>/<filename>``; None for a name we never hand out."""
+        if not PRIVATE_NAME.match(filename or ""):
+            return None
+        return f"{int(tenant_id)}/{filename}"
+
+    @staticmethod
+    def new_name(extension="zip"):
+        return f"{secrets.token_hex(16)}.{extension}"
+
+    def save(self, tenant_id, filename, content):
+        key = self.key(tenant_id, filename)
+        if key is None:
+            raise ValueError(f"not a private file name: {filename!r}")
+        if self.root is None:
+            self.client.put_object(Bucket=self.bucket, Key=PRIVATE_PREFIX + key, Body=content,
+                                   ContentType="application/zip")
+            return key
+        write_whole_file(self.root / key, content)
+        return key
+
+    def read(self, tenant_id, filename):
+        key = self.key(tenant_id, filename)
+        if key is None:
+            return None
+        if self.root is None:
+            try:
+                reply = self.client.get_object(Bucket=self.bucket, Key=PRIVATE_PREFIX + key)
+            except self.client.exceptions.NoSuchKey:
+                return None
+            with reply["Body"] as body:
+                return body.read()
+        try:
+            return (self.root / key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def delete(self, tenant_id, filename):
+        key = self.key(tenant_id, filename)
+        if key is None:
+            return
+        if self.root is None:
+            self.client.delete_object(Bucket=self.bucket, Key=PRIVATE_PREFIX + key)
+        else:
+            (self.root / key).unlink(missing_ok=True)
+
+
+def private_storage(app=None):
+    """The private area of the backend ``MEDIA_STORAGE`` names (see the module's docstring).
+
+    :raise StorageConfigError: as ``media_storage``
+    """
+    app = app or current_app._get_current_object()
+    public = media_storage(app)
+    if public.name == "s3":
+        return PrivateStorage(client=public.client, bucket=public.bucket)
+    return PrivateStorage(root=app.config.get("PRIVATE_ROOT") or os.path.join(app.instance_path, "private"))
 
 
 _s3_client_lock = threading.Lock()

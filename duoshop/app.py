@@ -15,17 +15,33 @@ import storefront.views  # noqa: F401  (attaches the storefront's routes)
 import tenants.auth  # noqa: F401  (registers the staff account loader)
 from billing.notify import billing_notify_bp
 from billing.views import platform_bp
+from billing.wechat_open_events import wechat_open_events_bp
 from builder.blueprints import console_bp, site_bp
-from core import bench_routes, cache, database, errors, health, jobs, request_log, security  # noqa: F401
+from commerce.pricing.receipts import adjustment_label
+from core import (  # noqa: F401
+    bench_routes,
+    cache,
+    database,
+    errors,
+    health,
+    jobs,
+    limits,
+    request_log,
+    script_integrity,
+    security,
+    sessions,
+)
 from core.config import config_for, from_environment
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, set_language
 from core.money import format_money
 from core.sites import register_home
 from duoshop.cli import register_commands
-from sandbox import kuaidi100, wechat, wechatpay
+from sandbox import kuaidi100, wechat, wechat_open, wechatpay
+from storefront import page_layer
+from storefront.api import api_bp
 from storefront.blueprints import storefront_bp
-from storefront.views.api import api_bp
+from storefront.script_inventory import SCRIPTS
 from storefront.views.media import media_bp
 from storefront.views.payment_notify import notify_bp
 from tenants import middleware
@@ -51,13 +67,14 @@ def create_app(config_name=None, overrides=None):
     app.json.ensure_ascii = False  # shoppers' and merchants' Chinese stays readable in JSON
     os.makedirs(app.instance_path, exist_ok=True)
 
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     register_commands(app)
+    page_layer.init_app(app)  # cached anonymous pages answered before Flask's request machinery
+    if app.config["TRUSTED_PROXIES"]:  # outermost: the layer and Flask see the client's host and scheme
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -68,6 +85,8 @@ def _init_extensions(app):
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
     limiter.init_app(app)
+    limits.init_app(app, limiter)  # views without a limit skip Flask-Limiter's per-request resolution
+    sessions.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.blueprint_login_views = {"console": "console.login", "platform": "platform.login"}
@@ -81,22 +100,25 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp,
-                      billing_notify_bp):
+                      billing_notify_bp, wechat_open_events_bp):
         app.register_blueprint(blueprint)
 
     register_home(app)
+    script_integrity.init_app(app, SCRIPTS)  # after the blueprints: it hashes the files their static folders serve
     health.init_app(app)  # /healthz, /readyz on every host
     bench_routes.init_app(app)  # /__bench/hello, only when BENCH_ROUTES is true
     wechatpay.init_app(app)  # /sandbox/wechatpay, only when WECHATPAY_SANDBOX is true
     kuaidi100.init_app(app)  # /sandbox/kuaidi100, only when KUAIDI100_SANDBOX is true
     wechat.init_app(app)  # /sandbox/wechat (login), only when WECHAT_SANDBOX is true; after wechatpay (its AppID)
+    wechat_open.init_app(app)  # /sandbox/wechat_open (third-party platform), only when WECHAT_OPEN_SANDBOX is true
 
 
 def _register_template_helpers(app):
     app.add_url_rule("/lang/<code>", "set_language", set_language, methods=["GET", "POST"])
 
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.globals.update(get_locale=get_locale, format_date=format_date, format_datetime=format_datetime)
+    app.jinja_env.globals.update(get_locale=get_locale, format_date=format_date, format_datetime=format_datetime,
+                                 adjustment_label=adjustment_label)  # _price_lines.html's words of a price line
 
     @app.context_processor
     def inject_site():

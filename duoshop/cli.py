@@ -1,9 +1,10 @@
 """Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``, ``flask sweep``,
-``flask outbox-relay``, ``flask reindex-search``."""
+``flask outbox-relay``, ``flask reindex-search``, ``flask analytics-rollup``."""
 import logging
 import os
 import threading
 import time
+from datetime import UTC
 
 import click
 from flask import current_app
@@ -14,6 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from billing.jobs import billing_run_command, run_billing
 from billing.platform import create_platform_admin
+from commerce.analytics.rollup import roll_up_every_store
 from commerce.catalog.search_index import reindex_every_store
 from commerce.orders.jobs import sweep_all_stores
 from commerce.shipping.jobs import poll_all_stores
@@ -24,6 +26,7 @@ from core.sweeper import SweepTimer
 from duoshop.demo import seed_demo
 from tenants.errors import WeakPassword
 from tenants.provisioning import provision_stuck_stores
+from tenants.retention import purge_platform_rows, run_retention_everywhere
 from tenants.service import check_password_strength
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,7 @@ def run_sweep():
     opened = provision_stuck_stores()
     outcomes = sweep_all_stores()
     billed = run_billing()
+    platform_purged = purge_platform_rows()  # each store's retention is a step of its sweep
     try:
         tracking = f"parcel tracking queued for {len(poll_all_stores())} stores"
     except Exception as error:  # noqa: BLE001 — a queue outage must not stop the sweep; parcels wait for the next
@@ -114,7 +118,8 @@ def run_sweep():
               for key in ("cancelled", "settled", "team_refunds", "bargains_expired", "completed")}
     return [f"provisioned again: {len(opened)} stores",
             f"swept {len(outcomes)} stores: " + ", ".join(f"{key} {value}" for key, value in totals.items()),
-            f"billing run for {len(billed)} stores", tracking]
+            f"billing run for {len(billed)} stores", tracking,
+            f"platform audit entries past retention deleted: {platform_purged}"]
 
 
 def _start_outbox_relay():
@@ -145,6 +150,22 @@ def sweep_command():
         click.echo(line)
 
 
+@click.command("retention")
+@click.option("--now", "now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              default=None, help="The moment to run as (ISO; naive means UTC): to catch up or to rehearse.")
+@with_appcontext
+def retention_command(now):
+    """Purge or anonymise what is past its retention period, in every store (once per China
+    day each; ``flask sweep`` does it too), then the platform's own audit entries."""
+    if now is not None and now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    outcomes, platform = run_retention_everywhere(now)
+    for tenant_id, purged in outcomes.items():
+        click.echo(f"store {tenant_id}: " + ("already run today" if purged is None else
+                                             ", ".join(f"{rule} {count}" for rule, count in purged.items())))
+    click.echo(f"platform audit entries deleted: {platform}")
+
+
 @click.command("reindex-search")
 @with_appcontext
 def reindex_search_command():
@@ -153,7 +174,17 @@ def reindex_search_command():
     click.echo(f"{reindex_every_store()} products indexed")
 
 
+@click.command("analytics-rollup")
+@click.option("--day", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The China day to roll up, YYYY-MM-DD.")
+@with_appcontext
+def analytics_rollup_command(day):
+    """Recompute every store's analytics roll-ups of one China day from its raw events (the
+    sweep does today and yesterday by itself; this is for older days). Safe to run again."""
+    click.echo(f"{roll_up_every_store(day.date())} stores rolled up for {day.date().isoformat()}")
+
+
 def register_commands(app):
     for command in (create_admin_command, seed_demo_command, worker_command, sweep_command, billing_run_command,
-                    outbox_relay_command, reindex_search_command):
+                    outbox_relay_command, reindex_search_command, analytics_rollup_command, retention_command):
         app.cli.add_command(command)

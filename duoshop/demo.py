@@ -24,15 +24,16 @@ from commerce.marketing.group_buys.models import GroupBuy
 from commerce.marketing.group_buys.service import create_group_buy
 from commerce.marketing.invites.models import InviteSettings
 from commerce.marketing.invites.service import save_invite_settings
+from commerce.members.consent import record_consents
 from commerce.members.levels import save_level
-from commerce.members.models import Address, Member, MemberSettings
+from commerce.members.models import Address, Member, MemberConsent, MemberSettings
 from commerce.orders.models import Order
 from commerce.orders.payments import record_payment
 from commerce.orders.service import Wanted, place_order
 from core.extensions import db
 from core.models import utcnow
 from core.tenancy import tenant_context
-from tenants.models import StaffUser, Tenant
+from tenants.models import MiniProgram, StaffUser, Tenant
 from tenants.provisioning import provision_store
 from tenants.service import sign_up_merchant
 from themes.models import Page
@@ -111,6 +112,10 @@ DEMO_STORES = [
 
 
 DEMO_ADMIN = ("admin@duoshop.test", "platform-admin-2026")
+# The tea store's mini-program, as miniprogram/ext.json names it; the WeChat sandbox of
+# `make run` takes the secret on first use, so the template signs in against it. (The demo
+# store's one is left for the console's own 小程序 screens to bind and authorise.)
+DEMO_MINI_PROGRAM = ("wxde00000000000001", "一叶茶舍", "demo-mini-program-secret")
 
 
 def seed_demo():
@@ -129,6 +134,9 @@ def seed_demo():
             owner = db.session.scalar(select(StaffUser).where(StaffUser.role == StaffUser.OWNER))
             _seed_pages(spec, owner)
             db.session.commit()
+            if spec is DEMO_STORES[1]:
+                _seed_mini_program()
+                db.session.commit()
             if spec is DEMO_STORES[0]:
                 _seed_orders()
                 db.session.commit()
@@ -141,6 +149,12 @@ def seed_demo():
         db.session.commit()
     lines.append(f"platform admin login: email={DEMO_ADMIN[0]} password={DEMO_ADMIN[1]}")
     return lines
+
+
+def _seed_mini_program():
+    appid, name, secret = DEMO_MINI_PROGRAM
+    if db.session.scalar(select(MiniProgram).where(MiniProgram.appid == appid)) is None:
+        db.session.add(MiniProgram(appid=appid, name=name, secret=secret))
 
 
 def _seed_pages(spec, owner):
@@ -165,6 +179,7 @@ def _seed_orders():
     member = Member(nickname="演示顾客")
     db.session.add(member)
     db.session.flush()
+    record_consents(member.id, {MemberConsent.ACCOUNT: True, MemberConsent.PROFILING: True}, channel=MemberConsent.H5)
     address = Address(member_id=member.id, name="李小龙", phone="13912345678", province_code="330000",
                       city="杭州市", district="西湖区", detail="文三路 100 号 2 单元 301", is_default=True)
     db.session.add(address)

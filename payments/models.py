@@ -20,7 +20,6 @@ class WeChatPayAccount(TenantScoped, Timestamped, db.Model):
     DIRECT = "direct"  # the store's own merchant account and keys
     MODES = (SERVICE_PROVIDER, DIRECT)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     mode: Mapped[str] = mapped_column(String(20), nullable=False)
     sub_mchid: Mapped[str | None] = mapped_column(String(32))
     mchid: Mapped[str | None] = mapped_column(String(32))
@@ -39,7 +38,6 @@ class PaymentEvent(TenantScoped, db.Model):
     __tablename__ = "payment_events"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "notification_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[str] = mapped_column(String(64), nullable=False)
     event_type: Mapped[str] = mapped_column(String(40), nullable=False)
     out_trade_no: Mapped[str | None] = mapped_column(String(32))

@@ -44,7 +44,11 @@ def _origin(url):
 
 
 def _qr_svg(content):
+    return qr_svg(content, title=_("Scan with WeChat to pay"))
+
+
+def qr_svg(content, *, title, xmldecl=False):
+    """``content`` as a QR code in SVG (inline in a page, or with ``xmldecl`` a file of its own)."""
     out = io.BytesIO()
-    segno.make(content, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
-                                        title=_("Scan with WeChat to pay"))
+    segno.make(content, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=xmldecl, svgns=True, title=title)
     return out.getvalue().decode()

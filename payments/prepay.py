@@ -26,13 +26,16 @@ class Prepay:
     h5_url: str | None = None
 
 
-def prepay(tenant_id, channel, *, out_trade_no, description, amount_fen, time_expire, client_ip=None, openid=None):
+def prepay(tenant_id, channel, *, out_trade_no, description, amount_fen, time_expire, client_ip=None, openid=None,
+           appid=None):
     """Ask WeChat to collect ``amount_fen`` for ``out_trade_no`` into store ``tenant_id``'s
     account on ``channel``; its notification comes to the store's ``notify_url``.
 
+    :param appid: the app the shopper pays in when it is not the account's own (the store's
+        mini-program, whose user ``openid`` is)
     :raise PaymentError: WeChat refused or could not be reached, or JSAPI without an openid
     """
-    account = store_pay_account(tenant_id)
+    account = store_pay_account(tenant_id, appid=appid)
     common = {"out_trade_no": out_trade_no, "description": description[:127], "amount_fen": amount_fen,
               "notify_url": notify_url(tenant_id), "time_expire": time_expire}
     if channel == JSAPI:

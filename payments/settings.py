@@ -88,8 +88,9 @@ def notify_url(tenant_id):
     return f"{base.rstrip('/')}/payments/wechatpay/notify/{int(tenant_id)}"
 
 
-def store_pay_account(tenant_id):
-    """The ``PayAccount`` the current store's shoppers pay into.
+def store_pay_account(tenant_id, *, appid=None):
+    """The ``PayAccount`` the current store's shoppers pay into; with ``appid`` (the store's
+    mini-program), paid from that app: its AppID is the one ``wx.requestPayment`` names.
 
     :raise PaymentError: the store has not set up WeChat Pay (outside the sandbox)
     """
@@ -97,7 +98,7 @@ def store_pay_account(tenant_id):
     config = current_app.config
     if account is not None and account.mode == WeChatPayAccount.DIRECT:
         return PayAccount.direct(MerchantKeys(
-            mchid=account.mchid, appid=account.appid, private_key=account.private_key,
+            mchid=account.mchid, appid=appid or account.appid, private_key=account.private_key,
             cert_serial_no=account.cert_serial_no, apiv3_key=account.apiv3_key, public_key=account.public_key,
             public_key_id=account.public_key_id))
     sub_mchid = account.sub_mchid if account is not None else None
@@ -105,7 +106,7 @@ def store_pay_account(tenant_id):
         sub_mchid = f"19{int(tenant_id):08d}"  # the sandbox accepts any sub-merchant
     if sub_mchid is None:
         raise PaymentError(_("This store cannot take WeChat Pay yet. Please contact the merchant."))
-    return PayAccount.service_provider(platform_keys(config), sub_mchid)
+    return PayAccount.service_provider(platform_keys(config), sub_mchid, sub_appid=appid)
 
 
 def _saved(account, actor):

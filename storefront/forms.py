@@ -5,9 +5,11 @@ refuse what cannot be read, with a message of its own."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation
 
+from commerce.analytics.events import PAGES
 from core.forms import CNMobileField, WholeField, YuanField
 from core.money import format_money
 
@@ -161,3 +163,63 @@ class PhoneForm(FlaskForm):
 
     phone = CNMobileField(_l("Mobile number"), validators=[
         InputRequired(message=_l("Enter an 11-digit mobile number, like 13812345678."))])
+
+
+class BeaconForm(FlaskForm):
+    """What ``beacon.js`` posts when a (cached) store page is shown: the page's kind, the
+    product on it and the link's ``utm_source``. No CSRF token (cached pages carry none): the
+    view checks the origin instead."""
+
+    class Meta:
+        csrf = False
+
+    page = StringField(validators=[InputRequired()])
+    product_id = WholeField(validators=[Optional()])
+    utm_source = StringField(validators=[Optional()])
+
+    def validate_page(self, field):
+        if field.data not in PAGES:
+            raise StopValidation(_l("Unknown page."))
+
+
+class SignInConsentForm(FlaskForm):
+    """What a shopper agrees to before WeChat sign-in: the privacy policy (required: no
+    account without it) and two optional uses, unticked unless they tick them."""
+
+    agree = BooleanField(_l("I have read and agree to the Privacy Policy"), [InputRequired(
+        message=_l("Please read and agree to the Privacy Policy first: without it we cannot open your account."))])
+    marketing = BooleanField(_l("Send me offers and new arrivals"))
+    profiling = BooleanField(_l("Use my purchases and browsing to recommend products I may like"))
+    next = HiddenField()
+
+    def granted(self):
+        """``{purpose: True}`` for each consent given; unticked optional uses are left as they were."""
+        return {"account": True, **{purpose: True for purpose in ("marketing", "profiling")
+                                    if getattr(self, purpose).data}}
+
+
+class ConsentSwitchForm(FlaskForm):
+    """One tap on a switch of the privacy page: turn one optional use on or off."""
+
+    granted = RadioField(choices=[SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))],
+                         validators=[InputRequired()])
+
+    def choice(self):
+        return self.granted.data == "on"
+
+
+class PolicyAgreementForm(FlaskForm):
+    """Agreeing again to the policy after a new version: ``version`` is the one the shopper read."""
+
+    version = WholeField(validators=[InputRequired()], minimum=0)
+
+
+class DataExportForm(FlaskForm):
+    """「导出我的数据」: nothing to type, the CSRF token only."""
+
+
+class CloseAccountForm(FlaskForm):
+    """「注销账号」: the shopper ticks that they understand what closing the account does."""
+
+    confirm = BooleanField(_l("I understand: my account, points and coupons go, and this cannot be undone."),
+                           validators=[InputRequired(_l("Tick the box to confirm you want to close the account."))])

@@ -28,7 +28,10 @@ def current_member():
     member_id = session.get(MEMBER_KEY)
     if member_id is None:
         return None
-    return find_member(member_id)  # another store's id finds nothing
+    member = find_member(member_id)  # another store's id finds nothing
+    if member is None or member.is_erased():  # a closed account's session ends with it
+        return None
+    return member
 
 
 def sign_in_member(member):

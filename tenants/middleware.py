@@ -36,6 +36,7 @@ def _store_not_found(exc):
         404,
         _l("There is no store at this address. Check the link, or ask the shop for its current address."),
         title=_l("Store not found"),
+        code="store_not_found",
         template="errors/store_not_found.html",
     )
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.crypto import EncryptedText
 from core.extensions import db
 from core.models import Timestamped
+from core.passwords import hash_password, password_matches
 from tenants.scoping import TenantScoped
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$")
@@ -53,11 +53,11 @@ class Domain(TenantScoped, Timestamped, db.Model):
     __tablename__ = "domains"
     __tenant_table_args__ = (
         UniqueConstraint("tenant_id", "hostname"),
+        # Across stores, which is why Citus keeps this table on every node (tenants/distribution.py).
         Index("ux_domains_verified_hostname", "hostname", unique=True,
               postgresql_where=text("verified"), sqlite_where=text("verified")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     hostname: Mapped[str] = mapped_column(String(253), nullable=False)
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     verification_token: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -68,7 +68,7 @@ class MiniProgram(TenantScoped, Timestamped, db.Model):
 
     __tablename__ = "mini_programs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique across stores: routing needs it, so Citus keeps this table on every node (tenants/distribution.py).
     appid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(80))
     secret: Mapped[str | None] = mapped_column(EncryptedText)  # AppSecret for code2session; None: no WeChat login
@@ -78,7 +78,8 @@ class StaffUser(UserMixin, TenantScoped, Timestamped, db.Model):
     """A merchant-side account. Email is unique within one store, not across stores."""
 
     __tablename__ = "staff_users"
-    __tenant_table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    # The invitation link names its store (``?store=``), so a token is unique within one.
+    __tenant_table_args__ = (UniqueConstraint("tenant_id", "email"), UniqueConstraint("tenant_id", "invite_token"))
 
     OWNER = "owner"  # everything, including billing and staff
     ADMIN = "admin"  # everything but billing and ownership
@@ -87,21 +88,20 @@ class StaffUser(UserMixin, TenantScoped, Timestamped, db.Model):
     ROLES = (OWNER, ADMIN, OPERATOR, VIEWER)
     STAFF_MANAGERS = (OWNER, ADMIN)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), nullable=False, default=VIEWER)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
-    invite_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_token: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def get_id(self):
         # Flask-Login id carries the kind and tenant so the loader never guesses.

@@ -10,8 +10,10 @@
 Every store request asks, so answers are kept in the process for ``ROUTE_TTL`` seconds as
 ``StoreRef`` values (plain frozen data, safe to share between threads, unlike an ORM row
 bound to one session). A committed change to a tenant, domain or AppID empties this
-process's cache at once; other processes see it within the TTL. Misses are not kept, so a
-new store or a newly verified domain answers at once everywhere.
+process's cache at once, and every other process's (other web hosts too) before its next
+request, through Redis (``core.cache.announce``); the TTL only bounds what an announcement
+lost with Redis could leave. Misses are not kept, so a new store or a newly verified domain
+answers at once everywhere.
 """
 import re
 import threading
@@ -20,9 +22,11 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.cache import announce, hear_other_processes, memory_epoch, on_announcement
 from core.database import savepoint_only
 from core.extensions import db
 from core.tenancy import unscoped
@@ -73,7 +77,8 @@ class Resolution:
     tenant: StoreRef | None
 
 
-ROUTE_TTL = 5.0  # seconds another process may serve a renamed store or a removed domain
+ROUTE_TTL = 5.0  # seconds a process keeps an answer (when Redis lost the announcement of a change)
+ROUTES_CHANGED = "routes"  # what ``announce`` calls a change to a tenant, domain or AppID
 _ROUTE_CACHE_MAX = 10_000
 _routes = {}  # ("host" | "appid", name) → (expires at, StoreRef)
 _routes_lock = threading.Lock()
@@ -82,13 +87,16 @@ _routes_lock = threading.Lock()
 def _cached(kind, name, load):
     """The StoreRef for ``name`` from this process's cache, else ``load()`` (None: no store)."""
     now = time.monotonic()
-    entry = _routes.get((kind, name))
+    entry = _routes.get((kind, name)) if hear_other_processes() else None  # heard first: it may forget this entry
     if entry is not None and entry[0] > now:
         return entry[1]
+    epoch = memory_epoch()
     tenant = load()
     if tenant is None:
         return None
     ref = StoreRef.of(tenant)
+    if memory_epoch() is not epoch:  # routes were forgotten meanwhile: this answer may be what was forgotten
+        return ref
     with _routes_lock:
         if len(_routes) >= _ROUTE_CACHE_MAX:
             _routes.clear()
@@ -96,10 +104,29 @@ def _cached(kind, name, load):
     return ref
 
 
+def remembered_store(host):
+    """The StoreRef this process holds for a store host and has not expired, else None. No
+    database: for ``storefront.page_layer``, which sends anything else to the full path.
+    Hears other processes first (needs an app context): a store changed on another host is
+    not remembered here any more."""
+    if not hear_other_processes():
+        return None
+    entry = _routes.get(("host", normalize_host(host)))
+    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+
+@on_announcement(ROUTES_CHANGED)
 def forget_routes():
-    """Empty this process's host/AppID cache (done after any routing change commits)."""
+    """Empty this process's host/AppID cache (done after any routing change commits, here
+    and, through ``core.cache.announce``, in every other process)."""
     with _routes_lock:
         _routes.clear()
+
+
+def store_origin(tenant):
+    """``https://<slug>.<platform domain>``: where the store's pages and media answer for anyone
+    (the mini-program loads its images from here; it has no host of its own)."""
+    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{tenant.slug}.{current_app.config['PLATFORM_DOMAIN']}"
 
 
 def normalize_host(host):
@@ -183,6 +210,7 @@ def _remember_bulk_routing_change(context):
 def _forget_routes_after_change(session):
     if not savepoint_only(session) and session.info.pop(_ROUTING_CHANGED, False):
         forget_routes()
+        announce(ROUTES_CHANGED)
 
 
 @event.listens_for(Session, "after_rollback")

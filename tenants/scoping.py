@@ -1,8 +1,10 @@
 """Automatic tenant scoping of the ORM, and the PostgreSQL row-level-security setting.
 
-Every model that mixes in ``TenantScoped`` gets a ``tenant_id NOT NULL`` column and a
-``UNIQUE (tenant_id, id)`` so other tenant-owned tables can point at it with composite
-foreign keys: the database itself then rejects a row that references another tenant.
+Every model that mixes in ``TenantScoped`` gets ``id``, a ``tenant_id NOT NULL`` column and
+the primary key ``(tenant_id, id)``, so other tenant-owned tables point at it with composite
+foreign keys (the database itself then rejects a row that references another tenant) and
+every key holds the column Citus distributes by (docs/scaling.md). The ORM still knows a row
+by ``id`` alone: ids come from one sequence per table, so they are unique on their own.
 
 The ORM wall: SELECT, UPDATE and DELETE through the ORM are filtered by the current
 tenant (``with_loader_criteria``), new rows are stamped with it (``before_flush``), and a
@@ -10,9 +12,10 @@ scoped query with no tenant context raises ``NoTenantContext``. Core and raw SQL
 covered by this wall; on PostgreSQL the RLS policies catch them (see ``rls.py``).
 """
 from flask import has_app_context
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, text
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
+from core.database import REPLICA_BIND
 from core.extensions import db
 from core.tenancy import NoTenantContext, current_tenant_id, is_unscoped, on_tenant_change
 
@@ -27,12 +30,41 @@ class TenantScoped:
     __tenant_table_args__ = ()
 
     @declared_attr
+    def id(cls) -> Mapped[int]:
+        return mapped_column(primary_key=True, autoincrement=True)
+
+    @declared_attr
     def tenant_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False)
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False, primary_key=True)
 
     @declared_attr.directive
     def __table_args__(cls):
-        return (UniqueConstraint("tenant_id", "id"), *cls.__tenant_table_args__)
+        return (*tenant_key(), *cls.__tenant_table_args__)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"primary_key": [cls.__table__.c.id]}
+
+
+def tenant_key():
+    """A tenant table's primary key ``(tenant_id, id)``. The ORM's flushes update and delete
+    ``WHERE tenant_id = … AND id = …`` (the table's key) and its reads in a store carry the
+    loader criteria, so nothing needs an index on ``id`` alone. SQLite keeps ``id INTEGER
+    PRIMARY KEY`` (the only key it numbers by itself) and, for the composite foreign keys,
+    ``UNIQUE (tenant_id, id)``: that one is for SQLite only."""
+    return (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "id").ddl_if(dialect="sqlite"),
+    )
+
+
+def for_dialect(dialect_name):
+    """Alembic's ``include_object`` for comparing the models with one database: leave out the
+    constraints and indexes that ``ddl_if`` gives to another database (Alembic ignores it)."""
+    def include(obj, name, type_, reflected, compare_to):
+        condition = getattr(obj, "_ddl_if", None)
+        return reflected or condition is None or condition.dialect in (None, dialect_name)
+    return include
 
 
 def tenant_foreign_key(column, target_table, ondelete=None):
@@ -119,14 +151,19 @@ def _set_rls_on_begin(session, transaction, connection):
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_after_savepoint(session, transaction):
-    # A rolled-back savepoint may have undone a set_config made inside it: set it again.
-    if transaction.nested:
-        session.info.pop(_APPLIED, None)
+    applied = session.info.get(_APPLIED)
+    if not applied:
+        return
+    if transaction.nested:  # a rolled-back savepoint may have undone a set_config made inside it
+        applied.update(dict.fromkeys(applied))
+    elif transaction.parent is None:  # the transaction is over: no connection holds a setting
+        applied.clear()
 
 
 def _update_open_transaction():
-    """When the context changes inside an open transaction, move the setting with it (on the
-    app's connection: the platform connection only ever serves ``unscoped()`` reads)."""
+    """When the context changes inside an open transaction, move the setting with it: on the
+    app's connection, and on the read replica's when this transaction has read from it
+    (ORM reads go there with the new store's filter; the old store's setting would hide them)."""
     if not has_app_context():
         return
     if not db.session.registry.has():
@@ -134,6 +171,9 @@ def _update_open_transaction():
     session = db.session()
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         apply_rls_setting(session.connection(), session)
+        replica = db.engines.get(REPLICA_BIND)
+        if replica is not None and replica in session.info.get(_APPLIED, {}):
+            apply_rls_setting(session.connection(bind_arguments={"bind": replica}), session)
 
 
 on_tenant_change(_update_open_transaction)

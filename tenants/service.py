@@ -5,12 +5,12 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.emails import normalize_email
 from core.extensions import db
 from core.models import utcnow
+from core.passwords import spend_a_check
 from core.tenancy import tenant_context, unscoped
 from tenants.domains import checked_hostname, claim_expires_at, publishes_token, record_name, record_value
 from tenants.entitlements import require
@@ -19,7 +19,6 @@ from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, MiniProgram, St
 from tenants.resolve import APPID_PATTERN
 
 MIN_PASSWORD_LENGTH = 10
-_UNKNOWN_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 def check_slug(slug):
@@ -75,7 +74,7 @@ def authenticate_staff(*, slug, email, password):
         with tenant_context(tenant):
             user = db.session.scalar(select(StaffUser).where(StaffUser.email == (email or "").strip().lower()))
     if user is None:
-        check_password_hash(_UNKNOWN_ACCOUNT_HASH, password or "")  # same work: timing names no account
+        spend_a_check(password)
         return None
     return user if user.active and user.check_password(password) else None
 

@@ -6,16 +6,15 @@ store address to sign in (and picks a store when there are several). A reset ask
 address sends one link per store account: the links are made and mailed by the subscriber
 of ``PASSWORD_RESET_WANTED`` (``billing.password_mail``), never inside the request.
 """
-import secrets
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
 from core.extensions import db
 from core.login_throttle import forget_failures
 from core.outbox import publish
 from core.password_reset import account_for_reset, reset_token
+from core.passwords import spend_a_check
 from core.tenancy import tenant_context, unscoped
 from tenants.models import StaffUser, Tenant
 from tenants.service import check_password_strength
@@ -23,7 +22,6 @@ from tenants.service import check_password_strength
 REALM = "console"  # the login throttle's name for staff accounts
 PASSWORD_RESET_WANTED = "staff.password_reset_wanted"
 RESET_PURPOSE = "staff-password-reset"
-_NOBODY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 def _accounts_with_email(email):
@@ -40,7 +38,7 @@ def authenticate_staff_by_email(*, email, password):
     none: the caller never says whether the address exists)."""
     accounts = _accounts_with_email(email)
     if not accounts:
-        check_password_hash(_NOBODY_HASH, password or "")  # same work: timing names no account
+        spend_a_check(password)
     return [user for user in accounts if user.check_password(password or "")]
 
 

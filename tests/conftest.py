@@ -168,14 +168,27 @@ def _clean_database(app, owner_engine):
         db.session.remove()
         _reset_rate_limits(app)
         app.extensions["duoshop_cache"].clear()  # ids start again at 1: no counter may outlive its rows
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with owner_engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+        _empty_the_tables(conn)
     forget_routes()  # the process keeps host → store answers; the stores are gone
+
+
+def _empty_the_tables(conn):
+    """Delete the rows a test left, children first, and start the used id sequences again.
+    Only tables holding rows are touched: truncating all of them after every test cost
+    0.15 s a test on PostgreSQL (a new file per table), deleting a few rows costs little."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables)
+    holding = {row[0] for row in conn.execute(text(probe))}
+    for name in tables:
+        if name in holding:
+            conn.execute(text(f"DELETE FROM {name}"))
+    if conn.dialect.name == "postgresql":
+        used = conn.execute(text("SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL"))
+        for schema, sequence in used:
+            conn.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
+    elif conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+        conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ class Page(TenantScoped, Timestamped, db.Model):
     PRODUCT_DETAIL = "product_detail"  # layout of every product page
     KINDS = (HOME, CUSTOM, PRODUCT_DETAIL)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     title: Mapped[str] = mapped_column(String(80), nullable=False)
@@ -52,7 +51,6 @@ class PageVersion(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "page_id", "version"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(Integer, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     document: Mapped[dict] = mapped_column(JSON, nullable=False)
@@ -71,7 +69,6 @@ class StoreTheme(TenantScoped, Timestamped, db.Model):
     __tablename__ = "store_themes"
     __tenant_table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     theme: Mapped[str] = mapped_column(String(32), nullable=False, default="default")
     settings: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     # Part of every cached page's key: a theme change shows at once.

@@ -166,6 +166,16 @@ def store_theme():
     return row
 
 
+def store_colors():
+    """The current store theme's colours — the one source for the mini-program's ext.json
+    and ``/api/v1/store``, so a theme switch in the console reaches the mini-program
+    without a new release: ``{"primary": "#07c160", "accent": …, "background": …}``."""
+    row = store_theme()
+    settings = get_theme(row.theme).settings_from(row.settings)
+    return {"primary": settings.primary_color, "accent": settings.accent_color,
+            "background": settings.background_color}
+
+
 def change_theme(*, actor, theme_name, settings):
     """Switch theme and/or its settings; pages keep their content."""
     if theme_name not in themes():

@@ -32,6 +32,7 @@ from core.cache import (
     current_versions,
 )
 from core.extensions import db
+from core.script_integrity import scripts_fingerprint
 from themes.models import Page, PageVersion, StoreTheme
 from themes.pages import store_theme
 from themes.renderer import render_document
@@ -91,6 +92,21 @@ def _pages_changed(session, flush_context):
             bump_version_on_commit(session, obj.tenant_id, PAGES)
 
 
+PAGE_HIT = "duoshop.page_hit"  # WSGI environ key: what the whole-response cache answered (storefront.page_layer)
+
+
+@dataclass(frozen=True)
+class PageHit:
+    """A whole page answered from the cache, and everything its key was made of that the
+    request did not say itself: ``storefront.page_layer`` keeps the response with it."""
+
+    store_id: int
+    cache_namespace: str
+    pages_version: int
+    catalog_version: int
+    body: str
+
+
 def _is_anonymous():
     return request.method in ("GET", "HEAD") and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
 
@@ -100,15 +116,16 @@ def cached_storefront_response(name, build):
     ``build()`` kept there when it is a 200 that started no session; 304 when the browser
     already has it. ``name`` tells this page from the store's others (``"home"``,
     ``"p/sale"``, ``"product/12"``); everything a page shows must follow from the store's
-    pages and catalog versions, its name and logo, the host and the language. Visitors
-    with a session (a signed-in shopper, flashed messages) always get ``build()``.
+    pages and catalog versions, its name and logo, the host, the language and the scripts'
+    hashes (``core.script_integrity``). Visitors with a session (a signed-in shopper, flashed
+    messages) always get ``build()``.
     """
-    if not _is_anonymous():
+    if not _is_anonymous() or not current_app.config.get("PAGE_CACHE", True):
         return build()
     store = g.tenant
     pages_version, catalog_version = current_versions(store.id, PAGES, CATALOG)
     key = (f"response:{name}:{request.host}:{store.cache_namespace}"
-           f":p{pages_version}:c{catalog_version}:{get_locale()}")
+           f":p{pages_version}:c{catalog_version}:{get_locale()}:s{scripts_fingerprint()}")
     etag = hashlib.sha1(key.encode()).hexdigest()
     if request.if_none_match.contains(etag):
         response = Response(status=304)
@@ -116,6 +133,7 @@ def cached_storefront_response(name, build):
         body = cache_get_versioned(store.id, key)
         if body is not None:
             response = Response(body, mimetype="text/html")
+            request.environ[PAGE_HIT] = PageHit(store.id, store.cache_namespace, pages_version, catalog_version, body)
         else:
             response = build()
             if response.status_code != 200 or session.modified or response.is_streamed:

@@ -8,7 +8,7 @@ reaches the rules as None, which they refuse with their message.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, Form, StringField
+from wtforms import BooleanField, Field, Form, StringField
 from wtforms.validators import InputRequired, NoneOf
 
 from core.forms import WholeField, YuanField
@@ -100,3 +100,14 @@ class LevelForm(FlaskForm):
 
     def typed(self):
         return {name: self[name]._value() for name in ("name", "growth_threshold", "discount_percent")}
+
+
+class MemberDataExportForm(FlaskForm):
+    """导出数据 on the member's request: the CSRF token only."""
+
+
+class MemberEraseForm(FlaskForm):
+    """注销会员 on the member's request: staff confirm the member asked for it."""
+
+    confirm = BooleanField(_l("The member asked to close their account (PIPL art. 47)."),
+                           validators=[InputRequired(_l("Confirm that the member asked for it."))])

@@ -24,3 +24,10 @@ class WeChatPayForm(FlaskForm):
     def direct_account(self):
         """Keyword arguments of ``save_direct_account``."""
         return {name: self[name].data for name in DIRECT_FIELDS}
+
+
+class PrivacyPolicyForm(FlaskForm):
+    """A new version of the store's privacy policy; ``publish_policy`` checks title and text."""
+
+    title = StringField()
+    body = TextAreaField()

@@ -43,11 +43,12 @@ def _usage_rows():
 
 def _render_overview(status=200, error=None):
     subscription = subscription_of() or abort(404)
-    invoices = invoices_page(per_page=INVOICE_PAGE_SIZE, cursor=request.args.get("cursor"))
+    unpaid_only = request.args.get("invoices") == "unpaid"  # 待办's 待支付账单 links here
+    invoices = invoices_page(per_page=INVOICE_PAGE_SIZE, cursor=request.args.get("cursor"), unpaid_only=unpaid_only)
     return render_template("builder/billing/index.html", subscription=subscription, plans=list(PLANS.values()),
                            current_plan=PLANS[subscription.plan], next_plan=PLANS[subscription.next_plan()],
                            usage=_usage_rows(), entitlements=entitlements_of(), credit=credit_balance(),
-                           invoices=invoices.items, invoices_page=invoices,
+                           invoices=invoices.items, invoices_page=invoices, unpaid_only=unpaid_only,
                            emails=sent_emails(),
                            can_manage=current_user.can_manage_staff(), error=error), status
 

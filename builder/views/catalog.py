@@ -31,7 +31,7 @@ from commerce.catalog.images import (
     request_thumbnail,
     shift_product_image,
 )
-from commerce.catalog.models import Category, Product
+from commerce.catalog.models import SKU, Category, Product
 from commerce.catalog.queries import (
     console_products,
     find_category,
@@ -88,11 +88,13 @@ def products_list():
     query = request.args.get("q", "").strip()
     status = request.args.get("status", "")
     statuses = (status,) if status in Product.STATUSES else None
-    page = console_products(query=query, statuses=statuses, cursor=request.args.get("cursor"), per_page=PAGE_SIZE)
+    stock = "low" if request.args.get("stock") == "low" else ""  # 库存预警 of the 概况 links here
+    page = console_products(query=query, statuses=statuses, low_stock=bool(stock), cursor=request.args.get("cursor"),
+                            per_page=PAGE_SIZE)
     price_ranges = sku_price_ranges([product.id for product in page.items])
     return render_template("builder/catalog/products.html", page=page, products=page.items, query=query,
-                           price_ranges=price_ranges, status=status, status_labels=status_labels(),
-                           can_edit=current_user.can_edit())
+                           price_ranges=price_ranges, status=status, stock=stock, low_stock=SKU.LOW_STOCK,
+                           status_labels=status_labels(), can_edit=current_user.can_edit())
 
 
 @console_bp.route("/products/status", methods=["POST"])

@@ -19,6 +19,7 @@ from commerce.catalog.csv_io import (
     sample_csv,
 )
 from core.clock import china_today
+from core.database import reads_lag_tolerant
 from core.refusals import Attempt
 
 
@@ -29,6 +30,7 @@ def _csv_download(text, filename):
 
 
 @console_bp.route("/products/export")
+@reads_lag_tolerant  # an export may be a second old
 def products_export():
     filename = f"products-{g.tenant.slug}-{china_today().isoformat()}.csv"
     return _csv_download(export_products_csv(), filename)

@@ -10,7 +10,6 @@ from commerce.orders.fulfillment import ship_fulfillment
 from commerce.orders.queries import fulfillment_by_id, lines_by_id, open_packing_page, orders_by_id
 from commerce.shipping.parcels import packing_progress
 from commerce.shipping.tracking import CARRIERS
-from core.crypto import mask_name, mask_phone
 from core.form_checks import check_form
 from core.refusals import Attempt
 
@@ -25,8 +24,7 @@ def packing_lists():
     return render_template("builder/fulfillment/list.html", page=page, waiting=page.items,
                            lines=lines_by_id([item.order_line_id for item in items]),
                            orders=orders_by_id([item.order_id for item in items]), left=left,
-                           carriers=CARRIERS, mask_phone=mask_phone, mask_name=mask_name,
-                           full_names=current_user.can_manage_staff(), can_edit=current_user.can_edit())
+                           carriers=CARRIERS, can_edit=current_user.can_edit())
 
 
 @console_bp.route("/packing/<int:fulfillment_id>/ship", methods=["POST"])

@@ -5,8 +5,9 @@ ship, refund).
 Handlers load → check access (viewers only look → 403) → read the form → call one verb from
 ``commerce.orders`` / ``commerce.shipping`` inside an ``Attempt`` (commit, or roll back) →
 redirect. A refused action re-renders the order with the message and what was typed, and
-writes nothing. Receivers' phones are masked everywhere; owners and admins may reveal one
-order's address or export full addresses, and each time it is written to the audit log.
+writes nothing. Receivers are shown as ``tenants.field_access`` lets the role see them (phones
+masked for everyone); owners and admins may reveal one order's receiver or export full
+addresses, and each time it is written to the audit log (``builder.views.personal_fields``).
 """
 import csv
 import io
@@ -20,6 +21,7 @@ from flask_login import current_user
 from builder.blueprints import console_bp
 from builder.forms.orders import ExportForm, OrderFilterForm, RefundForm, RemarkForm, ShipForm
 from builder.views.catalog import _actor, require_editor
+from builder.views.personal_fields import may_reveal_all, reveal, shown
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, Refund
 from commerce.orders.queries import latest_payment, order_batches, order_by_number, orders_page
@@ -37,11 +39,11 @@ from commerce.shipping.parcels import order_parcels, ship_order, shipped_quantit
 from commerce.shipping.tracking import CARRIERS
 from core.audit import record_audit
 from core.clock import china_today
-from core.crypto import mask_name, mask_phone, mask_street
+from core.database import reads_lag_tolerant
 from core.form_checks import check_form
 from core.money import format_money
 from core.refusals import Attempt
-from tenants.models import StaffUser
+from tenants.field_access import FIELDS, NAME, PHONE, STREET
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -54,11 +56,6 @@ def status_labels():
             Order.PARTIALLY_SHIPPED: _("Partly shipped"), Order.SHIPPED: _("Shipped"),
             Order.COMPLETED: _("Completed"), Order.CANCELLED: _("Cancelled"), Order.REFUNDING: _("Refunding"),
             Order.REFUNDED: _("Refunded")}
-
-
-def may_see_full_address():
-    """Owners and admins may read a receiver's whole phone and address (audited)."""
-    return current_user.role in StaffUser.STAFF_MANAGERS
 
 
 def get_order_or_404(number):
@@ -84,15 +81,15 @@ def orders_list():
     form = OrderFilterForm(request.args)
     page = orders_page(form.filters(), per_page=PAGE_SIZE, cursor=request.args.get("cursor"))
     return render_template("builder/orders/list.html", page=page, orders=page.items, form=form,
-                           filters=form.filters(), status_labels=status_labels(), mask_phone=mask_phone,
-                           may_see_full=may_see_full_address())
+                           filters=form.filters(), status_labels=status_labels(), may_see_full=may_reveal_all())
 
 
 @console_bp.route("/orders/export.csv", methods=["GET", "POST"])
+@reads_lag_tolerant  # an export may be a second old; its audit entry is a write, so it goes to the primary
 def orders_export():
-    """GET: receivers masked, for everyone. POST (owners and admins, audited): may include
-    the full address and phone."""
-    if request.method == "POST" and not may_see_full_address():
+    """GET: receivers as the role sees them (``tenants.field_access``: phones masked, no
+    street). POST (owners and admins, audited): may include the full address and phone."""
+    if request.method == "POST" and not may_reveal_all():
         abort(403)
     form = ExportForm() if request.method == "POST" else OrderFilterForm(request.args)
     full = request.method == "POST" and form.full.data
@@ -100,7 +97,7 @@ def orders_export():
     if full:
         with Attempt():
             record_audit("order.export_full", actor=_actor(), tenant_id=g.tenant.id,
-                         details={"filters": form.args(), "lines": len(rows) - 1})
+                         details={"filters": form.args(), "lines": len(rows) - 1, "fields": list(FIELDS)})
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
     csv.writer(buffer).writerows([[_cell(value) for value in row] for row in rows])
@@ -118,8 +115,8 @@ def _export_rows(filters, *, full):
     for batch in order_batches(filters, batch_size=EXPORT_BATCH, limit=MAX_EXPORT_ORDERS):
         for order in batch:
             created = _aware(order.created_at).astimezone(get_timezone()).strftime("%Y-%m-%d %H:%M:%S")
-            receiver = [order.ship_name if full else mask_name(order.ship_name),
-                        order.ship_phone if full else mask_phone(order.ship_phone), order.ship_region]
+            receiver = [order.ship_name if full else shown(NAME, order.ship_name),
+                        order.ship_phone if full else shown(PHONE, order.ship_phone), order.ship_region]
             for line in order.lines:
                 rows.append([order.number, created, labels.get(order.status, order.status), line.title,
                              line.sku_label, _plain_yuan(line.price), line.quantity, line.refunded_quantity,
@@ -146,12 +143,13 @@ def order_detail(number):
 
 @console_bp.route("/orders/<number>/address", methods=["POST"])
 def order_reveal_address(number):
-    """Owners and admins see the receiver's whole phone and address once; audited."""
+    """Owners and admins see the receiver's whole name, phone and address once; audited.
+
+    :raise 403: the role may not reveal them  :raise 404: no such order in this store
+    """
     order = get_order_or_404(number)
-    if not may_see_full_address():
-        abort(403)
     with Attempt():
-        record_audit("order.view_address", actor=_actor(), tenant_id=order.tenant_id, target=order)
+        reveal(order, FIELDS, actor=_actor())
     return _render_detail(order, full_address=True)
 
 
@@ -230,7 +228,7 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
         timeline=_timeline(order, parcels, refunds), payment=payment, error=error, entered=entered,
         full_address=full_address, receiver=_receiver(order, revealed=full_address),
         status_labels=status_labels(), refund_labels=refund_status_labels(), carriers=CARRIERS,
-        can_edit=current_user.can_edit(), may_see_full=may_see_full_address(),
+        can_edit=current_user.can_edit(), may_see_full=may_reveal_all(),
         can_cancel=allowed("cancel", order.status), can_ship=allowed("ship_part", order.status),
         can_refund=order.status in REFUNDABLE and bool(order.transaction_id),
         refundable=refundable_amount(order) if order.transaction_id else 0,
@@ -238,15 +236,11 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
 
 
 def _receiver(order, *, revealed):
-    """The receiver as this staff member may see them: everything once an owner or admin
-    revealed it (audited); name and street with the phone masked for owners and admins;
-    all three masked for operators and viewers."""
-    if revealed:
-        return {"name": order.ship_name, "phone": order.ship_phone, "street": order.ship_detail}
-    if may_see_full_address():
-        return {"name": order.ship_name, "phone": mask_phone(order.ship_phone), "street": order.ship_detail}
-    return {"name": mask_name(order.ship_name), "phone": mask_phone(order.ship_phone),
-            "street": mask_street(order.ship_detail)}
+    """The receiver as this staff member may see them (``tenants.field_access``), in full
+    once an owner or admin revealed it (audited)."""
+    return {"name": shown(NAME, order.ship_name, revealed=revealed),
+            "phone": shown(PHONE, order.ship_phone, revealed=revealed),
+            "street": shown(STREET, order.ship_detail, revealed=revealed)}
 
 
 def _timeline(order, parcels, refunds):

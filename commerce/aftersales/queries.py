@@ -1,5 +1,5 @@
 """Read-only questions the console asks about after-sales requests, in the current store."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commerce.aftersales.models import AfterSale
 from core.extensions import db
@@ -20,3 +20,8 @@ def waiting_page(*, per_page, cursor=None):
     """
     statement = select(AfterSale).where(AfterSale.status == AfterSale.REQUESTED)
     return paginate(statement, OLDEST_FIRST, per_page=per_page, cursor=cursor, with_total=True)
+
+
+def waiting_count():
+    """How many requests wait for the merchant: the rows of ``waiting_page``."""
+    return db.session.scalar(select(func.count()).select_from(AfterSale).where(AfterSale.status == AfterSale.REQUESTED))

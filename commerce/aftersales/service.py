@@ -39,6 +39,16 @@ def reasons():
             "changed_mind": _l("Changed my mind"), "other": _l("Other")}
 
 
+def kinds():
+    return {"refund_only": _l("Refund only"), "return_and_refund": _l("Return and refund")}
+
+
+def statuses():
+    """A request's status as the shopper reads it."""
+    return {"requested": _l("Waiting for the store"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+            "withdrawn": _l("Withdrawn")}
+
+
 class InvalidAfterSale(DomainError):
     """The request cannot be made or decided as asked; ``field`` names what to fix."""
 

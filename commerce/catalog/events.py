@@ -19,11 +19,14 @@ def _remember_changed_stores(session, flush_context):
         bump_version_on_commit(session, tenant_id, CATALOG)
 
 
-@event.listens_for(Session, "after_bulk_update")
-@event.listens_for(Session, "after_bulk_delete")
-def _remember_bulk_changes(update_context):
-    if update_context.mapper.class_ in CATALOG_MODELS and current_tenant_id() is not None:
-        bump_version_on_commit(update_context.session, current_tenant_id(), CATALOG)
+@event.listens_for(Session, "do_orm_execute")
+def _remember_bulk_changes(orm_execute_state):
+    # ``session.execute(update(SKU)…)`` (a checkout taking stock, a cancellation giving it
+    # back) flushes no object, and SQLAlchemy 2 no longer calls after_bulk_update for it.
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete) or current_tenant_id() is None:
+        return
+    if any(mapper.class_ in CATALOG_MODELS for mapper in orm_execute_state.all_mappers):
+        bump_version_on_commit(orm_execute_state.session, current_tenant_id(), CATALOG)
 
 
 def catalog_changed(session, tenant_id):

@@ -18,7 +18,6 @@ class Category(TenantScoped, Timestamped, db.Model):
 
     MAX_DEPTH = 3  # top level is depth 1
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(60), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -43,7 +42,6 @@ class Product(TenantScoped, Timestamped, db.Model):
     OFF_SHELF = "off_shelf"  # hidden from shoppers, kept for orders and history
     STATUSES = (DRAFT, ON_SALE, OFF_SHELF)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120), nullable=False)
     subtitle: Mapped[str | None] = mapped_column(String(200))
@@ -77,7 +75,6 @@ class ProductSpec(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "product_id", "name"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(20), nullable=False)
     values: Mapped[list] = mapped_column(JSON, nullable=False)
@@ -88,6 +85,7 @@ class SKU(TenantScoped, Timestamped, db.Model):
     """One sellable combination of spec values, with its own price, stock and code."""
 
     __tablename__ = "skus"
+    LOW_STOCK = 10  # at or below: 库存紧张, counted on the console's 概况 (待办) until restocked
     __tenant_table_args__ = (
         tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "code"),
@@ -98,7 +96,6 @@ class SKU(TenantScoped, Timestamped, db.Model):
         Index("ix_skus_tenant_product", "tenant_id", "product_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, nullable=False)
     spec_values: Mapped[list] = mapped_column(JSON, nullable=False)  # in the order of the product's specs
     price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
@@ -124,7 +121,6 @@ class ProductImage(TenantScoped, Timestamped, db.Model):
         Index("ix_product_images_tenant_product", "tenant_id", "product_id", "position"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, nullable=False)
     filename: Mapped[str] = mapped_column(String(64), nullable=False)  # a core.storage media name
     width: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -154,7 +150,6 @@ class LibraryImage(TenantScoped, Timestamped, db.Model):
     MAX_NAME = 80
     MAX_FOLDER = 30
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(64), nullable=False)  # a core.storage media name
     name: Mapped[str] = mapped_column(String(MAX_NAME), nullable=False)
     folder: Mapped[str] = mapped_column(String(MAX_FOLDER), nullable=False, default="", server_default="")  # "": 未分组

@@ -18,6 +18,13 @@ def find_product(product_id):
     return db.session.scalar(select(Product).where(Product.id == product_id))
 
 
+def product_id_of_sku(sku_id):
+    """The product id of the current store's SKU, or None (from the session's identity map
+    when the SKU was just loaded, as after adding it to a cart)."""
+    sku = db.session.get(SKU, sku_id)
+    return sku.product_id if sku is not None else None
+
+
 def find_category(category_id):
     return db.session.scalar(select(Category).where(Category.id == category_id))
 
@@ -26,10 +33,22 @@ def find_product_image(image_id):
     return db.session.scalar(select(ProductImage).where(ProductImage.id == image_id))
 
 
-def console_products(*, query="", statuses=None, cursor=None, per_page=50):
+def _has_low_stock_sku():
+    return Product.id.in_(select(SKU.product_id).where(SKU.stock <= SKU.LOW_STOCK))
+
+
+def low_stock_count():
+    """How many products on sale have an SKU at or below ``SKU.LOW_STOCK`` (the console's
+    库存预警): ``console_products(statuses=(ON_SALE,), low_stock=True)`` lists exactly them."""
+    return db.session.scalar(select(func.count()).select_from(Product)
+                             .where(Product.status == Product.ON_SALE, _has_low_stock_sku()))
+
+
+def console_products(*, query="", statuses=None, low_stock=False, cursor=None, per_page=50):
     """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
     newest first, having every term of ``query`` (``search.matches``), with the total count;
-    each with its category and pictures loaded (the list shows them).
+    each with its category and pictures loaded (the list shows them). ``low_stock``: only
+    those with an SKU at or below ``SKU.LOW_STOCK``.
 
     :raise BadCursor: ``cursor`` is not from this list
     """
@@ -39,6 +58,8 @@ def console_products(*, query="", statuses=None, cursor=None, per_page=50):
         statement = statement.where(false() if condition is None else condition)
     if statuses:
         statement = statement.where(Product.status.in_(statuses))
+    if low_stock:
+        statement = statement.where(_has_low_stock_sku())
     return paginate(statement, CONSOLE_PRODUCTS, per_page=per_page, cursor=cursor, with_total=True)
 
 

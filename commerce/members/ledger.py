@@ -118,4 +118,5 @@ def reason_labels():
     return {PointsEntry.EARN_ORDER: _("Order paid"), PointsEntry.SIGN_IN: _("Daily sign-in"),
             PointsEntry.REDEEM: _("Spent"), PointsEntry.REFUND: _("Given back"), PointsEntry.EXPIRE: _("Expired"),
             PointsEntry.TOP_UP: _("Top-up"), PointsEntry.ADJUST: _("Adjusted by the store"),
-            PointsEntry.COMMISSION: _("Distribution commission"), PointsEntry.INVITE: _("Invite reward")}
+            PointsEntry.COMMISSION: _("Distribution commission"), PointsEntry.INVITE: _("Invite reward"),
+            PointsEntry.ACCOUNT_CLOSED: _("Account closed")}

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,7 +39,6 @@ class Member(TenantScoped, Timestamped, db.Model):
         CheckConstraint("balance >= 0", name="balance_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     nickname: Mapped[str | None] = mapped_column(String(64))
     openid: Mapped[str | None] = mapped_column(String(64))  # WeChat openid for this store's app; JSAPI pays with it
     phone: Mapped[str | None] = mapped_column(EncryptedText)
@@ -49,6 +49,12 @@ class Member(TenantScoped, Timestamped, db.Model):
     growth: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # 成长值: fen paid / 100
     level_id: Mapped[int | None] = mapped_column(Integer)
     signed_in_on: Mapped[date | None] = mapped_column(Date)  # the store's local day of the last sign-in
+    # Set when the member's account was closed (注销, PIPL art. 47): personal fields are blanked,
+    # the openid released (the same WeChat user joins again as a new member), tokens refused.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def is_erased(self):
+        return self.erased_at is not None
 
     def display_name(self):
         if self.nickname:
@@ -65,7 +71,6 @@ class Address(TenantScoped, Timestamped, db.Model):
         Index("ix_addresses_tenant_member", "tenant_id", "member_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     phone: Mapped[str] = mapped_column(EncryptedText, nullable=False)
@@ -87,7 +92,6 @@ class MemberSettings(TenantScoped, Timestamped, db.Model):
     __tablename__ = "member_settings"
     __tenant_table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     points_per_yuan: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # earned per whole ¥1 paid
     sign_in_points: Mapped[int] = mapped_column(Integer, nullable=False, default=5)
     points_expire_months: Mapped[int | None] = mapped_column(Integer, default=12)  # None: never expire
@@ -108,7 +112,6 @@ class MemberLevel(TenantScoped, Timestamped, db.Model):
                         name="discount_percent_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(32), nullable=False)
     growth_threshold: Mapped[int] = mapped_column(Integer, nullable=False)
     discount_percent: Mapped[int | None] = mapped_column(Integer)
@@ -128,9 +131,9 @@ class _LedgerEntry(TenantScoped):
     ADJUST = "adjust"  # staff correction, audited, with a note
     COMMISSION = "commission"  # distribution commission settled (or reversed by a refund)
     INVITE = "invite"  # points for reaching an invite-reward tier
-    REASONS = (EARN_ORDER, SIGN_IN, REDEEM, REFUND, EXPIRE, TOP_UP, ADJUST, COMMISSION, INVITE)
+    ACCOUNT_CLOSED = "account_closed"  # points forfeited when the member closed their account
+    REASONS = (EARN_ORDER, SIGN_IN, REDEEM, REFUND, EXPIRE, TOP_UP, ADJUST, COMMISSION, INVITE, ACCOUNT_CLOSED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     delta: Mapped[int] = mapped_column(Integer, nullable=False)
     balance_after: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -170,7 +173,7 @@ class TopUp(TenantScoped, Timestamped, db.Model):
     __tablename__ = "top_ups"
     __tenant_table_args__ = (
         tenant_foreign_key("member_id", "members"),
-        UniqueConstraint("number"),
+        UniqueConstraint("tenant_id", "number"),  # the notification's lookup knows its store
         UniqueConstraint("tenant_id", "transaction_id"),
         CheckConstraint("amount > 0 AND bonus >= 0", name="amounts_positive"),
         Index("ix_top_ups_tenant_member", "tenant_id", "member_id"),
@@ -180,7 +183,6 @@ class TopUp(TenantScoped, Timestamped, db.Model):
     PAID = "paid"  # paid and credited to the balance (once: a conditional UPDATE)
     STATUSES = (PENDING, PAID)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)  # out_trade_no
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -192,3 +194,70 @@ class TopUp(TenantScoped, Timestamped, db.Model):
     def credited(self):
         """Fen the balance grows by once paid: the amount and its bonus."""
         return self.amount + self.bonus
+
+
+class PrivacyPolicy(TenantScoped, db.Model):
+    """One published version of a store's privacy policy (隐私政策). Versions count up from 1
+    per store and are never edited: a change is a new version. A store with none shows the
+    platform's default text as version 0 (``commerce.members.consent.current_policy``)."""
+
+    __tablename__ = "privacy_policies"
+    __tenant_table_args__ = (
+        UniqueConstraint("tenant_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(100), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)  # plain text, paragraphs split by blank lines
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(Integer)  # the staff user; None for the system
+
+    def paragraphs(self):
+        """The body's paragraphs (split at blank lines), each a list of its lines."""
+        paragraphs, lines = [], []
+        for line in self.body.splitlines():
+            if line.strip():
+                lines.append(line.strip())
+            elif lines:
+                paragraphs.append(lines)
+                lines = []
+        return paragraphs + [lines] if lines else paragraphs
+
+
+class MemberConsent(TenantScoped, db.Model):
+    """One choice a member made about one purpose, under one policy version. Rows are only
+    ever inserted: the current state of a purpose is its latest row (highest id), and the
+    rows together are the evidence of what was agreed, when and where (PIPL art. 14)."""
+
+    __tablename__ = "member_consents"
+
+    # Purposes (``purpose``): what the member's data may be used for.
+    ACCOUNT = "account"  # needed to have an account at all: orders, delivery, after-sales
+    MARKETING = "marketing"  # marketing messages (subscribe messages, SMS about campaigns)
+    PROFILING = "profiling"  # the user portrait and RFM segmentation (用户画像)
+    PURPOSES = (ACCOUNT, MARKETING, PROFILING)
+    OPTIONAL_PURPOSES = (MARKETING, PROFILING)  # may be refused or withdrawn while the account stays
+
+    # Channels (``channel``): where the choice was made.
+    H5 = "h5"
+    MINIPROGRAM = "miniprogram"
+    CONSOLE = "console"  # recorded by staff on the member's request
+    SYSTEM = "system"  # the final withdrawal written when the member's account is erased
+    CHANNELS = (H5, MINIPROGRAM, CONSOLE, SYSTEM)
+
+    __tenant_table_args__ = (
+        tenant_foreign_key("member_id", "members", ondelete="CASCADE"),
+        CheckConstraint("purpose IN ('account', 'marketing', 'profiling')", name="purpose_known"),
+        CheckConstraint("channel IN ('h5', 'miniprogram', 'console', 'system')", name="channel_known"),
+        CheckConstraint("policy_version >= 0", name="policy_version_not_negative"),
+        # The latest row per member and purpose, for one member or for every member of a store.
+        Index("ix_member_consents_tenant_purpose_member", "tenant_id", "purpose", "member_id", "id"),
+    )
+
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    policy_version: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: the platform's default text
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)

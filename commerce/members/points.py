@@ -13,12 +13,14 @@ Rounding, stated once:
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from commerce.members.ledger import NotEnough, member_settings, post_adjustment, post_entry, posted
 from commerce.members.levels import recompute_level
 from commerce.members.models import Member, PointsEntry
 from core.clock import china_date  # a "day" for sign-in is a day in China
+from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.sweep_steps import sweep_step
@@ -70,6 +72,28 @@ def sign_in(member, *, now=None):
     if entry is not None:
         member.signed_in_on = today
         db.session.flush()
+    return entry
+
+
+class AlreadySignedIn(DomainError):
+    """The member has had today's sign-in points (China day)."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__(_l("You have signed in today already."))
+
+
+def sign_in_once(member, *, now=None):
+    """``sign_in`` for a client that must tell a second sign-in apart: returns the entry, or
+    None when the store gives no sign-in points. Two taps at once award once (the ledger's
+    unique ``source_ref``); the later one is refused. Does not commit.
+
+    :raise AlreadySignedIn: the member signed in today already
+    """
+    entry = sign_in(member, now=now)
+    if entry is None and member_settings().sign_in_points > 0:
+        raise AlreadySignedIn()
     return entry
 
 

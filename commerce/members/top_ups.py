@@ -28,7 +28,7 @@ def is_top_up_number(out_trade_no):
     return isinstance(out_trade_no, str) and out_trade_no.startswith("T")
 
 
-def start_top_up_payment(top_up, channel, *, client_ip=None, openid=None):
+def start_top_up_payment(top_up, channel, *, client_ip=None, openid=None, appid=None):
     """Ask WeChat to collect a pending top-up's amount; returns the ``Prepay``.
 
     :raise DomainError: the top-up was paid already
@@ -39,7 +39,7 @@ def start_top_up_payment(top_up, channel, *, client_ip=None, openid=None):
     tenant = db.session.get(Tenant, top_up.tenant_id)
     return prepay(tenant.id, channel, out_trade_no=top_up.number, description=f"{tenant.name}-{_('Top-up')}",
                   amount_fen=top_up.amount, time_expire=top_up.created_at + PAY_WITHIN, client_ip=client_ip,
-                  openid=openid)
+                  openid=openid, appid=appid)
 
 
 def apply_top_up_notification(envelope, resource):

@@ -28,6 +28,11 @@ def top_up_bonus(amount, rules):
     return max(reached, default=0)
 
 
+def top_up_plans():
+    """The store's top-up choices ("充100送10"), ``[(pay fen, bonus fen)]``, smallest first."""
+    return sorted((pay, bonus) for pay, bonus in member_settings().top_up_bonuses)
+
+
 def start_top_up(member, amount):
     """A pending top-up of ``amount`` fen with the store's bonus. Does not commit.
 

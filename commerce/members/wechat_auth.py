@@ -11,7 +11,7 @@ never logged and never stored in clear.
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from flask import current_app
@@ -67,6 +67,13 @@ def oauth_authorize_url(appid, redirect_uri, scope, state):
     query = urlencode({"appid": appid, "redirect_uri": redirect_uri, "response_type": "code", "scope": scope,
                        "state": state})
     return f"{current_app.config['WECHAT_OPEN_BASE_URL']}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+
+def oauth_origin():
+    """The origin of WeChat's authorize page (``scheme://host``): a form whose answer redirects
+    there must be allowed to (CSP ``form-action`` covers redirects after a submit)."""
+    parts = urlsplit(current_app.config["WECHAT_OPEN_BASE_URL"])
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def exchange_oauth_code(appid, secret, code):

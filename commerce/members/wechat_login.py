@@ -62,6 +62,15 @@ def mini_program_credentials(appid):
     return program.appid, program.secret
 
 
+def paying_mini_program_appid(named=None):
+    """The mini-program a payment is made in: ``named`` (the AppID the call came with) if it
+    is the current store's, else the store's only mini-program, else None."""
+    statement = select(MiniProgram.appid).where(MiniProgram.appid == named) if named else \
+        select(MiniProgram.appid).limit(2)
+    found = db.session.scalars(statement).all()
+    return found[0] if len(found) == 1 else None
+
+
 def member_for_openid(openid, *, nickname=None, guest=None):
     """The current store's member with this openid, made when new. A ``guest`` (a member
     without an openid, made at checkout) takes the openid when no member has it yet, so
@@ -108,10 +117,11 @@ def issue_api_token(member):
     return _serializer(member.tenant_id).dumps({"m": member.id})
 
 
-def member_from_api_token(token, tenant_id, *, max_age=API_TOKEN_MAX_AGE):
-    """The member a token names in store ``tenant_id``.
+def member_id_in_api_token(token, tenant_id, *, max_age=API_TOKEN_MAX_AGE):
+    """The member id a token signed for store ``tenant_id`` names (or None), from the signature
+    alone: no database work (the flash-sale gate runs before any).
 
-    :raise NotAuthenticated: forged, for another store, expired, or the member is gone
+    :raise NotAuthenticated: forged, for another store, or expired
     """
     try:
         payload = _serializer(tenant_id).loads(token or "", max_age=max_age)
@@ -119,8 +129,17 @@ def member_from_api_token(token, tenant_id, *, max_age=API_TOKEN_MAX_AGE):
         raise NotAuthenticated(_l("The sign-in has expired: log in again.")) from None
     except BadSignature:
         raise NotAuthenticated() from None
-    member_id = payload.get("m") if isinstance(payload, dict) else None
+    return payload.get("m") if isinstance(payload, dict) else None
+
+
+def member_from_api_token(token, tenant_id, *, max_age=API_TOKEN_MAX_AGE):
+    """The member a token names in store ``tenant_id``.
+
+    :raise NotAuthenticated: forged, for another store, expired, or the member is gone (or
+        closed their account)
+    """
+    member_id = member_id_in_api_token(token, tenant_id, max_age=max_age)
     member = db.session.scalar(select(Member).where(Member.id == member_id)) if isinstance(member_id, int) else None
-    if member is None:
+    if member is None or member.is_erased():
         raise NotAuthenticated()
     return member

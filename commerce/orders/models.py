@@ -26,7 +26,6 @@ class Cart(TenantScoped, Timestamped, db.Model):
         UniqueConstraint("tenant_id", "member_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str | None] = mapped_column(String(43))
     member_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -42,7 +41,6 @@ class CartItem(TenantScoped, Timestamped, db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(Integer, nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -53,8 +51,10 @@ class Order(TenantScoped, Timestamped, db.Model):
     __tablename__ = "orders"
     __tenant_table_args__ = (
         tenant_foreign_key("member_id", "members"),
-        UniqueConstraint("number"),
+        UniqueConstraint("tenant_id", "number"),  # the notification's lookup knows its store
         UniqueConstraint("tenant_id", "transaction_id"),
+        # A client's retried placement (the mini-program's ``request_id``) finds the order it made.
+        UniqueConstraint("tenant_id", "member_id", "request_id"),
         CheckConstraint("total = subtotal + shipping_fee - discount", name="total_adds_up"),
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= paid_amount", name="refund_within_paid"),
         Index("ix_orders_tenant_member_status", "tenant_id", "member_id", "status"),
@@ -74,7 +74,6 @@ class Order(TenantScoped, Timestamped, db.Model):
     PAID_WITH_WECHAT = "wechat"  # WeChat Pay; ``transaction_id`` is WeChat's
     PAID_WITH_BALANCE = "balance"  # the member's stored value; ``transaction_id`` is "balance:<order number>"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)  # shown to people and sent as out_trade_no
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING_PAYMENT)
@@ -102,12 +101,16 @@ class Order(TenantScoped, Timestamped, db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
     shopper_note: Mapped[str | None] = mapped_column(String(200))
     merchant_remark: Mapped[str | None] = mapped_column(String(500))
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the client's idempotency key (API orders)
     # The delivery address as it was when ordering, encrypted like the address book.
     ship_name: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     ship_phone: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     ship_province_code: Mapped[str] = mapped_column(String(6), nullable=False)
     ship_region: Mapped[str] = mapped_column(String(120), nullable=False)  # 浙江省 杭州市 西湖区
     ship_detail: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    # Set when the personal fields were blanked (retention after 3 years, or the member's
+    # account closed); amounts, lines and the region stay, so ledgers and reports still add up.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     lines = relationship("OrderLine", order_by="OrderLine.id", viewonly=True)
 
@@ -127,7 +130,6 @@ class OrderLine(TenantScoped, db.Model):
         Index("ix_order_lines_tenant_order", "tenant_id", "order_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     product_id: Mapped[int] = mapped_column(Integer, nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -156,7 +158,6 @@ class Payment(TenantScoped, Timestamped, db.Model):
     JSAPI, NATIVE, H5 = prepay.JSAPI, prepay.NATIVE, prepay.H5
     CHANNELS = prepay.CHANNELS
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     channel: Mapped[str] = mapped_column(String(8), nullable=False)
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -171,7 +172,7 @@ class Refund(TenantScoped, Timestamped, db.Model):
     __tablename__ = "refunds"
     __tenant_table_args__ = (
         tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
-        UniqueConstraint("number"),
+        UniqueConstraint("tenant_id", "number"),  # the notification's lookup knows its store
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_refunds_tenant_status", "tenant_id", "status"),
     )
@@ -182,7 +183,6 @@ class Refund(TenantScoped, Timestamped, db.Model):
     SUBMITTED, PROCESSING, SUCCEEDED, FAILED = "submitted", "processing", "succeeded", "failed"
     OPEN = (SUBMITTED, PROCESSING)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     number: Mapped[str] = mapped_column(String(64), nullable=False)  # out_refund_no
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -210,7 +210,6 @@ class Fulfillment(TenantScoped, Timestamped, db.Model):
 
     OPEN, SHIPPED, VOID = "open", "shipped", "void"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     warehouse: Mapped[str] = mapped_column(String(32), nullable=False)
     address_key: Mapped[str] = mapped_column(String(64), nullable=False)  # keyed hash of the delivery address
@@ -228,7 +227,6 @@ class FulfillmentLine(TenantScoped, db.Model):
         Index("ix_fulfillment_lines_tenant_fulfillment", "tenant_id", "fulfillment_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     fulfillment_id: Mapped[int] = mapped_column(Integer, nullable=False)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     order_line_id: Mapped[int] = mapped_column(Integer, nullable=False)

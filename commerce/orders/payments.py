@@ -48,9 +48,10 @@ def store_pay_account(tenant):
     return _account_of(tenant.id)
 
 
-def start_payment(order, channel, *, client_ip=None, openid=None):
+def start_payment(order, channel, *, client_ip=None, openid=None, appid=None):
     """Ask WeChat to collect ``order.total``; returns the ``Payment`` with what the page
     needs (``prepay_id`` and the signed JSAPI parameters, ``code_url`` or ``h5_url``).
+    ``appid``: the store's mini-program the shopper pays in (``openid`` is of that app).
 
     :raise OrderStateError: the order is not waiting for payment (paid, cancelled, expired)
     :raise PaymentError: WeChat refused or could not be reached
@@ -59,7 +60,8 @@ def start_payment(order, channel, *, client_ip=None, openid=None):
         raise OrderStateError(_("This order is no longer waiting for payment."))
     tenant = db.session.get(Tenant, order.tenant_id)
     asked = prepay(tenant.id, channel, out_trade_no=order.number, description=_description(order, tenant),
-                   amount_fen=order.total, time_expire=order.expires_at, client_ip=client_ip, openid=openid)
+                   amount_fen=order.total, time_expire=order.expires_at, client_ip=client_ip, openid=openid,
+                   appid=appid)
     payment = Payment(order_id=order.id, channel=channel, amount=order.total, prepay_id=asked.prepay_id,
                       code_url=asked.code_url, h5_url=asked.h5_url)
     payment.jsapi = asked.jsapi
@@ -180,11 +182,13 @@ def record_payment(order, transaction_id, success_time, *, source, paid_with=Ord
     paid_at = parse_wechat_time(success_time)
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at,
                          paid_with=paid_with):
-        count_as_sold(order)
         if not any(run_order_hooks("paid", order)):  # a team order ships once its team has succeeded
             assign_to_fulfillments(order)
         record_audit("order.paid", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id, "source": source})
+        # Last: a product's row is locked from here to the commit, and every payment of a
+        # best seller (100 notifications of one flash sale at once) waits for it in turn.
+        count_as_sold(order)
         return "applied"
     db.session.refresh(order)  # the row as it is now: cancelled, or paid by a concurrent delivery
     if paid_with == Order.PAID_WITH_WECHAT and order.status == Order.CANCELLED and order.transaction_id is None:

@@ -43,6 +43,12 @@ class OrderFilters:
         return statement
 
 
+def count_orders(status):
+    """How many of the store's orders are in ``status`` (the console's 待办: ``PAID`` to ship,
+    ``REFUNDING`` with a refund under way): the list filtered by that status shows exactly them."""
+    return db.session.scalar(select(func.count()).select_from(Order).where(Order.status == status))
+
+
 def order_by_number(number):
     """The current store's order with its lines loaded, or None."""
     return db.session.scalar(select(Order).where(Order.number == number).options(selectinload(Order.lines)))

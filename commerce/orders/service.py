@@ -1,10 +1,11 @@
 """Placing, cancelling and completing orders.
 
 ``place_order`` is one transaction: it re-reads every SKU, prices the order with
-``commerce.pricing.quote``, reserves stock with a conditional UPDATE per SKU (``stock =
-stock - q WHERE stock >= q``, in id order so two orders never wait on each other
-crosswise) and what the campaign, coupons and points give, and writes the order with its
-lines and its quote's price lines. If any line cannot be had, nothing is written. Stock is reserved at ordering and
+``commerce.pricing.quote``, writes the order with its lines and its quote's price lines and
+what the campaign, coupons and points give, and last reserves stock with a conditional UPDATE
+per SKU (``stock = stock - q WHERE stock >= q``, in id order so two orders never wait on each
+other crosswise; last, so the hot rows are locked only until the commit that follows). If any
+line cannot be had, nothing is written (the caller rolls back). Stock is reserved at ordering and
 returned when an unpaid order is cancelled (by the shopper or by the timeout job).
 """
 import secrets
@@ -46,7 +47,8 @@ class Wanted:
     seen_price: int | None = None
 
 
-def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False, campaign=None):
+def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(), use_points=False, campaign=None,
+                request_id=None):
     """Reserve stock and write a pending order for the current store, priced by
     ``commerce.pricing.quote`` (its lines are kept on the order); returns the ``Order``.
 
@@ -57,6 +59,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         goods left after coupons
     :param campaign: the ``commerce.pricing.Campaign`` checked out through (a group buy, a
         bargain), or None; its rule reserves what the order takes from it
+    :param request_id: the client's idempotency key (unique per member: a second order with
+        it fails on flush with ``IntegrityError``; ``find_requested_order`` finds the first)
     :raise CheckoutProblem: empty, unknown or unavailable lines, a price that changed since
         the shopper saw it, an address outside the delivery area, a too long note
     :raise SoldOut: another shopper took the last units first
@@ -73,6 +77,11 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         raise CheckoutProblem(_("The note can be at most %(n)d characters.", n=MAX_NOTE), field="note")
     if address is None or address.member_id != member_id:
         raise CheckoutProblem(_("Choose where the order should go."), field="address")
+    # The member's row locked first: an erasure of the account (which locks it too) either
+    # waits for this order and then refuses, or has finished and this order is refused.
+    member = db.session.scalar(select(Member).where(Member.id == member_id).with_for_update())
+    if member is None or member.erased_at is not None:
+        raise CheckoutProblem(_("This account has been closed."))
 
     rows = {sku.id: (sku, product) for sku, product in db.session.execute(
         select(SKU, Product).join(Product, Product.id == SKU.product_id).where(SKU.id.in_(list(lines)))).all()}
@@ -85,12 +94,6 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     if problems:
         raise CheckoutProblem(" ".join(problems), extra={"problems": problems})
 
-    for sku_id in sorted(lines):  # a fixed order: concurrent orders never deadlock crosswise
-        sku, product = rows[sku_id]
-        price = priced.prices.get(sku_id)
-        if price is not None:  # a campaign's own units first, then the SKU's stock they come from
-            rule_for(price.kind).reserve(price, member_id=member_id, quantity=lines[sku_id].quantity, now=now)
-        _reserve(sku, product, lines[sku_id].quantity)
     _raise_refusals(priced, "address")
     _raise_refusals(priced, "coupon")
 
@@ -102,7 +105,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
         expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
         ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
         ship_region=address.region_line(),
-        ship_detail=address.detail,
+        ship_detail=address.detail, request_id=request_id,
     )
     db.session.add(order)
     db.session.flush()
@@ -121,6 +124,14 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     run_order_hooks("placed", order, quote=priced, now=now)  # coupons spent with the order
     if priced.points_used:
         redeem_points(db.session.get(Member, member_id), priced.points_used, order_id=order.id)
+    # Stock last: its rows (a flash sale's item, a best seller's SKU and product) stay locked
+    # from here to the commit, and every concurrent buyer of them waits that long in turn.
+    for sku_id in sorted(lines):  # a fixed order: concurrent orders never deadlock crosswise
+        sku, product = rows[sku_id]
+        price = priced.prices.get(sku_id)
+        if price is not None:  # a campaign's own units first, then the SKU's stock they come from
+            rule_for(price.kind).reserve(price, member_id=member_id, quantity=lines[sku_id].quantity, now=now)
+        _reserve(sku, product, lines[sku_id].quantity)
     return order
 
 
@@ -195,9 +206,13 @@ def release_stock(order):
 
 def count_as_sold(order):
     """A paid order's units become sales (best-selling lists and the 已售 count)."""
-    for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
-        db.session.execute(update(Product).where(Product.id == line.product_id)
-                           .values(sold_count=Product.sold_count + line.quantity)
+    sold = {}
+    for product_id, quantity in db.session.execute(
+            select(OrderLine.product_id, OrderLine.quantity).where(OrderLine.order_id == order.id)):
+        sold[product_id] = sold.get(product_id, 0) + quantity
+    for product_id in sorted(sold):  # a fixed order: two payments never wait on each other crosswise
+        db.session.execute(update(Product).where(Product.id == product_id)
+                           .values(sold_count=Product.sold_count + sold[product_id])
                            .execution_options(synchronize_session=False))
 
 
@@ -206,6 +221,11 @@ def member_orders(member_id, *, status=None, limit=50):
     if status:
         statement = statement.where(Order.status.in_(status if isinstance(status, tuple) else (status,)))
     return db.session.scalars(statement).all()
+
+
+def find_requested_order(member_id, request_id):
+    """The member's order placed with the client's ``request_id``, or None."""
+    return db.session.scalar(select(Order).where(Order.member_id == member_id, Order.request_id == request_id))
 
 
 def find_member_order(member_id, number):

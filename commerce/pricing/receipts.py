@@ -1,8 +1,23 @@
 """An order's price lines: the quote it was placed with, kept on the order as JSON
 (``Order.price_lines``), or — for orders placed before that — derived from its columns."""
-from commerce.pricing.quote import COUPONS_AND_POINTS, LEVEL, REGULAR, Adjustment, PriceLine, Receipt
+from flask_babel import gettext as _
+
+from commerce.pricing.quote import COUPON, COUPONS_AND_POINTS, LEVEL, POINTS, REGULAR, Adjustment, PriceLine, Receipt
 
 FLASH_SALE = "flash_sale"
+
+
+def adjustment_label(adjustment):
+    """How a price line reads to shoppers and staff (the pages' ``price_totals``, the API's discounts)."""
+    if adjustment.kind == LEVEL:
+        return _("Member discount") + (f" · {adjustment.name}" if adjustment.name else "")
+    if adjustment.kind == COUPON:
+        return _("Coupon %(name)s", name=adjustment.name)
+    if adjustment.kind == POINTS:
+        return _("%(points)s points", points=adjustment.name)
+    if adjustment.kind == COUPONS_AND_POINTS:
+        return _("Coupons and points")
+    return adjustment.name
 
 
 def receipt_json(quote):

@@ -22,7 +22,6 @@ class ShippingTemplate(TenantScoped, Timestamped, db.Model):
               postgresql_where=text("is_default"), sqlite_where=text("is_default")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), nullable=False)
     is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     free_over: Mapped[int | None] = mapped_column(Integer)  # fen; an order subtotal this high ships free
@@ -55,7 +54,6 @@ class ShippingRule(TenantScoped, db.Model):
         Index("ix_shipping_rules_tenant_template", "tenant_id", "template_id", "position"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(Integer, nullable=False)
     regions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # province codes; [] = everywhere else
     first_weight_g: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -85,7 +83,6 @@ class Parcel(TenantScoped, Timestamped, db.Model):
     RETURNED = "returned"  # refused and sent back (快递100 state 4); no longer polled
     STATUSES = (IN_TRANSIT, DELIVERED, RETURNED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     carrier: Mapped[str] = mapped_column(String(32), nullable=False)  # 快递100's code: shunfeng, yuantong …
     tracking_number: Mapped[str] = mapped_column(String(40), nullable=False)

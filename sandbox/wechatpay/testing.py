@@ -14,7 +14,8 @@ from sandbox.wechatpay.state import Sandbox
 def serving(wsgi_app):
     """Serve ``wsgi_app`` on a free loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it, and tests start and stop a server each.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

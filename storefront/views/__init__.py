@@ -4,13 +4,16 @@ pages, campaigns) attached to ``storefront.blueprints``, and beside them the min
 from storefront.views import (  # noqa: F401  (each module attaches its routes)
     addresses,
     bargains,
+    beacon,
     browse,
     coupons,
+    data_rights,
     distribution,
     group_buys,
     member_auth,
     member_card,
     member_center,
+    privacy,
     shopping,
     top_ups,
 )

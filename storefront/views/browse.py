@@ -1,7 +1,8 @@
-"""Storefront pages (store hosts). The mini-program JSON API is in ``storefront.views.api``."""
+"""Storefront pages (store hosts). The mini-program JSON API is in ``storefront.api``."""
 from flask import Response, abort, g, make_response, render_template, request, session, url_for
 from markupsafe import Markup
 
+from commerce.analytics.events import SEARCH
 from commerce.catalog.categories import category_tree
 from commerce.catalog.listing import BadCursor, browse_products
 from commerce.catalog.search import did_you_mean, search_products
@@ -10,6 +11,7 @@ from commerce.marketing.bargains.queries import live_bargain_campaigns_for_skus
 from commerce.marketing.flash_sales.queries import live_items_for_skus
 from commerce.marketing.group_buys.queries import live_campaigns_for_skus
 from core.clock import to_china
+from core.database import reads_lag_tolerant
 from core.richtext import sanitize_rich_text
 from core.sites import home_view
 from storefront.blueprints import storefront_bp
@@ -21,6 +23,7 @@ from storefront.browsing import (
     sort_labels,
     units_left,
 )
+from storefront.visits import search_words, track_visit
 from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme
@@ -44,7 +47,8 @@ TAB_OF_PAGE = {"home": "home", "storefront.custom_page": "home", "storefront.pro
                "storefront.category": "categories", "storefront.search": "categories", "storefront.cart": "cart",
                "storefront.member_center": "me", "storefront.my_coupons": "me", "storefront.orders": "me",
                "storefront.order_detail": "me", "storefront.top_up": "me", "storefront.distribution_center": "me",
-               "storefront.invite_page": "me", "storefront.account_phone": "me", "storefront.login": "me"}
+               "storefront.invite_page": "me", "storefront.account_phone": "me", "storefront.login": "me",
+               "storefront.my_privacy": "me"}
 TAB_ENDPOINTS = {"home": "home", "categories": "storefront.products", "cart": "storefront.cart",
                  "me": "storefront.member_center"}
 
@@ -71,6 +75,7 @@ def _page_response(published):
     return cached_storefront_response(f"page/{published.page.id}", lambda: _render_page(published))
 
 
+@reads_lag_tolerant(caught_up=True)  # a cache miss: from the replica once it holds what the versions name
 def _render_page(published):
     """The page, or 304 when the browser has this version — unless a message waits to be
     shown (a coupon just claimed): then the whole page, kept out of the browser's cache so
@@ -95,6 +100,7 @@ def home():
     return cached_storefront_response("home", _render_home)
 
 
+@reads_lag_tolerant(caught_up=True)
 def _render_home():
     published = find_published_page(kind=Page.HOME)
     if published is None or not published.page.published_document.get("order"):
@@ -129,6 +135,7 @@ def _product_list(*, category_id=None):
     return cached_storefront_response(f"list/{category_id or 'all'}/{choice.cache_name()}", build)
 
 
+@reads_lag_tolerant(caught_up=True)
 def _render_list(category_id, choice):
     category, children = None, ()
     if category_id is not None:
@@ -148,6 +155,7 @@ def product_detail(product_id):
     return cached_storefront_response(f"product/{product_id}", lambda: _render_product(product_id))
 
 
+@reads_lag_tolerant(caught_up=True)
 def _render_product(product_id):
     product = get_product_on_sale(product_id) or abort(404)
     layout = find_published_page(kind=Page.PRODUCT_DETAIL)  # blocks the merchant placed under every product
@@ -175,6 +183,9 @@ def search():
     except BadCursor:
         raise OutdatedLink() from None
     suggestions = did_you_mean(query) if query and not page.items and not cursor else []
+    if query.strip() and not cursor:  # a search, not its next page
+        track_visit(SEARCH, words=search_words(query), result_count=page.total if page.total is not None
+                    else len(page.items))
     return render_template("storefront/search.html", query=query, page=page, suggestions=suggestions)
 
 

@@ -1,6 +1,11 @@
 """Shoppers signing in with WeChat on store hosts: /login (OAuth in WeChat's browser, the
 sandbox elsewhere in development), /login/callback, /logout, and binding a mobile number.
 
+Before going to WeChat the shopper ticks 「我已阅读并同意《隐私政策》」 (required: no account
+without it) and, if they like, the two optional uses; the choices wait in the login's session
+entry and are recorded for the member the callback signs in, under the policy version shown.
+Unticked optional uses change nothing (a returning member withdraws on /me/privacy).
+
 The OAuth ``state`` is a random value kept in this store's session and compared on the way
 back, so a callback that did not start here (login CSRF) is refused.
 """
@@ -11,6 +16,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from commerce.members.consent import current_policy, record_consents
+from commerce.members.models import MemberConsent
 from commerce.members.wechat_auth import (
     SILENT,
     WITH_PROFILE,
@@ -18,6 +25,7 @@ from commerce.members.wechat_auth import (
     exchange_oauth_code,
     fetch_userinfo,
     oauth_authorize_url,
+    oauth_origin,
 )
 from commerce.members.wechat_login import bind_phone, member_for_openid, official_account_credentials
 from core.crypto import mask_phone
@@ -25,8 +33,9 @@ from core.errors import DomainError
 from core.form_checks import form_refusal
 from core.redirects import safe_next
 from core.refusals import Attempt
+from core.security import allow_form_redirect_to
 from storefront.blueprints import storefront_bp
-from storefront.forms import PhoneForm
+from storefront.forms import PhoneForm, SignInConsentForm
 from storefront.shopper import MEMBER_KEY, current_member, in_wechat, sign_in_member
 
 LOGIN_KEY = "wechat_login"  # session: state, next page and scope of the login under way
@@ -47,30 +56,47 @@ def _next_page(raw):
     return safe_next(raw, url_for("storefront.orders"))
 
 
-def _start_oauth(scope, next_page):
+def _start_oauth(scope, next_page, *, consents=None, policy_version=None):
     appid, _secret = official_account_credentials()
     state = secrets.token_urlsafe(16)
-    session[LOGIN_KEY] = {"state": state, "next": next_page, "scope": scope}
+    session[LOGIN_KEY] = {"state": state, "next": next_page, "scope": scope, "consents": consents,
+                          "policy_version": policy_version}
     return redirect(oauth_authorize_url(appid, url_for("storefront.login_callback", _external=True), scope, state))
 
 
-@storefront_bp.route("/login")
+def _can_sign_in_here():
+    return in_wechat() or current_app.config.get("WECHAT_SANDBOX")
+
+
+@storefront_bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_page = _next_page(request.args.get("next"))
+    """The sign-in page with the consents; posting it (ticked) goes on to WeChat."""
+    form = SignInConsentForm()
+    next_page = _next_page(form.next.data if form.is_submitted() else request.args.get("next"))
     member = current_member()
     if member is not None and member.openid:
         return redirect(next_page)
-    if in_wechat():
-        return _start_oauth(WITH_PROFILE, next_page)
-    return render_template("storefront/login.html", next_page=next_page,
-                           sandbox=current_app.config.get("WECHAT_SANDBOX"))
+    error = None
+    if form.is_submitted() and _can_sign_in_here():
+        if form.validate():
+            policy = current_policy()
+            return _start_oauth(WITH_PROFILE, next_page, consents=form.granted(), policy_version=policy.version)
+        error = form_refusal(form)
+    if _can_sign_in_here():
+        allow_form_redirect_to(oauth_origin())  # the form's answer redirects to WeChat's authorize page
+    return render_template("storefront/login.html", form=form, next_page=next_page, error=error,
+                           can_sign_in=_can_sign_in_here(), in_wechat=in_wechat(),
+                           sandbox=current_app.config.get("WECHAT_SANDBOX")), 422 if error else 200
 
 
 @storefront_bp.route("/login/wechat")
 def login_wechat():
-    """Straight to WeChat: ``scope=base`` asks for the openid only (silent, for payments)."""
-    scope = SILENT if request.args.get("scope") == "base" else WITH_PROFILE
-    return _start_oauth(scope, _next_page(request.args.get("next")))
+    """Straight to WeChat for the openid only (``scope=base``, silent): the guest who checked
+    out paying with JSAPI. Signing in with a profile asks for the consents first, on /login."""
+    next_page = _next_page(request.args.get("next"))
+    if request.args.get("scope") != "base":
+        return redirect(url_for("storefront.login", next=next_page))
+    return _start_oauth(SILENT, next_page)
 
 
 @storefront_bp.route("/login/callback")
@@ -90,6 +116,9 @@ def login_callback():
         nickname = fetch_userinfo(grant.access_token, grant.openid).nickname if grant.scope == WITH_PROFILE else None
         member = member_for_openid(grant.openid, nickname=nickname, guest=current_member())
         sign_in_member(member)
+        if started.get("consents"):
+            record_consents(member.id, started["consents"], channel=MemberConsent.H5,
+                            policy_version=started.get("policy_version"))
     if isinstance(attempt.refusal, WeChatLoginError):
         return render_template("storefront/login.html", next_page=started.get("next"), error=attempt.refusal,
                                sandbox=current_app.config.get("WECHAT_SANDBOX")), attempt.status

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from commerce.marketing.coupons.queries import MEMBER_COUPON_TABS, member_coupon_counts, member_coupons
+from commerce.members.consent import needs_reconsent
 from commerce.members.ledger import member_settings, reason_labels, recent_entries
 from commerce.members.levels import level_of
 from commerce.members.models import BalanceEntry, PointsEntry
@@ -27,7 +28,7 @@ def member_center():
     return render_template(
         "storefront/me.html", member=member, level=level_of(member), signed_in=signed_in_today(member),
         sign_in_points=member_settings().sign_in_points, reason_labels=reason_labels(),
-        coupon_counts=member_coupon_counts(member.id),
+        coupon_counts=member_coupon_counts(member.id), reconsent=needs_reconsent(member.id),
         points_entries=recent_entries(PointsEntry, member.id), balance_entries=recent_entries(BalanceEntry, member.id))
 
 

@@ -6,10 +6,21 @@ itself is ``storefront.checkout``.
 """
 from urllib.parse import urlparse
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from commerce.aftersales.service import ELIGIBLE, open_request, order_requests, reasons, request_after_sale
+from commerce.aftersales.service import (
+    ELIGIBLE,
+    open_request,
+    order_requests,
+    reasons,
+    request_after_sale,
+    statuses,
+)
+from commerce.analytics.events import ADD_TO_CART
+from commerce.catalog.queries import product_id_of_sku
+from commerce.marketing.flash_sales.errors import FlashSaleSoldOut
+from commerce.marketing.flash_sales.gate import check_not_sold_out
 from commerce.marketing.group_buys.queries import team_of_order
 from commerce.orders.cart import add_to_cart, cart_lines, remove_cart_lines, set_quantity
 from commerce.orders.models import Order
@@ -23,11 +34,13 @@ from commerce.shipping.tracking import CARRIERS
 from core.extensions import csrf
 from core.form_checks import check_form
 from core.refusals import Attempt
+from core.script_integrity import pinned_scripts
 from core.security import require_same_origin
 from payments.pay_page import wechat_pay_view
 from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out
 from storefront.forms import CartAddForm, CartQuantityForm, after_sale_form
+from storefront.order_status import status_labels
 from storefront.shopper import (
     current_member,
     h5_pay_redirect,
@@ -37,6 +50,7 @@ from storefront.shopper import (
     wants_json,
     wechat_pay_channel,
 )
+from storefront.visits import track_visit
 
 ORDER_TABS = (("", None), ("pending_payment", (Order.PENDING_PAYMENT,)),
               ("to_ship", (Order.PAID, Order.PARTIALLY_SHIPPED)), ("to_receive", (Order.SHIPPED,)),
@@ -48,13 +62,6 @@ def order_tab_labels():
             "completed": _("Completed")}
 
 
-def status_labels():
-    return {Order.PENDING_PAYMENT: _("Waiting for payment"), Order.PAID: _("Paid, to be shipped"),
-            Order.PARTIALLY_SHIPPED: _("Partly shipped"), Order.SHIPPED: _("Shipped"),
-            Order.COMPLETED: _("Completed"), Order.CANCELLED: _("Cancelled"),
-            Order.REFUNDING: _("Refund in progress"), Order.REFUNDED: _("Refunded")}
-
-
 # --- cart ------------------------------------------------------------------------------
 
 @storefront_bp.route("/cart/items", methods=["POST"])
@@ -63,12 +70,19 @@ def cart_add():
     """Add to the cart. The product page's script asks for JSON and stays on the page (a
     toast, the badge updated); without script the shopper goes to the cart as before."""
     require_same_origin()
-    form = CartAddForm()
-    cart = shopper_cart(create=True)
     in_place = wants_json()
+    form = CartAddForm()
+    try:  # a flash sale's sold-out SKU: 「已抢光」 before any database work (commerce.marketing.flash_sales.gate)
+        check_not_sold_out(g.tenant.id, form.sku_id.data or 0, max(1, form.quantity.data or 1))
+    except FlashSaleSoldOut as sold_out:
+        if in_place:
+            return jsonify(ok=False, message=str(sold_out.message)), sold_out.status
+        raise
+    cart = shopper_cart(create=True)
     with Attempt(flash=not in_place) as attempt:  # a refusal is flashed on the page the shopper came from
         check_form(form)
         add_to_cart(cart, form.sku_id.data, form.quantity.data)
+        track_visit(ADD_TO_CART, product_id=product_id_of_sku(form.sku_id.data))
     if in_place:
         message = str(attempt.refusal.message) if attempt.refused else _("Added to your cart.")
         answer = jsonify(ok=not attempt.refused, message=message, cart_count=cart_count(cart))
@@ -117,6 +131,7 @@ def checkout():
 # --- paying ----------------------------------------------------------------------------
 
 @storefront_bp.route("/orders/<number>/pay", methods=["GET", "POST"])
+@pinned_scripts
 def order_pay(number):
     """WeChat Pay on the browser's channel (``wechat_pay_channel``): nothing to choose or type."""
     order = _my_order(number)
@@ -141,6 +156,7 @@ def order_pay(number):
 
 
 @storefront_bp.route("/orders/<number>/pay-with-balance", methods=["POST"])
+@pinned_scripts
 def order_pay_with_balance(number):
     order = _my_order(number)
     member = current_member()
@@ -187,7 +203,7 @@ def order_detail(number):
     order = _my_order(number)
     return render_template("storefront/order.html", order=order, receipt=order_receipt(order),
                            status_labels=status_labels(),
-                           after_sales=order_requests(order), reasons=reasons(), can_ask=order.status in ELIGIBLE
+                           after_sales=order_requests(order), reasons=reasons(), after_sale_statuses=statuses(), can_ask=order.status in ELIGIBLE
                            and not open_request(order), refunds=order_refunds(order), parcels=order_parcels(order),
                            team=team_of_order(order),
                            carriers=CARRIERS)

@@ -5,13 +5,13 @@ WeChat's notification or that query, once (``commerce.members.top_ups``)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from commerce.members.ledger import member_settings
 from commerce.members.models import TopUp
 from commerce.members.top_ups import member_top_up, settle_top_up_from_query, start_top_up_payment
-from commerce.members.wallet import start_top_up
+from commerce.members.wallet import start_top_up, top_up_plans
 from core.form_checks import check_form
 from core.money import format_money
 from core.refusals import Attempt
+from core.script_integrity import pinned_scripts
 from payments.pay_page import wechat_pay_view
 from storefront.blueprints import storefront_bp
 from storefront.forms import TopUpForm
@@ -35,11 +35,12 @@ def top_up():
 
 
 def _render_top_up(member, form, *, error=None, status=200):
-    choices = sorted((pay, bonus) for pay, bonus in member_settings().top_up_bonuses)
+    choices = top_up_plans()
     return render_template("storefront/top_up.html", member=member, choices=choices, form=form, error=error), status
 
 
 @storefront_bp.route("/me/top-ups/<number>", methods=["GET", "POST"])
+@pinned_scripts
 def top_up_pay(number):
     member, pending = _my_top_up(number)
     if in_wechat() and not member.openid:  # JSAPI needs the openid: a silent WeChat login first

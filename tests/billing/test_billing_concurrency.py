@@ -23,7 +23,7 @@ RUNS = 8
 
 
 def _in_parallel(app, count, work):
-    barrier = threading.Barrier(count)
+    barrier = threading.Barrier(count, timeout=60)
 
     def run(_n):
         with app.app_context():

@@ -223,7 +223,7 @@ def test_the_detail_shows_lines_payment_and_a_masked_phone_an_owner_may_reveal(c
         assert f"T{db.session.scalar(select(Order.id))}" in html  # the transaction id
     revealed = post(console, f"/console/orders/{number}/address")
     assert revealed.status_code == 200 and "13812345678" in revealed.get_data(as_text=True)
-    assert len(audits(demo, "order.view_address")) == 1
+    assert len(audits(demo, "personal_data.reveal")) == 1
 
 
 def test_an_operator_cannot_reveal_the_phone(platform_client, shop):
@@ -233,7 +233,7 @@ def test_an_operator_cannot_reveal_the_phone(platform_client, shop):
     login_staff(platform_client, demo, email="operator@demo.test")
     assert "Show full phone" not in page(platform_client, f"/console/orders/{number}")
     assert post(platform_client, f"/console/orders/{number}/address").status_code == 403
-    assert audits(demo, "order.view_address") == []
+    assert audits(demo, "personal_data.reveal") == []
 
 
 @pytest.mark.parametrize(("role", "sees_name_and_street", "may_reveal"), [
@@ -262,7 +262,7 @@ def test_each_role_sees_the_receiver_only_as_far_as_it_may(platform_client, shop
     if may_reveal:
         body = revealed.get_data(as_text=True)
         assert "张三" in body and "13812345678" in body and "文三路 100 号" in body
-    assert len(audits(demo, "order.view_address")) == (1 if may_reveal else 0)
+    assert len(audits(demo, "personal_data.reveal")) == (1 if may_reveal else 0)
     login_staff(platform_client, tea)  # another store's staff finds nothing to reveal
     assert post(platform_client, f"/console/orders/{number}/address", "/console/orders").status_code == 404
 

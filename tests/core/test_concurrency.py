@@ -21,7 +21,7 @@ def test_pooled_connections_never_carry_one_tenants_setting_into_another(app):
         stores = [create_store(f"shop{i}") for i in range(4)]
         expected = {store.id: create_product(store, f"商品{store.id}") for store in stores}
     errors = []
-    barrier = threading.Barrier(len(stores))
+    barrier = threading.Barrier(len(stores), timeout=60)
 
     def browse(store):
         with app.app_context():
@@ -47,7 +47,7 @@ def test_pooled_connections_never_carry_one_tenants_setting_into_another(app):
 
 
 def test_two_merchants_racing_for_the_same_slug_get_one_store(app):
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
 
     def sign_up(email):
         with app.app_context():

@@ -45,7 +45,8 @@ def test_production_with_real_settings_starts_with_secure_cookies():
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["SESSION_COOKIE_DOMAIN"] is False
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-    assert app.config["SQLALCHEMY_BINDS"] == {"platform": "postgresql+psycopg://platform@db.internal/duoshop"}
+    assert app.config["SQLALCHEMY_BINDS"] == {"platform": {"url": "postgresql+psycopg://platform@db.internal/duoshop",
+                                                           "pool_recycle": 300}}
 
 
 def test_development_defaults_need_nothing_but_python(monkeypatch):

@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -319,7 +320,7 @@ def test_relays_racing_for_the_table_hand_out_each_event_once(app, two_stores):
         published = {publish("test.where_am_i", tenant_id=demo.id, label=str(n)) for n in range(60)}
         db.session.info.pop(outbox._PUBLISHED, None)  # no after-commit relay: the threads below claim them
         db.session.commit()
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
     def relay():
         with app.app_context():
@@ -338,7 +339,7 @@ def test_two_deliveries_of_one_event_at_once_apply_it_once(app, two_stores):
         event_id = publish("test.write_a_category", tenant_id=demo.id, name="只写一次")
         db.session.info.pop(outbox._PUBLISHED, None)  # delivered below, by hand, twice at once
         db.session.commit()
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
 
     def deliver():
         with app.app_context():
@@ -414,6 +415,18 @@ def test_an_event_whose_rq_job_was_lost_goes_out_again_after_its_lease(app, two_
     assert sorted(SEEN) == [("flaky", "lost", demo.id), ("remember", "lost", demo.id)]
 
 
+def _children_of(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_an_event_whose_worker_was_killed_mid_delivery_is_applied_once_after_its_lease(app, two_stores, jobs):
@@ -436,7 +449,10 @@ def test_an_event_whose_worker_was_killed_mid_delivery_is_applied_once_after_its
         assert started.get_job_ids(), "the worker never started the delivery"
         time.sleep(0.5)
     finally:
+        horses = _children_of(worker.pid)  # rq starts each work-horse in a session of its own
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, mid-job
+        for horse in horses:
+            os.kill(horse, signal.SIGKILL)
         worker.wait(10)
 
     [waiting] = events(SLOW_WRITE)

@@ -1,4 +1,7 @@
 """`make run` seeds two working demo stores and a platform admin, idempotently."""
+import json
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from billing.models import PlatformAdmin
@@ -7,6 +10,9 @@ from core.extensions import db
 from core.tenancy import unscoped
 from duoshop.demo import seed_demo
 from tenants.models import Tenant
+from tests.commerce.members.test_wechat_login import wechat_login  # noqa: F401 — the fixture
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seed_creates_two_open_stores_and_running_it_again_changes_nothing(app_ctx, store_client):
@@ -45,3 +51,15 @@ def test_the_demo_footer_prints_the_copyright_once(app_ctx, store_client):
     seed_demo()
     home = store_client("demo").get("/").get_data(as_text=True)
     assert home.count("© Duoshop 演示店") == 1
+
+
+def test_the_mini_program_template_signs_in_to_the_tea_store_and_sees_its_home(app_ctx, platform_client,
+                                                                               wechat_login):  # noqa: F811
+    seed_demo()
+    appid = json.loads((ROOT / "miniprogram" / "ext.json").read_text(encoding="utf-8"))["extAppid"]
+    code = wechat_login.issue_code(appid, wechat_login.create_user("开发者").id, "snsapi_base")
+    signed_in = platform_client.post("/api/v1/session", json={"code": code}, headers={"X-Duoshop-AppID": appid})
+    assert signed_in.status_code == 200, signed_in.get_json()
+    home = platform_client.get("/api/v1/home", headers={"X-Duoshop-AppID": appid}).get_json()
+    assert home["page"] is not None and len(home["blocks"]) > 3
+    assert platform_client.get("/api/v1/store", headers={"X-Duoshop-AppID": appid}).get_json()["slug"] == "tea"

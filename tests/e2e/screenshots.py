@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.chromium import chromium_missing_message
-from tests.e2e.server import AppServer, launch_chromium
+from tests.e2e.server import PROJECT_ROOT, AppServer, launch_chromium
 
 OUT_DIR = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"375": {"width": 375, "height": 812}, "1280": {"width": 1280, "height": 800}}
@@ -91,8 +91,12 @@ def use_theme(page, server, theme):
 
 
 def sign_in_shopper(page, server):
-    """A shopper of the demo store signed in with WeChat (the sandbox's consent page)."""
-    page.goto(server.url("/login/wechat?next=/me", store="demo"))
+    """A shopper of the demo store signed in with WeChat (our privacy policy ticked, then the
+    sandbox's consent page)."""
+    page.goto(server.url("/login?next=/me", store="demo"))
+    page.locator("input[name=agree]").check()
+    page.locator("input[name=profiling]").check()
+    page.locator("form.sign-in-consent button[type=submit]").click()
     page.locator("input[name=nickname]").fill("小林")
     page.get_by_role("button", name="Create and allow").click()
     page.wait_for_load_state("load")
@@ -319,6 +323,63 @@ def shots(server):
         page.locator(".spec-value", has_text="M").click()
         page.evaluate("window.scrollTo(0, 0)")
 
+    def sign_in_refused(page):
+        """The sign-in page posted without ticking the privacy policy: refused, with the reason."""
+        page.goto(server.url("/login?next=/me", store="demo"))
+        page.locator("form.sign-in-consent button[type=submit]").click()
+        page.wait_for_load_state("load")
+
+    def mini_program_publishing(page):
+        """The demo store's mini-program authorised, uploaded and in WeChat's review, with the
+        体验版 QR code (each press below is the one the page offers next, so a second
+        viewport finds it already there)."""
+        for action in ("authorize", "upload", "submit"):
+            page.goto(server.url("/console/mini-program/publish"))
+            button = page.locator(f"form[action$='/mini-program/publish/{action}'] button")
+            if not button.count():
+                continue
+            button.click()
+            page.wait_for_load_state("load")
+            if action == "authorize":
+                page.locator("input[name=name]").fill("Duoshop 演示店")
+                page.locator("input[name=new_appid]").fill("wx0123456789abcdef")  # the AppID bound above
+                page.locator("button[name=appid][value=new]").click()
+                page.wait_for_load_state("load")
+        page.goto(server.url("/console/mini-program/publish"))
+
+    def my_data_export(page):
+        """我的数据 after asking for an export: ready, with its one-time download link."""
+        page.goto(server.url("/me/data", store="demo"))
+        request = page.locator("form[action$='/me/data-export'] button[type=submit]")
+        if request.count():
+            request.click()
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(1500)  # the relay builds it right after the commit
+            page.goto(server.url("/me/data", store="demo"))
+
+    def console_member(page):
+        page.goto(server.url("/console/members"))
+        page.locator("main table a[href*='/console/members/']").first.click()
+        page.wait_for_load_state("load")
+
+    def platform_store_retention(page):
+        page.goto(server.url("/platform/"))
+        page.get_by_role("link", name="一叶茶舍").click()
+        page.wait_for_load_state("load")
+        page.locator("main a[href*='/tenants/'][href$='/retention']").first.click()
+        page.wait_for_load_state("load")
+
+    def platform_rollout(page):
+        """A rollout of the newest template under way (started once; the second viewport sees it)."""
+        page.goto(server.url("/platform/mini-programs"))
+        started = page.locator("[data-rollout] h3 a")
+        if not started.count():
+            page.locator("form[action$='/mini-programs/rollouts'] button").click()
+            page.wait_for_load_state("load")
+        else:
+            started.first.click()
+            page.wait_for_load_state("load")
+
     return [
         ("01-platform-landing", "visitor", go("/")),
         ("02-signup-errors", "visitor", signup_errors),
@@ -388,6 +449,27 @@ def shots(server):
         ("54-console-suspended-billing", "suspended", go("/console/billing")),
         ("55-console-suspended-orders", "suspended", go("/console/orders")),
         ("56-signup-progress", "visitor", signup_progress),
+        ("57-console-mini-program-publishing", "merchant", mini_program_publishing),
+        ("58-platform-mini-program-rollout", "admin", platform_rollout),
+        ("58a-platform-mini-programs", "admin", go("/platform/mini-programs")),
+        ("60-console-data-funnel", "merchant", go("/console/data/?range=30d")),
+        ("61-console-data-channels", "merchant", go("/console/data/channels?range=30d")),
+        ("62-console-data-buyers", "merchant", go("/console/data/buyers?range=30d")),
+        ("63-console-data-products", "merchant", go("/console/data/products?range=30d")),
+        ("64-console-data-searches", "merchant", go("/console/data/searches?range=30d")),
+        ("65-console-data-share-link", "merchant", go("/console/data/links?target=home&channel=moments")),
+        ("66-console-data-bad-range", "merchant", go("/console/data/?range=custom&from=2026-03-10&to=2026-03-01")),
+        ("67-sign-in-consent", "visitor", sign_in_refused),
+        ("68-privacy-policy", "visitor", go("/privacy", store="demo")),
+        ("69-me-privacy", "shopper", go("/me/privacy", store="demo")),
+        ("70-console-privacy-policy", "merchant", go("/console/settings/privacy")),
+        ("71-my-data-export", "shopper", my_data_export),
+        ("72-close-account", "shopper", go("/me/close-account", store="demo")),
+        ("73-console-member-data-rights", "merchant", console_member),
+        ("74-platform-retention", "admin", go("/platform/retention")),
+        ("75-platform-store-retention", "admin", platform_store_retention),
+        ("76-console-data-rfm", "merchant", go("/console/data/rfm")),
+        ("77-console-data-portrait", "merchant", go("/console/data/portrait")),
     ]
 
 
@@ -472,6 +554,9 @@ def main(argv=None):
         browser = launch_chromium(playwright)
         try:
             add_sample_data(browser, server)
+            # 30 days of made-up behaviour in the demo store, rolled up, for 概况 and the data screens
+            subprocess.run([sys.executable, "-m", "tests.e2e.analytics_sample", "demo"], cwd=PROJECT_ROOT,
+                           env=server.env, check=True, timeout=300)
             written, warnings = take(browser, server, args.out, args.only, args.locale)
         finally:
             browser.close()

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from core.script_integrity import sri_hash
 from tests.e2e.chromium import CHROMIUM
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,16 @@ CHROMIUM_ARGS = [
 # Environment the developer's shell may carry that would point the app elsewhere.
 _DROPPED_ENV = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI",
                 "RQ_QUEUE_PREFIX", "JOB_MODE", "PLATFORM_DOMAIN", "DUOSHOP_ENV", "FLASK_APP")
+
+
+# What the browser tests serve in place of WeChat's JS-SDK (res.wx.qq.com); the server pins its hash.
+JSSDK_STUB = """window.wx = {
+  config: function (c) { window.wxConfig = c; }, error: function () {},
+  ready: function (f) { setTimeout(f, 0); },
+  openAddress: function (o) { o.success({errMsg: "openAddress:ok", userName: "王五", postalCode: "610041",
+    provinceName: "四川省", cityName: "成都市", countryName: "武侯区", detailInfo: "人民南路四段 1 号",
+    nationalCode: "510107", telNumber: "13612345678"}); }
+};"""
 
 
 class ServerError(RuntimeError):
@@ -62,6 +73,7 @@ class AppServer:
             JOB_MODE="thread",
             RATELIMIT_STORAGE_URI="memory://",
             PYTHONUNBUFFERED="1",
+            WECHAT_JSSDK_INTEGRITY=sri_hash(JSSDK_STUB.encode()),
         )
         return env
 

@@ -6,6 +6,7 @@ try:
 except ImportError:  # the ``browser`` fixture fails every test with what to install
     expect = None
 
+from tests.e2e.server import JSSDK_STUB
 from tests.e2e.test_shopping_in_browser import PHONE
 
 
@@ -76,20 +77,13 @@ def test_the_picker_cascades_and_the_wechat_address_fills_the_checkout(live_serv
 
 
 IN_WECHAT = {**PHONE, "user_agent": PHONE["user_agent"] + " MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN"}
-# WeChat's JS-SDK as the page uses it: wx.config, wx.ready, wx.openAddress answering for the user.
-JSSDK_STUB = """window.wx = {
-  config: function (c) { window.wxConfig = c; }, error: function () {},
-  ready: function (f) { setTimeout(f, 0); },
-  openAddress: function (o) { o.success({errMsg: "openAddress:ok", userName: "王五", postalCode: "610041",
-    provinceName: "四川省", cityName: "成都市", countryName: "武侯区", detailInfo: "人民南路四段 1 号",
-    nationalCode: "510107", telNumber: "13612345678"}); }
-};"""
 
 
 def test_inside_wechat_the_button_calls_wx_open_address_with_a_signed_config(live_server, new_context):
     context = new_context(**IN_WECHAT)
     context.route("https://res.wx.qq.com/**", lambda route: route.fulfill(
-        status=200, content_type="application/javascript", body=JSSDK_STUB))
+        status=200, content_type="application/javascript", body=JSSDK_STUB,
+        headers={"Access-Control-Allow-Origin": "*"}))  # the tag asks with crossorigin, for its SRI check
     shopper = context.new_page()
     shopper.goto(live_server.url("/search?q=龙井", store="tea"))
     shopper.locator(".product-card").first.click()

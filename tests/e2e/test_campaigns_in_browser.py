@@ -1,5 +1,5 @@
 """Two shoppers on their phones use a campaign end to end in the demo store, as `make run`
-offers it: each signs in with WeChat (the sandbox's consent page), one starts a bargain on
+offers it: each signs in with WeChat (our privacy policy ticked, then the sandbox's consent page), one starts a bargain on
 the earphones and shares the link, the other helps cut the price, and the first buys at
 the price reached and pays in the WeChat Pay sandbox."""
 import re
@@ -14,7 +14,8 @@ from tests.e2e.test_shopping_in_browser import PHONE
 
 def sign_in_with_wechat(page, live_server, nickname):
     page.goto(live_server.url("/login?next=/me", store="demo"))
-    page.get_by_role("link", name="Sign in with WeChat (sandbox)").click()
+    page.get_by_label("I have read and agree to the").check()  # our privacy policy, required
+    page.get_by_role("button", name="Sign in with WeChat (sandbox)").click()
     page.locator("input[name=nickname]").fill(nickname)
     page.get_by_role("button", name="Create and allow").click()  # WeChat's consent, then back to the store
     expect(page.get_by_role("heading", name="Member center")).to_be_visible()

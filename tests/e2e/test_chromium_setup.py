@@ -45,7 +45,7 @@ def test_ci_sets_duoshop_require_browser():
 
 def test_make_test_runs_the_browser_step_before_pytest():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
-    assert "\ntest: translations browser\n" in makefile
+    assert "\ntest: translations browser miniprogram\n" in makefile  # the browser before any test
     assert "$(BIN)/python -m tests.e2e.chromium" in makefile
 
 

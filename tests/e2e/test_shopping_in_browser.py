@@ -15,6 +15,7 @@ def test_a_shopper_buys_a_t_shirt_and_pays_in_the_sandbox(live_server, new_conte
     shopper.goto(live_server.url("/search?q=T恤", store="demo"))
     shopper.locator(".product-card").first.click()
     expect(shopper.get_by_role("heading", name="纯棉短袖T恤")).to_be_visible()
+    shopper.wait_for_load_state("load")  # the picker's script has run (a tap before it posts the form as is)
 
     shopper.get_by_role("button", name="Buy now").click()  # nothing chosen yet: the picker asks
     expect(shopper.locator("[data-picker-message]")).to_contain_text("Choose")

@@ -497,7 +497,7 @@ class ConcurrentRefunds(Scenario):
 
     @staticmethod
     def _all_at_once(n, post):
-        barrier = threading.Barrier(n)
+        barrier = threading.Barrier(n, timeout=60)
 
         def one(i):
             barrier.wait()

@@ -1,5 +1,7 @@
 """The mini-program API (/api/v1): each AppID sees only its own store, lists page with
 cursors exactly once in every sort, and bad input is a 400 problem naming the parameter."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +11,7 @@ from core.tenancy import tenant_context
 from tenants.models import MiniProgram, StaffUser
 from tests.factories import create_product, create_store
 from themes.models import Page
-from themes.pages import publish_page, save_draft
+from themes.pages import create_page, publish_page, save_draft
 
 DEMO_APPID = "wx0123456789abcdef"
 TEA_APPID = "wxfedcba9876543210"
@@ -144,7 +146,8 @@ def test_platform_host_without_appid_names_no_store(lone_store, platform_client,
 
 def test_store_host_needs_no_appid(world, store_client):
     response = store_client("demo").get("/api/v1/store")
-    assert response.get_json() == {"slug": "demo", "name": "Demo Shop", "logo_url": None, "theme": "default"}
+    assert response.get_json() == {"slug": "demo", "name": "Demo Shop", "logo_url": None, "theme": "default",
+                                   "colors": {"primary": "#07c160", "accent": "#ee0a24", "background": "#f5f5f5"}}
 
 
 def test_referer_of_the_mini_program_names_the_store(world, platform_client):
@@ -331,14 +334,40 @@ def test_openapi_document_is_served_on_the_platform_host_without_appid(platform_
     assert response.status_code == 200
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/openapi.json", "/store", "/home", "/categories", "/products",
-                                      "/products/{product_id}", "/search", "/session", "/me"}
+    assert {"/api/v1/store", "/api/v1/home", "/api/v1/categories", "/api/v1/products", "/api/v1/products/{product_id}",
+            "/api/v1/search", "/api/v1/session", "/api/v1/me"} <= set(document["paths"])
     params = document["components"]["parameters"]
     assert params["AppID"]["name"] == "X-Duoshop-AppID"
-    assert document["components"]["responses"]["BadRequest"]["content"].keys() == {"application/problem+json"}
+    not_found = document["paths"]["/api/v1/products/{product_id}"]["get"]["responses"]["404"]
+    assert not_found["content"].keys() == {"application/problem+json"}
 
 
 def test_every_api_route_is_documented(app, platform_client):
-    routes = {rule.rule.removeprefix("/api/v1").replace("<int:product_id>", "{product_id}")
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json"}
     assert routes == set(platform_client.get("/api/v1/openapi.json").get_json()["paths"])
+
+
+def _custom_page(store, slug, *, publish):
+    with tenant_context(store.id):
+        owner = db.session.scalar(select(StaffUser).where(StaffUser.role == StaffUser.OWNER))
+        page = create_page(actor=owner, title=f"活动 {slug}", slug=slug)
+        save_draft(page, {"blocks": {"n": {"type": "notice", "settings": {"text": f"{slug} 开抢"}}}, "order": ["n"]},
+                   expected_revision=page.draft_revision, actor=owner)
+        if publish:
+            publish_page(page, actor=owner)
+        db.session.commit()
+
+
+def test_a_published_custom_page_is_served_by_its_slug_and_a_draft_or_another_stores_is_not(world, platform_client):
+    demo, tea, _ids = world
+    _custom_page(demo, "double-eleven", publish=True)
+    _custom_page(demo, "secret-sale", publish=False)
+    _custom_page(tea, "tea-week", publish=True)
+    body = api(platform_client, "/pages/double-eleven").get_json()
+    assert body["page"]["title"] == "活动 double-eleven"
+    assert [block["settings"]["text"] for block in body["blocks"]] == ["double-eleven 开抢"]
+    assert api(platform_client, "/pages/secret-sale").status_code == 404
+    assert api(platform_client, "/pages/tea-week").status_code == 404
+    assert api(platform_client, "/pages/tea-week", appid=TEA_APPID).status_code == 200
+    assert api(platform_client, "/pages/Bad..Slug").status_code == 404

@@ -5,10 +5,12 @@ import pytest
 from sqlalchemy import event, select
 
 from commerce.catalog.models import Product
+from commerce.members.models import Address
+from commerce.orders.service import Wanted, place_order, release_stock
 from core.extensions import db
 from core.tenancy import tenant_context
 from tenants.models import StaffUser, Tenant
-from tests.factories import create_product, create_store
+from tests.factories import create_member, create_product, create_store, sku_of
 from themes.models import Page
 from themes.pages import change_theme, create_page, publish_page, rollback_page, save_draft
 
@@ -193,3 +195,27 @@ def test_a_visitor_with_a_session_gets_a_fresh_render(stores, store_client):
     client.set_cookie("session", "not-a-valid-session", domain="demo.duoshop.test")
     response = client.get("/")
     assert response.status_code == 200 and "演示新品" in response.get_data(as_text=True)
+
+
+def test_a_checkout_taking_the_last_unit_shows_sold_out_on_the_cached_product_page(stores, store_client):
+    """Stock moves by a bulk UPDATE (no ORM object is flushed): the page cache must still hear of it,
+    when an order takes the last unit and when its cancellation gives it back."""
+    demo, tea = stores
+    last_one = create_product(demo, "限量茶宠", stock=1)
+    theirs = create_product(tea, "限量茶宠", stock=1)
+    member_id, address_id = create_member(demo)
+    demo_client, tea_client = store_client("demo"), store_client("tea")
+    sku_id, _ = sku_of(demo, last_one), sku_of(tea, theirs)
+    assert "In stock: 1" in demo_client.get(f"/products/{last_one}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    tea_page = tea_client.get(f"/products/{theirs}", headers={"Accept-Language": "en"}).get_data()
+    with tenant_context(demo.id):
+        order = place_order(member_id=member_id, wanted=[Wanted(sku_id, 1)],
+                            address=db.session.get(Address, address_id))
+        db.session.commit()
+    page = demo_client.get(f"/products/{last_one}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "In stock: 1" not in page and "Sold out" in page
+    assert tea_client.get(f"/products/{theirs}", headers={"Accept-Language": "en"}).get_data() == tea_page
+    with tenant_context(demo.id):
+        release_stock(db.session.merge(order))
+        db.session.commit()
+    assert "In stock: 1" in demo_client.get(f"/products/{last_one}", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -86,7 +86,7 @@ def test_two_staff_saving_the_same_revision_at_once_one_wins(app, stores):
     demo, _tea = stores
     with tenant_context(demo.id):
         page_id, revision = home_page().id, home_page().draft_revision
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
 
     def save(title):
         with app.app_context(), tenant_context(demo.id):

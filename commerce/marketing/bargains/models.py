@@ -22,7 +22,6 @@ class BargainCampaign(TenantScoped, Timestamped, db.Model):
     ACTIVE = "active"  # bargains start and take helps inside the window
     PAUSED = "paused"  # no new bargains, no helps; bargains under way keep their deadline
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(40), nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
     floor_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen: the lowest price friends can reach
@@ -56,7 +55,6 @@ class Bargain(TenantScoped, Timestamped, db.Model):
     EXPIRED = "expired"  # time ran out before anyone ordered
     BUYABLE = (OPEN, FLOOR_REACHED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(Integer, nullable=False)
     starter_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -98,7 +96,6 @@ class BargainHelp(TenantScoped, Timestamped, db.Model):
         CheckConstraint("cut >= 1", name="cut_at_least_one_fen"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
     helper_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     cut: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
@@ -115,7 +112,6 @@ class BargainHelpDay(TenantScoped, db.Model):
         CheckConstraint("helps >= 0", name="helps_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)
     helps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -131,6 +127,5 @@ class BargainOrder(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "order_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     bargain_id: Mapped[int] = mapped_column(Integer, nullable=False)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)

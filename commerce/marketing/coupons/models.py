@@ -37,7 +37,6 @@ class Coupon(TenantScoped, Timestamped, db.Model):
     PAUSED = "paused"  # no new claims or issues; copies already held stay usable
     STATUSES = (ACTIVE, PAUSED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     amount_off: Mapped[int | None] = mapped_column(Integer)  # fen
@@ -95,7 +94,6 @@ class MemberCoupon(TenantScoped, Timestamped, db.Model):
 
     CLAIMED, ISSUED = "claimed", "issued"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     coupon_id: Mapped[int] = mapped_column(Integer, nullable=False)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     claim_number: Mapped[int] = mapped_column(Integer, nullable=False)  # 1…per_member_limit

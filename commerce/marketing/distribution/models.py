@@ -31,7 +31,6 @@ class DistributionSettings(TenantScoped, Timestamped, db.Model):
         CheckConstraint(f"settle_days >= 0 AND settle_days <= {MAX_SETTLE_DAYS}", name="settle_days_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     level1_percent: Mapped[int] = mapped_column(Integer, nullable=False, default=10)  # of the goods paid
     level2_percent: Mapped[int] = mapped_column(Integer, nullable=False, default=5)  # 0: only one level earns
@@ -53,7 +52,6 @@ class Distributor(TenantScoped, Timestamped, db.Model):
     REJECTED = "rejected"  # refused; may apply again
     STATUSES = (PENDING, APPROVED, REJECTED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=PENDING)
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
@@ -74,7 +72,6 @@ class Referral(TenantScoped, db.Model):
         Index("ix_referrals_tenant_referrer", "tenant_id", "referrer_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     referrer_id: Mapped[int] = mapped_column(Integer, nullable=False)
     bound_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
@@ -101,7 +98,6 @@ class Commission(TenantScoped, Timestamped, db.Model):
     CANCELLED = "cancelled"  # refunded in full before it was settled
     STATUSES = (FROZEN, SETTLED, CANCELLED)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)  # the distributor who earns it
     level: Mapped[int] = mapped_column(Integer, nullable=False)  # 1: the buyer's referrer; 2: theirs

@@ -110,10 +110,34 @@ def _earnings(*conditions):
     return Earnings(*(int(value) for value in row))
 
 
+def _member_commissions(member_id):
+    return (select(Commission, Order.number).join(Order, Order.id == Commission.order_id)
+            .where(Commission.member_id == member_id))
+
+
 def member_commissions(member_id, limit=50):
-    return db.session.execute(select(Commission, Order.number).join(Order, Order.id == Commission.order_id)
-                              .where(Commission.member_id == member_id)
-                              .order_by(Commission.id.desc()).limit(limit)).all()
+    return db.session.execute(_member_commissions(member_id).order_by(Commission.id.desc()).limit(limit)).all()
+
+
+def member_commission_page(member_id, *, cursor=None, per_page=20):
+    """A ``core.pagination.Page`` of the member's ``(commission, order number)``, newest first.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(_member_commissions(member_id), NEWEST_COMMISSION, per_page=per_page, cursor=cursor)
+
+
+NEWEST_REFERRAL = Ordering("referrals.newest", Key(Referral.id, descending=True, value=lambda row: row[0].id))
+
+
+def member_team(member_id, *, cursor=None, per_page=20):
+    """A ``core.pagination.Page`` of ``(referral, member)`` the member brought (level 1),
+    newest first.
+
+    :raise BadCursor: ``cursor`` was not made for this list
+    """
+    return paginate(select(Referral, Member).join(Member, Member.id == Referral.member_id)
+                    .where(Referral.referrer_id == member_id), NEWEST_REFERRAL, per_page=per_page, cursor=cursor)
 
 
 def store_commissions(*, cursor=None, per_page=50):

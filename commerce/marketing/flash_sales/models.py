@@ -18,7 +18,6 @@ class FlashSale(TenantScoped, Timestamped, db.Model):
 
     ACTIVE, PAUSED = "active", "paused"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(40), nullable=False)
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
@@ -42,7 +41,6 @@ class FlashSaleItem(TenantScoped, db.Model):
         CheckConstraint("per_member_limit > 0", name="limit_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     flash_sale_id: Mapped[int] = mapped_column(Integer, nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
     price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
@@ -62,7 +60,6 @@ class FlashSaleQuota(TenantScoped, db.Model):
         CheckConstraint("bought >= 0", name="bought_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(Integer, nullable=False)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     bought: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -7,31 +7,25 @@ stock >= q``) inside the order's transaction, together with the member's quota
 SKU's own stock (``place_order``): 500 buyers racing for 20 units make exactly 20 orders
 and nobody goes over their limit. Cancelling an unpaid order gives all three back.
 
-Optionally (``FLASH_SALE_GATE``, off by default) a counter gate in the cache sits in front:
-a buyer first takes units from the counter (``INCRBY -q``; below zero gives them back and
-answers "sold out" before the stock UPDATE). The database stays the one source of truth: a
-lost counter is set again from the database stock, an order that fails after the gate puts
-its units back when the session rolls back, a cancelled one once committed.
+A counter gate (``gate.py``, ``FLASH_SALE_GATE``, on by default) sits in front: the checkout
+views take the units from it before any database work, so buyers beyond the units are
+turned away at the cost of one Redis round trip; an order placed without the views (a job, a
+test) takes them here. The database stays the one source of truth (see ``gate.py``).
 
-Measured (``python -m bench.flash_sale``, in ``make bench``: 500 buyers for 20 units, 50 at a
-time, PostgreSQL + Redis on loopback, 2 cores): both exactly 20 orders; the gate keeps 480
-buyers from the row lock (20 stock UPDATEs instead of 500) but is not faster — about 100
-attempts/s either way, p99 2.2 s without it and 4.9 s with it — because an attempt's cost is
-the Python work and the queries before the stock UPDATE, not waiting for the lock. So the
-conditional UPDATE alone is the default; the gate is a switch for a deployment where the hot
-row's lock is the bottleneck (many workers on one SKU), to be measured there with the same
-benchmark.
+Measured in-process (``python -m bench.flash_sale``, 500 buyers for 20 units, 50 at a time,
+2 cores): exactly 20 orders either way, about 100 attempts/s when every attempt runs the
+Python work and queries before the stock UPDATE; over HTTP with the gate in front of that
+work see ``bench/flash_sale_http.py``.
 """
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from commerce.catalog.models import SKU
-from commerce.marketing.flash_sales.errors import FlashSaleProblem
+from commerce.marketing.flash_sales import gate
+from commerce.marketing.flash_sales.errors import FlashSaleProblem, FlashSaleSoldOut
 from commerce.marketing.flash_sales.models import FlashSale, FlashSaleItem, FlashSaleQuota
 from commerce.marketing.flash_sales.queries import live_item_for_sku, live_items_for_skus
 from commerce.marketing.windows import announce_window
@@ -39,10 +33,7 @@ from commerce.orders.hooks import order_hook
 from commerce.orders.models import OrderLine
 from commerce.pricing.rules import CampaignPrice, PriceRule, register_rule
 from core.audit import record_audit
-from core.cache import cache_add, cache_incr
-from core.database import savepoint_only
 from core.extensions import db
-from core.models import utcnow
 from tenants.entitlements import require
 
 
@@ -95,13 +86,14 @@ def reserve_flash_units(item, member_id, quantity):
 
     :raise FlashSaleProblem: the campaign units are gone, or the member's limit is reached
     """
-    if not _take_from_gate(item, quantity):
-        raise FlashSaleProblem(_("Sorry, the flash sale is sold out."))
+    if not gate.taken_here(item):
+        gate.take_units(item.tenant_id, item.sku_id, quantity)
     taken = db.session.execute(
         update(FlashSaleItem).where(FlashSaleItem.id == item.id, FlashSaleItem.stock >= quantity)
         .values(stock=FlashSaleItem.stock - quantity).execution_options(synchronize_session=False)).rowcount
     if taken != 1:
-        raise FlashSaleProblem(_("Sorry, the flash sale is sold out."))
+        gate.forget_after_transaction(item.tenant_id, item.sku_id)  # it let through units that are not there
+        raise FlashSaleSoldOut()
     try:
         with db.session.begin_nested():
             db.session.add(FlashSaleQuota(item_id=item.id, member_id=member_id, bought=0))
@@ -119,7 +111,7 @@ def release_flash_units(item_id, member_id, quantity):
     """A cancelled order gives its flash units back (campaign stock, the member's quota, and
     the gate once the cancellation is committed)."""
     item = db.session.get(FlashSaleItem, item_id)
-    db.session().info.setdefault(_GATE_RELEASED, []).append((item.tenant_id, _gate_key(item), quantity))
+    gate.give_back_after_commit(item.tenant_id, item.sku_id, item.id, quantity)
     db.session.execute(update(FlashSaleItem).where(FlashSaleItem.id == item_id)
                        .values(stock=FlashSaleItem.stock + quantity).execution_options(synchronize_session=False))
     db.session.execute(update(FlashSaleQuota).where(FlashSaleQuota.item_id == item_id,
@@ -145,55 +137,6 @@ class FlashSalePrice(PriceRule):
 
 
 register_rule(FlashSalePrice())
-
-
-# --- the gate -------------------------------------------------------------------------------
-
-_GATE_TAKEN = "duoshop_flash_gate_taken"  # session.info: units to give back if the transaction rolls back
-_GATE_RELEASED = "duoshop_flash_gate_released"  # … and units to give back once it commits
-
-
-def _gate_key(item):
-    """The item's counter. The sale's creation time is part of it: a database restored or reset
-    while the cache lives on (ids start again) must not find an old sale's counter."""
-    created = db.session.get(FlashSale, item.flash_sale_id).created_at
-    return f"flash:{item.id}:{int(created.timestamp() * 1_000_000)}:units"
-
-
-def _take_from_gate(item, quantity):
-    """False when the gate says the units are gone; otherwise the units are taken from it
-    until this transaction ends (given back if it rolls back)."""
-    if not current_app.config["FLASH_SALE_GATE"]:
-        return True
-    key = _gate_key(item)
-    ttl = max(60, int((db.session.get(FlashSale, item.flash_sale_id).ends_at - utcnow()).total_seconds()) + 3600)
-    cache_add(item.tenant_id, key, item.stock, ttl)  # a lost or new counter starts from the database's stock
-    left = cache_incr(item.tenant_id, key, -quantity)
-    if left is None:
-        return True  # the cache is unreachable: the conditional UPDATE alone decides, as with the gate off
-    if left < 0:
-        cache_incr(item.tenant_id, key, quantity)
-        return False
-    db.session().info.setdefault(_GATE_TAKEN, []).append((item.tenant_id, key, quantity))
-    return True
-
-
-@event.listens_for(Session, "after_commit")
-def _gate_after_commit(session):
-    if savepoint_only(session):
-        return
-    session.info.pop(_GATE_TAKEN, None)
-    for tenant_id, key, quantity in session.info.pop(_GATE_RELEASED, []):
-        cache_incr(tenant_id, key, quantity)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _gate_after_rollback(session, previous_transaction):
-    if previous_transaction.nested:
-        return  # a savepoint: the order's transaction goes on
-    session.info.pop(_GATE_RELEASED, None)
-    for tenant_id, key, quantity in session.info.pop(_GATE_TAKEN, []):
-        cache_incr(tenant_id, key, quantity)
 
 
 @order_hook("cancelled")

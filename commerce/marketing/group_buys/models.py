@@ -19,7 +19,6 @@ class GroupBuy(TenantScoped, Timestamped, db.Model):
 
     ACTIVE, PAUSED = "active", "paused"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(40), nullable=False)
     sku_id: Mapped[int] = mapped_column(Integer, nullable=False)
     group_price: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
@@ -39,7 +38,6 @@ class GroupTeam(TenantScoped, Timestamped, db.Model):
 
     OPEN, SUCCEEDED, FAILED = "open", "succeeded", "failed"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     group_buy_id: Mapped[int] = mapped_column(Integer, nullable=False)
     leader_member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -58,7 +56,6 @@ class GroupTeamMember(TenantScoped, Timestamped, db.Model):
 
     RESERVED, PAID, RELEASED, REFUNDING, REFUNDED = "reserved", "paid", "released", "refunding", "refunded"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(Integer, nullable=False)
     member_id: Mapped[int] = mapped_column(Integer, nullable=False)
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)

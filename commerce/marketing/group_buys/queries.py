@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from commerce.catalog.models import SKU, Product
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
+from commerce.members.models import Member
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import Ordering, paginate
@@ -52,15 +53,30 @@ class GroupBuyDeal:
     group_size: int
 
 
-def group_buy_deals(limit=20, now=None):
-    """The group buys a shopper can start now, with their products (pictures loaded),
-    soonest-ending first."""
+def live_group_buys(limit=20, now=None):
+    """``[(campaign, sku, product)]`` of the group buys a shopper can start now, products on
+    sale (pictures loaded), soonest-ending first."""
     now = now or utcnow()
-    rows = db.session.execute(
+    return db.session.execute(
         select(GroupBuy, SKU, Product).join(SKU, SKU.id == GroupBuy.sku_id).join(Product, Product.id == SKU.product_id)
         .where(GroupBuy.status == GroupBuy.ACTIVE, GroupBuy.ends_at > now, Product.status == Product.ON_SALE)
         .options(selectinload(Product.images)).order_by(GroupBuy.ends_at, GroupBuy.id).limit(limit)).all()
-    return [GroupBuyDeal(product, sku, campaign.group_price, campaign.size) for campaign, sku, product in rows]
+
+
+def group_buy_deals(limit=20, now=None):
+    """The group buys a shopper can start now, with their products (pictures loaded),
+    soonest-ending first."""
+    return [GroupBuyDeal(product, sku, campaign.group_price, campaign.size)
+            for campaign, sku, product in live_group_buys(limit, now)]
+
+
+def open_teams(campaign_id, *, limit=20, now=None):
+    """Teams of a group buy a shopper can still join (open, not expired, a seat free),
+    soonest-ending first."""
+    now = now or utcnow()
+    return db.session.scalars(select(GroupTeam).where(
+        GroupTeam.group_buy_id == campaign_id, GroupTeam.status == GroupTeam.OPEN, GroupTeam.expires_at > now,
+        GroupTeam.seats_taken < GroupTeam.size).order_by(GroupTeam.expires_at, GroupTeam.id).limit(limit)).all()
 
 
 def live_campaigns_for_skus(sku_ids, now=None):
@@ -74,9 +90,11 @@ def live_campaigns_for_skus(sku_ids, now=None):
 
 
 def team_of_order(order):
-    """The team an order holds a seat in, or None."""
+    """The team an order holds a seat in, or None; as the database has it now (seats are
+    counted by UPDATEs that leave loaded teams behind)."""
     return db.session.scalar(select(GroupTeam).join(GroupTeamMember, GroupTeamMember.team_id == GroupTeam.id)
-                             .where(GroupTeamMember.order_id == order.id))
+                             .where(GroupTeamMember.order_id == order.id)
+                             .execution_options(populate_existing=True))
 
 
 def team_places(team):
@@ -84,6 +102,14 @@ def team_places(team):
     return db.session.scalars(select(GroupTeamMember).where(
         GroupTeamMember.team_id == team.id,
         GroupTeamMember.status.in_((GroupTeamMember.RESERVED, GroupTeamMember.PAID))).order_by(GroupTeamMember.id)).all()
+
+
+def team_roster(team):
+    """``[(place, member)]`` of who holds a seat (reserved or paid), in joining order."""
+    return db.session.execute(select(GroupTeamMember, Member).join(Member, Member.id == GroupTeamMember.member_id)
+                              .where(GroupTeamMember.team_id == team.id,
+                                     GroupTeamMember.status.in_((GroupTeamMember.RESERVED, GroupTeamMember.PAID)))
+                              .order_by(GroupTeamMember.id)).all()
 
 
 def group_buy_orders(campaign_ids):

@@ -22,7 +22,6 @@ class InviteSettings(TenantScoped, Timestamped, db.Model):
     __tablename__ = "invite_settings"
     __tenant_table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # [{"invites": 1, "coupon_id": 3, "points": 0}, …], by invites ascending; a tier gives its
     # coupon and/or its points.
@@ -41,7 +40,6 @@ class InviteReward(TenantScoped, db.Model):
         Index("ix_invite_rewards_tenant_created", "tenant_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     inviter_id: Mapped[int] = mapped_column(Integer, nullable=False)
     tier: Mapped[int] = mapped_column(Integer, nullable=False)  # invitees it takes
     invitee_id: Mapped[int] = mapped_column(Integer, nullable=False)  # whose first order reached it

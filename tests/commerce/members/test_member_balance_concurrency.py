@@ -22,7 +22,7 @@ def test_a_hundred_parallel_spends_never_take_the_balance_below_zero(app):
         with tenant_context(store.id):
             refund_to_balance(db.session.get(Member, member_id), 10000, order_id=None, ref="seed")
             db.session.commit()
-    barrier = threading.Barrier(SPENDERS)
+    barrier = threading.Barrier(SPENDERS, timeout=60)
 
     def spend(order_id):
         with app.app_context(), tenant_context(store.id):

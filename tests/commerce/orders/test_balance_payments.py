@@ -196,7 +196,7 @@ def test_a_hundred_parallel_payments_from_one_balance_never_overdraw_it_and_pay_
             db.session.commit()
             total = db.session.get(Order, order_ids[0]).total
         give_balance(store, member_id, total * AFFORDABLE + total // 2)
-    barrier = threading.Barrier(ORDERS * ATTEMPTS_PER_ORDER)
+    barrier = threading.Barrier(ORDERS * ATTEMPTS_PER_ORDER, timeout=60)
 
     def pay(order_id):
         with app.app_context(), tenant_context(store.id):

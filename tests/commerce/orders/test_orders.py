@@ -160,7 +160,7 @@ def test_two_hundred_buyers_of_the_last_fifty_units_make_exactly_fifty_orders(ap
         product = create_product(store, "限量礼盒", price=9900, stock=50)
         sku_id = sku_of(store, product)
         buyers = [create_member(store, nickname=f"买家{i}") for i in range(200)]
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(20, timeout=60)
 
     def buy(buyer):
         with app.app_context(), tenant_context(store.id):

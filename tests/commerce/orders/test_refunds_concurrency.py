@@ -43,7 +43,7 @@ def tabs_of(app, client, count):
 
 
 def race(count, action, arguments):
-    barrier = threading.Barrier(count)
+    barrier = threading.Barrier(count, timeout=60)
 
     def run(argument):
         barrier.wait()

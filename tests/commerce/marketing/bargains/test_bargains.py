@@ -381,7 +381,7 @@ def parallel_bargain(app, max_helps):
 
 def helps_at_once(app, store, bargain_id, helper_ids):
     """Each helper id helps in its own thread and transaction, all released together."""
-    barrier = threading.Barrier(len(helper_ids))
+    barrier = threading.Barrier(len(helper_ids), timeout=60)
 
     def help_now(helper_id):
         with app.app_context(), tenant_context(store.id):

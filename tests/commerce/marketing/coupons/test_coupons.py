@@ -353,7 +353,7 @@ def test_second_store_cannot_see_or_claim_the_first_stores_coupons(shop):
 
 def race(app, store, claims):
     """Every ``(member id, coupon id)`` claim at once, each in its own thread and transaction."""
-    barrier = threading.Barrier(len(claims))
+    barrier = threading.Barrier(len(claims), timeout=60)
 
     def claim_once(wanted):
         with app.app_context(), tenant_context(store.id):

@@ -339,7 +339,7 @@ def test_signing_in_through_ones_own_link_or_a_loop_binds_nothing(shop, app):
 def test_two_crosswise_bindings_at_once_cannot_make_a_loop(shop, app):
     demo = shop[0]
     a, b = (create_member(demo, nickname=name)[0] for name in ("A", "B"))
-    barrier, outcomes = threading.Barrier(2), []
+    barrier, outcomes = threading.Barrier(2, timeout=60), []
 
     def bind(member_id, referrer_id):
         with app.app_context(), tenant_context(demo.id):

@@ -118,7 +118,7 @@ def test_five_hundred_buyers_of_twenty_flash_units_make_exactly_twenty_orders(ap
         sku_id = sku_of(store, create_product(store, "一元秒杀", price=9900, stock=100))
         item_id = flash_sale(store, sku_id, price=100, units=20, limit=1)
         buyers = [create_member(store, nickname=f"抢购{i}") for i in range(500)]
-    start = threading.Barrier(25)
+    start = threading.Barrier(25, timeout=60)
 
     def attempt(buyer):
         with app.app_context():

@@ -213,7 +213,7 @@ def test_two_friends_completing_at_once_still_reach_the_tier_they_add_up_to(shop
         for order in orders:
             states.transition(db.session.get(Order, order.id), "ship_all")
         db.session.commit()
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
 
     def receive(order_id, member_id):
         with app.app_context(), tenant_context(demo.id):

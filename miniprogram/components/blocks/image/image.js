@@ -1,0 +1,4 @@
+const block = require('../block-behavior.js')
+const picture = require('../picture-behavior.js')
+
+Component({ behaviors: [block, picture] })
