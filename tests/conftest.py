@@ -11,6 +11,7 @@ drains them; unset: jobs run eagerly in-process.
 """
 import os
 import re
+import threading
 import uuid
 
 import pytest
@@ -164,6 +165,7 @@ def owner_engine(app):
 @pytest.fixture(autouse=True)
 def _clean_database(app, owner_engine):
     yield
+    _stop_leaked_relays()
     with app.app_context():
         db.session.remove()
         _reset_rate_limits(app)
@@ -171,6 +173,20 @@ def _clean_database(app, owner_engine):
     with owner_engine.begin() as conn:
         _empty_the_tables(conn)
     forget_routes()  # the process keeps host → store answers; the stores are gone
+
+
+def _stop_leaked_relays():
+    """A test that starts a web process's outbox relay (thread jobs) must stop it: left running,
+    it claims later tests' events on the shared database and runs them in its own app (it
+    once made a thumbnail on the wrong storage, so the S3 test saw none)."""
+    leaked = [thread for thread in threading.enumerate()
+              if thread.name == "duoshop-outbox" and thread.is_alive()]
+    for thread in leaked:
+        thread._args[0].extensions["duoshop_outbox_loop"]["stop"].set()
+        thread.join(5)
+    if leaked:
+        pytest.fail(f"the test left {len(leaked)} outbox relay thread(s) running; give its app "
+                    "JOB_MODE='eager' or stop the loop", pytrace=False)
 
 
 def _empty_the_tables(conn):

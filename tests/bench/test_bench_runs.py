@@ -64,11 +64,10 @@ def test_tiny_benchmark_writes_every_scenario(tmp_path):
     assert "(a) bare Flask hello (ceiling)" in completed.stdout  # the table is printed too
 
 
-def test_hello_route_exists_only_with_the_flag(app, platform_client):
+def test_hello_route_exists_only_with_the_flag(app, app_overrides, platform_client):
     assert app.config["BENCH_ROUTES"] is False
     assert platform_client.get("/__bench/hello").status_code == 404
-    flagged = create_app("test", overrides={**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "PLATFORM_DOMAIN")},
-                                            "BENCH_ROUTES": "1"})
+    flagged = create_app("test", overrides={**app_overrides, "BENCH_ROUTES": "1"})
     response = flagged.test_client().get("/__bench/hello", base_url="http://" + app.config["PLATFORM_DOMAIN"])
     assert response.status_code == 200 and response.data == b"hello"
 

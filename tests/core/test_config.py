@@ -99,7 +99,7 @@ def test_rate_limit_storage_defaults_to_redis_when_configured(monkeypatch):
 
 def test_behind_a_trusted_proxy_the_forwarded_client_address_is_used(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
-    app = create_app("development", overrides=LIMITER_SETTINGS)
+    app = create_app("development", overrides={**LIMITER_SETTINGS, "JOB_MODE": "eager"})  # no relay thread
 
     @app.route("/whoami-for-test")
     def whoami():
