@@ -16,7 +16,7 @@ import uuid
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from commerce.orders.errors import OrderStateError
@@ -137,9 +137,13 @@ def _ask_carrier(waybill, fulfillment, settings):
         waybill.error = refusal.message[:255]
         db.session.commit()
         raise WaybillFailed(refusal.message) from refusal
-    waybill.number, waybill.status, waybill.error = issued.number, Waybill.ISSUED, None
-    waybill.routing = {**issued.routing, "sender": sender.as_param(), "goods": goods, "count": count}
+    # Only a request still waiting takes the answer: another press may have used it meanwhile.
+    db.session.execute(update(Waybill).where(Waybill.id == waybill.id, Waybill.status == Waybill.REQUESTED).values(
+        number=issued.number, status=Waybill.ISSUED, error=None, attempts=waybill.attempts,
+        routing={**issued.routing, "sender": sender.as_param(), "goods": goods, "count": count})
+        .execution_options(synchronize_session=False))
     db.session.commit()
+    db.session.refresh(waybill)
     return waybill
 
 
