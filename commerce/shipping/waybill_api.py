@@ -11,6 +11,7 @@ Settings: ``KUAIDI100_LABEL_URL``, ``KUAIDI100_KEY``, ``KUAIDI100_SECRET`` and
 """
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from core.errors import DomainError
 
 DEFAULT_URL = "https://api.kuaidi100.com/label/order"
 DEFAULT_TIMEOUT = 10  # seconds
+WAYBILL_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")  # as a parcel's tracking number must be
 
 
 class WaybillUnavailable(Exception):
@@ -91,8 +93,8 @@ def request_waybill(*, request_id, carrier, partner_id, partner_key, sender, rec
         "payType": "SHIPPER", "expType": "标准快递", "printType": "NON",
     })
     number = str(data.get("kuaidinum") or "")
-    if not number:
-        raise WaybillUnavailable("快递100 answered without a waybill number")
+    if not WAYBILL_NUMBER.match(number):
+        raise WaybillUnavailable(f"快递100 answered without a usable waybill number: {number[:60]!r}")
     return IssuedWaybill(number=number, routing={"bulkpen": data.get("bulkpen") or "",
                                                  "pkg_code": data.get("pkgCode") or "",
                                                  "sort_code": data.get("sortingCode") or ""})

@@ -5,6 +5,7 @@ never two); several lists at once, one failing without undoing the others; cance
 unused waybill; and nothing shared between stores."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -45,20 +46,22 @@ def shop(app_ctx):
     return demo, tea, leaves, cups
 
 
-@pytest.fixture
-def kuaidi100(app_ctx, monkeypatch):
+@contextmanager
+def label_sandbox(app, monkeypatch):
     """The sandbox answering over HTTP, the app pointed at it, waiting at most half a second."""
     sandbox = Kuaidi100Sandbox()
     sandbox.late_by = 1.5
     with serving(create_sandbox_app(sandbox)) as base_url:
         for name, value in {"KUAIDI100_LABEL_URL": f"{base_url}/label/order", "KUAIDI100_KEY": sandbox.key,
                             "KUAIDI100_SECRET": sandbox.secret, "KUAIDI100_LABEL_TIMEOUT": 0.5}.items():
-            monkeypatch.setitem(app_ctx.config, name, value)
+            monkeypatch.setitem(app.config, name, value)
         yield sandbox
 
 
-class Staff:
-    id, email, role = None, "owner@demo.example.com", "owner"
+@pytest.fixture
+def kuaidi100(app_ctx, monkeypatch):
+    with label_sandbox(app_ctx, monkeypatch) as sandbox:
+        yield sandbox
 
 
 def set_sender(store, carrier="zhongtong", partner_key=None):
