@@ -128,16 +128,20 @@ def waybill_documents(waybill_ids):
 
 
 _STYLE_FILL = re.compile(r'style="fill:(\w+);?"')
+_SIZE_MM = re.compile(r'width="([\d.]+)mm" height="([\d.]+)mm"')
+PX_PER_MM = 96 / 25.4  # the rectangles are in mm; the viewBox is in CSS pixels, so the bars scale with the box
 
 
 def barcode_svg(number):
     """A Code 128 barcode of ``number`` as inline SVG, bars 0.33 mm wide and 14 mm high (a
-    scanner reads it off a 100 × 180 mm label). Fill colours are attributes, not ``style``:
-    the console's Content-Security-Policy allows no inline styles."""
+    scanner reads it off a 100 × 180 mm label), scaling with the box CSS gives it. Fill colours
+    are attributes, not ``style``: the console's Content-Security-Policy allows no inline styles."""
     out = io.BytesIO()
     Code128(number, writer=SVGWriter()).write(out, options={
         "module_width": 0.33, "module_height": 14, "quiet_zone": 3, "write_text": False})
     svg = out.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<!--.*?-->", "", _STYLE_FILL.sub(r'fill="\1"', svg))
-    return Markup(svg.replace("<svg ", Markup('<svg class="barcode" role="img" aria-label="%s" ') % number, 1))
+    width, height = (float(value) * PX_PER_MM for value in _SIZE_MM.search(svg).groups())
+    head = Markup('<svg class="barcode" role="img" aria-label="%s" viewBox="0 0 %.2f %.2f" preserveAspectRatio="none" ')
+    return Markup(svg.replace("<svg ", head % (number, width, height), 1))
