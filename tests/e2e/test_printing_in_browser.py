@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.screenshots import DEMO_OWNER
+from tests.e2e.screenshots import sign_in_console
 from tests.e2e.server import AppServer
 
 SHOTS = Path(os.environ.get("DUOSHOP_SHOTS", "/work/shots18/print"))
@@ -31,15 +31,6 @@ def shoot(page, name, *, width):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(WIDTHS[width])
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-
-
-def sign_in(page, server):
-    page.goto(server.url("/console/login"))
-    page.locator("#slug").fill(DEMO_OWNER["slug"])
-    page.locator("#email").fill(DEMO_OWNER["email"])
-    page.locator("#password").fill(DEMO_OWNER["password"])
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state("load")
 
 
 def opened_by(page, click):
@@ -64,7 +55,7 @@ def printed(tab, name):
 
 def test_ticked_packing_lists_print_as_a4_sheets_then_get_waybills_and_print_labels(new_context, own_server):
     page = new_context(viewport=WIDTHS["1280"], **ZH).new_page()
-    sign_in(page, own_server)  # (on to the dashboard, whose chart script is `make assets`' business)
+    sign_in_console(page, own_server)  # (on to the dashboard, whose chart script is `make assets`' business)
     errors = []
     page.context.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.context.on("response", lambda response: errors.append(f"{response.status} {response.url}")

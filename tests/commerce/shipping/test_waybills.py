@@ -141,14 +141,20 @@ def test_a_request_that_timed_out_after_the_carrier_made_the_waybill_finds_it_ag
     assert order_status(demo, order) == Order.SHIPPED and parcels(demo) == [("zhongtong", number)]
 
 
-def test_the_sweep_asks_again_for_a_lost_answer_and_keeps_the_same_waybill(shop, kuaidi100):
+def failed_once(shop, kuaidi100, fault):
+    """A paid order's packing list whose first 获取面单并发货 met ``fault``: ``(store, list id)``."""
     demo, _tea, leaves, _cups = shop
     set_sender(demo)
     paid(demo, create_member(demo), (leaves, 1))
     [packing] = packing_lists(demo)
-    kuaidi100.fail_next(TIMEOUT_AFTER_WORK)
+    kuaidi100.fail_next(fault)
     with pytest.raises(WaybillFailed):
         ship(demo, packing)
+    return demo, packing
+
+
+def test_the_sweep_asks_again_for_a_lost_answer_and_keeps_the_same_waybill(shop, kuaidi100):
+    demo, packing = failed_once(shop, kuaidi100, TIMEOUT_AFTER_WORK)
     with tenant_context(demo.id):
         assert reconcile_waybills(now=utcnow()) == 0  # too early: the answer may still come
         assert reconcile_waybills(now=utcnow() + timedelta(minutes=6)) == 1
@@ -160,13 +166,7 @@ def test_the_sweep_asks_again_for_a_lost_answer_and_keeps_the_same_waybill(shop,
 
 
 def test_a_carrier_that_is_down_leaves_the_list_open_and_the_request_id_for_the_next_try(shop, kuaidi100):
-    demo, _tea, leaves, _cups = shop
-    set_sender(demo)
-    paid(demo, create_member(demo), (leaves, 1))
-    [packing] = packing_lists(demo)
-    kuaidi100.fail_next(DOWN)
-    with pytest.raises(WaybillFailed):
-        ship(demo, packing)
+    demo, packing = failed_once(shop, kuaidi100, DOWN)
     assert kuaidi100.live_waybills() == [] and parcels(demo) == []
     first_id = waybills(demo)[0].request_id
     ship(demo, packing)
