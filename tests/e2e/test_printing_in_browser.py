@@ -42,9 +42,16 @@ def opened_by(page, click):
     return tab
 
 
-def printed(tab, name):
-    """Screenshots of a print view as printed (both widths) and on screen, and its PDF."""
+PAPER_PX = {"a4": 794, "a5": 559, "label": 378}  # the paper's width at 96 dpi
+
+
+def printed(tab, name, paper="a4"):
+    """Screenshots of a print view as printed (on its paper's width and both widths) and on
+    screen, and its PDF."""
     tab.emulate_media(media="print")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.set_viewport_size({"width": PAPER_PX[paper], "height": 800})
+    tab.screenshot(path=str(SHOTS / f"{name}-paper.png"), full_page=True)
     for width in WIDTHS:
         shoot(tab, f"{name}-print", width=width)
     tab.pdf(path=str(SHOTS / f"{name}.pdf"), prefer_css_page_size=True, print_background=True)
@@ -79,7 +86,7 @@ def test_ticked_packing_lists_print_as_a4_sheets_then_get_waybills_and_print_lab
     assert breaks == ["page"] * (len(breaks) - 1) + ["auto"]  # a new page after each but the last
     printed(packing, "02-print-packing-a4")
     packing.goto(packing.url.replace("size=a4", "size=a5"))
-    printed(packing, "03-print-packing-a5")
+    printed(packing, "03-print-packing-a5", paper="a5")
 
     picking = opened_by(page, lambda: page.get_by_role("button", name="打印拣货单").click())
     assert picking.locator("article.picking-document").count() == 1
@@ -115,7 +122,7 @@ def test_ticked_packing_lists_print_as_a4_sheets_then_get_waybills_and_print_lab
     assert label.locator("svg.barcode rect").count() > 20  # the number as Code 128 bars
     box = label.locator("article.waybill-label").first.bounding_box()
     assert abs(box["width"] - 378) < 4 and abs(box["height"] - 680) < 4  # 100 × 180 mm at 96 dpi
-    printed(label, "08-print-waybill-label")
+    printed(label, "08-print-waybill-label", paper="label")
     page.goto(own_server.url("/console/waybills"))
     for width in WIDTHS:
         shoot(page, "09-console-waybills", width=width)
