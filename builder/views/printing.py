@@ -48,6 +48,7 @@ from core.refusals import Attempt
 PAPER_SIZES = ("a4", "a5")
 WAYBILLS_PAGE = 50
 ACTIONS = ("print_packing", "print_picking", "waybills")
+MAX_WAYBILLS_AT_ONCE = 20  # each asks the carrier while the merchant waits (a timeout is 10 s)
 
 
 def _print_page(template, **context):
@@ -120,6 +121,9 @@ def packing_selected():
     if form.action.data == "print_picking":
         return redirect(url_for("console.print_picking", ids=",".join(map(str, ids))), 303)
     require_editor()
+    if len(ids) > MAX_WAYBILLS_AT_ONCE:
+        flash(_("Get waybills for at most %(n)d packing lists at once.", n=MAX_WAYBILLS_AT_ONCE), "error")
+        return redirect(url_for("console.packing_lists"))
     lists = [packing for packing in (fulfillment_by_id(packing_id) for packing_id in ids) if packing is not None]
     results = ship_many_with_waybills(lists, actor=_actor())
     sent = [waybill for _packing, waybill, _message in results if waybill]

@@ -74,6 +74,8 @@ def _call(method, param):
         answer = response.json()
     except (requests.RequestException, ValueError) as error:
         raise WaybillUnavailable(f"快递100 did not answer: {error}") from error
+    if response.status_code >= 500:  # busy or down: it may answer the same request later
+        raise WaybillUnavailable(f"快递100 answered {response.status_code}: {answer}")
     if not isinstance(answer, dict):
         raise WaybillUnavailable("快递100: bad answer")
     if not answer.get("success"):

@@ -185,14 +185,21 @@ def ship_with_waybill(fulfillment, *, actor):
 
 def ship_many_with_waybills(fulfillments, *, actor):
     """``ship_with_waybill`` for each packing list on its own: one that fails leaves the
-    others sent. Returns ``[(fulfillment, waybill or None, refusal message or None)]``."""
-    results = []
+    others sent. Once the carrier does not answer, the lists after it are not tried (each
+    would wait out the timeout too). Returns ``[(fulfillment, waybill or None, refusal
+    message or None)]``."""
+    results, carrier_silent = [], False
     for fulfillment in fulfillments:
+        if carrier_silent:
+            results.append((fulfillment, None, _("Not tried: the carrier did not answer for an earlier list. "
+                                                 "Try again in a moment.")))
+            continue
         try:
             waybill, _parcels = ship_with_waybill(fulfillment, actor=actor)
         except DomainError as refusal:  # no settings, already sent, the carrier said no …: this list only
             db.session.rollback()
             results.append((fulfillment, None, refusal.message))
+            carrier_silent = isinstance(refusal, WaybillFailed) and refusal.status == 502
         else:
             results.append((fulfillment, waybill, None))
     return results

@@ -179,6 +179,15 @@ def test_getting_waybills_for_ticked_lists_sends_each_and_names_the_one_that_fai
     assert packing_ids(demo) == [second]
 
 
+def test_more_lists_than_one_press_may_take_are_refused_before_asking_the_carrier(console, shop, kuaidi100):
+    set_sender(shop[0])
+    answer = console.post("/console/packing/selected", headers=EN, data={
+        "csrf_token": csrf_from(console, "/console/packing"), "action": "waybills",
+        "packing": [str(number) for number in range(1, 22)]})
+    assert answer.status_code == 302 and kuaidi100.label_requests == 0
+    assert "at most 20 packing lists at once" in text_of(get(console, "/console/packing"))
+
+
 def test_one_list_gets_its_waybill_and_is_sent_then_the_label_is_offered(console, shop, kuaidi100):
     demo, _tea, leaves, _cups, _pot = shop
     set_sender(demo)

@@ -204,6 +204,21 @@ def test_several_lists_at_once_each_get_their_own_waybill_and_a_refused_one_undo
     assert len(kuaidi100.live_waybills()) == 2
 
 
+def test_once_the_carrier_is_silent_the_lists_after_it_are_not_tried(shop, kuaidi100):
+    demo, _tea, leaves, _cups = shop
+    set_sender(demo)
+    for nickname in ("甲", "乙", "丙"):
+        paid(demo, create_member(demo, nickname=nickname), (leaves, 1))
+    kuaidi100.fail_next(None)  # the first answers
+    kuaidi100.fail_next(DOWN)  # the second meets a carrier that is down
+    with tenant_context(demo.id):
+        lists = db.session.scalars(select(Fulfillment).order_by(Fulfillment.id)).all()
+        outcome = [(bool(waybill), message) for _f, waybill, message in ship_many_with_waybills(lists, actor=None)]
+    assert [sent for sent, _message in outcome] == [True, False, False]
+    assert "did not answer" in outcome[1][1] and outcome[2][1].startswith("Not tried")
+    assert kuaidi100.label_requests == 2  # the third was not asked
+
+
 def test_an_unused_waybill_can_be_cancelled_and_a_used_one_cannot(shop, kuaidi100):
     demo, _tea, leaves, _cups = shop
     set_sender(demo)
