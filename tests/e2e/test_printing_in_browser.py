@@ -7,6 +7,7 @@ waiting). Screenshots of every page, as printed (``emulate_media(media="print")`
 screen at 375 and 1280 px, and PDFs of the print views go to ``SHOTS`` (/work/shots18/print
 unless ``DUOSHOP_SHOTS`` says otherwise) for a person to look at."""
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def opened_by(page, click):
 
 
 PAPER_PX = {"a4": 794, "a5": 559, "label": 378}  # the paper's width at 96 dpi
+PAPER_PT = {"a4": (595, 842), "a5": (420, 595), "label": (283, 510)}  # PDF points: 210 × 297, 148 × 210, 100 × 180 mm
 
 
 def printed(tab, name, paper="a4"):
@@ -54,7 +56,9 @@ def printed(tab, name, paper="a4"):
     tab.screenshot(path=str(SHOTS / f"{name}-paper.png"), full_page=True)
     for width in WIDTHS:
         shoot(tab, f"{name}-print", width=width)
-    tab.pdf(path=str(SHOTS / f"{name}.pdf"), prefer_css_page_size=True, print_background=True)
+    pdf = tab.pdf(path=str(SHOTS / f"{name}.pdf"), prefer_css_page_size=True, print_background=True)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes and {(round(float(w)), round(float(h))) for w, h in boxes} == {PAPER_PT[paper]}  # @page size
     tab.emulate_media(media="screen")
     for width in WIDTHS:
         shoot(tab, f"{name}-screen", width=width)
