@@ -103,6 +103,9 @@ ACTION_WORDS = {
     "subscription.extend_trial": _l("Trial extended"),
     "tab_bar.changed": _l("Changed the bottom tab bar"),
     "theme.changed": _l("Changed the theme"),
+    "waybill.cancel": _l("Cancelled an unused waybill"),
+    "waybill.settings": _l("Changed the waybill sender and carrier account"),
+    "waybill.ship": _l("Sent a packing list with an electronic waybill"),
     "wechatpay.account": _l("Changed the WeChat Pay account"),
 }
 SUBJECT_WORDS = {
@@ -129,6 +132,7 @@ SUBJECT_WORDS = {
     "Subscription": _l("Subscription"),
     "Tenant": _l("Store"),
     "StoreTheme": _l("Theme"),
+    "Waybill": _l("Waybill"),
 }
 # The column that names a row of a kind, first found wins; numbers are shown without quotes.
 NAME_COLUMNS = ("number", "title", "name", "email", "nickname", "hostname", "appid", "slug")

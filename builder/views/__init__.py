@@ -21,6 +21,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     orders,
     pages,
     personal_fields,
+    printing,
     privacy,
     publishing,
     settings,
