@@ -57,7 +57,7 @@ def _block(block_type, children=(), **settings):
 
 
 def _banner(*pictures):
-    return _block("banner", children=[(f"s{i}", _block("slide", image=picture(name), alt=alt))
+    return _block("banner", children=[(f"s{i}", _block("slide", image=picture(name), alt=alt, link=""))
                                       for i, (name, alt) in enumerate(pictures, 1)], height="medium",
                   autoplay=True, interval=4)
 
@@ -146,7 +146,7 @@ TEMPLATES = (
                                               "<li>优惠券与满减可叠加使用</li><li>秒杀商品数量有限，售完即止</li></ul>")),
         )),
     PageTemplate(
-        key="new-arrivals", name=_l("New arrivals"), industry=_l("Any store"),
+        key="new-arrivals", name=_l("Weekly new arrivals"), industry=_l("Any store"),
         description=_l("A weekly new-in banner, the newest products first and a carousel of the latest."),
         title="每周上新", slug="new-arrivals", cover="new-hero.jpg",
         blocks=(
