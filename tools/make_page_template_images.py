@@ -16,8 +16,8 @@ FONT_BOLD = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 FONT_REGULAR = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SC = 2  # index of Simplified Chinese in the Noto CJK collections
 
-BANNER = (750, 360)
-TILE = (360, 240)
+BANNER = (800, 450)  # 16:9, the banner block's medium slide: nothing is cropped
+TILE = (750, 300)  # an image block spans the page: sharp on a 2x phone
 
 # name: (size, top colour, bottom colour, title, subtitle, ornament)
 PICTURES = {
@@ -98,10 +98,10 @@ def _ornament(image, kind, seed):
 def _text(image, title, subtitle, dark_text):
     width, height = image.size
     draw = ImageDraw.Draw(image)
-    big = ImageFont.truetype(FONT_BOLD, 56 if width > 500 else 40, index=SC)
-    small = ImageFont.truetype(FONT_REGULAR, 28 if width > 500 else 22, index=SC)
+    big = ImageFont.truetype(FONT_BOLD, 60 if width > 500 else 40, index=SC)
+    small = ImageFont.truetype(FONT_REGULAR, 30 if width > 500 else 22, index=SC)
     ink = (60, 40, 36) if dark_text else (255, 255, 255)
-    x = 48 if width > 500 else 28
+    x = 56 if width > 500 else 28
     title_box = draw.textbbox((0, 0), title, font=big)
     sub_box = draw.textbbox((0, 0), subtitle, font=small)
     block = (title_box[3] - title_box[1]) + 24 + (sub_box[3] - sub_box[1]) + 20

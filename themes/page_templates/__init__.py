@@ -140,7 +140,7 @@ TEMPLATES = (
             ("coupons", _block("coupon_strip", title="大促神券 先领再买", count=6)),
             ("flash", _block("flash_sale", title="限时秒杀", ends_at="", count=4)),
             ("deals", _block("image", image=picture("campaign-deals.jpg"), alt="爆款直降", link="")),
-            ("best", _block("product_grid", title="爆款直降", source="best_selling", category_id=None,
+            ("best", _block("product_grid", title="全场热卖", source="best_selling", category_id=None,
                             product_ids=[], columns=2, count=10)),
             ("rules", _block("rich_text", html="<h3>活动规则</h3><ul><li>活动期间全场商品参与满减</li>"
                                               "<li>优惠券与满减可叠加使用</li><li>秒杀商品数量有限，售完即止</li></ul>")),
