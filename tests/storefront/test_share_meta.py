@@ -31,7 +31,7 @@ BANNER = {"blocks": {"hero": {"type": "banner", "settings": {},
 
 def meta(body, name):
     """The content of ``<meta name|property="name">``, unescaped; None when absent."""
-    found = re.search(r'<meta (?:name|property)="%s" content="([^"]*)"' % re.escape(name), body)
+    found = re.search(rf'<meta (?:name|property)="{re.escape(name)}" content="([^"]*)"', body)
     return html.unescape(found.group(1)) if found else None
 
 

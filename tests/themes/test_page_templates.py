@@ -9,7 +9,8 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from billing.models import Subscription
-
+from commerce.catalog.errors import ImageInUse
+from commerce.catalog.library import delete_library_image
 from commerce.catalog.models import LibraryImage
 from core.extensions import db
 from core.storage import media_storage
@@ -184,9 +185,12 @@ def test_two_stores_starting_the_same_template_get_their_own_copies(app, demo, t
     assert all(url.startswith(f"/media/{tea.id}/") for url in tea_pictures)
     assert not set(demo_pictures) & set(tea_pictures)
     assert store_client("tea").get(demo_pictures[0]).status_code == 404  # one store's file, not the other's
-    # Deleting tea's copy from its library is refused while its page uses it, and never touches demo's.
+    assert count(tea, LibraryImage) == count(demo, LibraryImage) == 3
+    # Tea's copy is tea's library image: deleting it is refused while tea's page shows it.
     with tenant_context(tea.id):
-        assert count(tea, LibraryImage) == count(demo, LibraryImage) == 3
+        image = db.session.scalars(select(LibraryImage)).first()
+        with pytest.raises(ImageInUse, match="生鲜首页"):
+            delete_library_image(image, actor=db.session.scalar(select(StaffUser)))
 
 
 def test_a_bad_or_taken_address_is_shown_on_the_field_and_nothing_is_written(app, demo):
