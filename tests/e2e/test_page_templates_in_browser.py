@@ -17,11 +17,11 @@ try:
 except ImportError:  # the ``browser`` fixture fails every test with what to install
     expect = None
 
+from tests.e2e.screenshots import sign_in_console
 from tests.e2e.server import AppServer
 from themes.page_templates import find_template
 
 SHOTS = Path(os.environ.get("SHOTS", "/work/shots18/templates"))
-DEMO_OWNER = {"slug": "demo", "email": "owner@demo.test", "password": "demo-owner-2026"}
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 ZH = {"locale": "zh-CN", "extra_http_headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}
@@ -43,11 +43,7 @@ def _shot(page, name, full_page=True):
 
 
 def _sign_in(page, server):
-    page.goto(server.url("/console/login"))
-    page.locator("#slug").fill(DEMO_OWNER["slug"])
-    page.locator("#email").fill(DEMO_OWNER["email"])
-    page.locator("#password").fill(DEMO_OWNER["password"])
-    page.locator("main form button[type=submit]").first.click()
+    sign_in_console(page, server)
     expect(page).to_have_url(server.url("/console/"))
 
 
@@ -80,7 +76,7 @@ def test_merchant_previews_a_template_starts_a_page_from_it_and_publishes(new_co
     expect(page).to_have_url(live_server.url("/console/pages/templates/big-sale"))
     frame = page.frame_locator(".pt-phone iframe")
     expect(frame.locator(".page-blocks [data-block-type]")).to_have_count(len(template.blocks))
-    expect(frame.get_by_text("爆款直降").first).to_be_visible()
+    expect(frame.get_by_text("全场热卖").first).to_be_visible()
     _shot(page, "preview-1280.png", full_page=False)
 
     # 3. Start a page from it: the editor opens on a draft with the template's blocks.
