@@ -13,16 +13,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from builder.blueprints import console_bp, site_bp
-from builder.forms.pages import ShareForm
+from builder.forms.pages import HOME_PAGE, ShareForm, StartFromTemplateForm
 from builder.views.dashboard import store_urls
-from builder.views.pages import KIND_LABELS, NewPageForm, get_page_or_404, require_editor
+from builder.views.pages import KIND_LABELS, get_page_or_404, require_editor
 from core.refusals import Attempt
 from core.security import frameable_by_console
 from themes.assets import STATIC_DIR as THEME_STATIC_DIR
 from themes.blocks.registry import get_block_type
 from themes.models import Page
 from themes.page_templates import IMAGES_DIR, find_template, page_templates, template_document
-from themes.page_templates.service import start_page_from_template
+from themes.page_templates.service import apply_template_to_home, start_page_from_template
 from themes.pages import save_share_settings, store_theme
 from themes.published import render_draft_or_published
 from themes.share import page_share, share_settings
@@ -57,7 +57,7 @@ def page_template_gallery():
 
 
 def _new_page_form(template):
-    form = NewPageForm()
+    form = StartFromTemplateForm()
     if request.method == "GET":
         form.title.data, form.slug.data = template.title, template.slug
     example = store_urls(g.tenant)["storefront"] + "p/" + template.slug
@@ -96,12 +96,19 @@ def page_template_start(key):
     if not form.validate_on_submit():
         return _render_template_preview(template, form, 422)
     with Attempt(form, field="slug") as attempt:
-        page = start_page_from_template(actor=_actor(), template_key=template.key, title=form.title.data,
-                                        slug=form.slug.data)
+        if form.target.data == HOME_PAGE:
+            page = apply_template_to_home(actor=_actor(), template_key=template.key)
+        else:
+            page = start_page_from_template(actor=_actor(), template_key=template.key, title=form.title.data,
+                                            slug=form.slug.data)
     if attempt.refused:
         return _render_template_preview(template, form, attempt.status)
-    flash(_("Page “%(title)s” started from the template “%(template)s”. Change what you like, then publish.",
-            title=page.title, template=_(template.name)), "success")
+    if form.target.data == HOME_PAGE:
+        flash(_("Your home page's draft now follows the template “%(template)s”. Shoppers see it once you publish.",
+                template=_(template.name)), "success")
+    else:
+        flash(_("Page “%(title)s” started from the template “%(template)s”. Change what you like, then publish.",
+                title=page.title, template=_(template.name)), "success")
     return redirect(url_for("console.page_edit", page_id=page.id))
 
 

@@ -230,3 +230,31 @@ def test_starting_without_the_csrf_token_is_refused(app, demo):
     client = console(app, demo)
     refused = client.post("/console/pages/templates/beauty-home", data={"title": "美妆", "slug": "beauty"})
     assert refused.status_code in (400, 422) and page_by_slug(demo, "beauty") is None
+
+
+def test_a_home_template_can_become_the_home_pages_draft_and_goes_live_with_its_publish(app, demo, store_client):
+    client = console(app, demo)
+    token = csrf_from(client, "/console/pages/templates/beauty-home")
+    with tenant_context(demo.id):
+        pages_before = db.session.scalar(select(func.count()).select_from(Page))
+    response = client.post("/console/pages/templates/beauty-home", headers=EN,
+                           data={"csrf_token": token, "target": "home", "title": "", "slug": ""})
+    home = page_by_slug(demo, "home")
+    assert response.status_code == 302 and response.location.endswith(f"/console/pages/{home.id}/edit")
+    assert home.draft_document["order"][0] == "banner" and home.published_version == 1
+    assert count(demo, Page) == pages_before
+    shop = store_client("demo")
+    assert "人气爆款" not in shop.get("/").get_data(as_text=True)  # the live home is unchanged until published
+    publish = client.post(f"/console/pages/{home.id}/publish", json={"revision": home.draft_revision},
+                          headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert publish.status_code == 200
+    assert "人气爆款" in shop.get("/").get_data(as_text=True)
+
+
+def test_a_new_page_needs_its_title_and_address_but_the_home_page_does_not(app, demo):
+    client = console(app, demo)
+    token = csrf_from(client, "/console/pages/templates/member-day")
+    refused = client.post("/console/pages/templates/member-day", headers=EN,
+                          data={"csrf_token": token, "target": "new", "title": "", "slug": ""})
+    assert refused.status_code == 422 and refused.get_data(as_text=True).count("This field is required.") == 2
+    assert count(demo, LibraryImage) == 0
