@@ -218,3 +218,24 @@ def test_the_api_gives_pages_and_products_the_same_share_card(demo, console, pla
     product = api(platform_client, f"/products/{product_id}").get_json()["share"]
     assert product == {"title": "牛仔裤", "desc": "直筒版型", "image": None,
                        "path": f"/pages/product/product?id={product_id}"}
+
+
+def test_the_editors_autosave_keeps_the_share_card_and_a_rollback_brings_the_old_one_back(demo, console):
+    page_id = make_page(demo, "spring", "春季上新")
+    save_share(console, page_id, title="第一版分享标题")
+    publish(demo, page_id)
+    save_share(console, page_id, title="第二版分享标题")
+    headers = {"Accept": "application/json", "X-CSRFToken": csrf_from(console, "/console/pages")}
+    loaded = console.get(f"/console/pages/{page_id}/document", headers=headers).get_json()
+    assert loaded["document"]["share"]["title"] == "第二版分享标题"
+    document = {**loaded["document"], "blocks": {"t": {"type": "rich_text", "settings": {"html": "<p>新</p>"}}},
+                "order": ["t"]}
+    saved = console.put(f"/console/pages/{page_id}/document", json={"document": document,
+                                                                    "revision": loaded["revision"]}, headers=headers)
+    assert saved.status_code == 200
+    with tenant_context(demo.id):
+        page = db.session.get(Page, page_id)
+        assert page.draft_document["share"]["title"] == "第二版分享标题"
+        version = page.published_version
+    rolled = console.post(f"/console/pages/{page_id}/rollback", json={"version": version}, headers=headers)
+    assert rolled.status_code == 200 and rolled.get_json()["document"]["share"]["title"] == "第一版分享标题"
