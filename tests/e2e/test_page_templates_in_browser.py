@@ -82,7 +82,7 @@ def test_merchant_previews_a_template_starts_a_page_from_it_and_publishes(new_co
     # 3. Start a page from it: the editor opens on a draft with the template's blocks.
     page.locator("#title").fill("双11 狂欢节")
     page.locator("#slug").fill("double-11")
-    page.get_by_role("button", name="用此模板新建页面").click()
+    page.get_by_role("button", name="使用此模板").click()
     expect(page).to_have_url(re.compile(r"/console/pages/\d+/edit$"))
     expect(page.locator("#page-editor.is-ready")).to_be_attached()
     expect(page.get_by_text("已用模板「618 / 双11 大促」新建页面「双11 狂欢节」")).to_be_visible()
