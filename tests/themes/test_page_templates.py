@@ -15,6 +15,7 @@ from commerce.catalog.models import LibraryImage
 from core.extensions import db
 from core.storage import media_storage
 from core.tenancy import tenant_context
+from tenants import entitlements
 from tenants.models import StaffUser
 from tests.conftest import PLATFORM_HOST, csrf_from
 from tests.factories import create_product, create_staff, create_store, login_staff
@@ -258,3 +259,16 @@ def test_a_new_page_needs_its_title_and_address_but_the_home_page_does_not(app, 
                           data={"csrf_token": token, "target": "new", "title": "", "slug": ""})
     assert refused.status_code == 422 and refused.get_data(as_text=True).count("This field is required.") == 2
     assert count(demo, LibraryImage) == 0
+
+
+def test_a_full_media_storage_refuses_before_any_picture_is_stored(app, demo, monkeypatch):
+    with tenant_context(demo.id):
+        db.session.execute(update(Subscription).values(plan="basic"))
+        db.session.commit()
+    monkeypatch.setattr(entitlements, "storage_bytes", lambda tenant_id: 500 * 1024 * 1024 - 30 * 1024)
+    saved = []
+    storage = media_storage()
+    monkeypatch.setattr(type(storage), "save", lambda self, *args: saved.append(args))
+    refused = start(console(app, demo), "apparel-home", "服装首页", "apparel")
+    assert refused.status_code == 403 and "media storage" in refused.get_data(as_text=True)
+    assert saved == [] and page_by_slug(demo, "apparel") is None and count(demo, LibraryImage) == 0

@@ -10,6 +10,7 @@ from core.audit import record_audit
 from core.errors import DomainError
 from core.extensions import db
 from core.tenancy import current_tenant_id
+from tenants.entitlements import require
 from themes.models import Page
 from themes.page_templates import IMAGES_DIR, find_template, template_document
 from themes.pages import create_page, save_draft
@@ -31,6 +32,9 @@ def _lay_out(page, template, *, actor):
     """Copy the template's pictures into the library and make the template the page's draft
     (keeping the page's own share card)."""
     tenant_id = current_tenant_id()
+    # All the pictures must fit before the first is stored: a refusal half-way would leave
+    # files behind that the rolled-back library no longer names.
+    require("storage", adding=sum((IMAGES_DIR / name).stat().st_size for name in template.pictures()))
     copies = {}
     for name in template.pictures():
         image = upload_to_library((IMAGES_DIR / name).read_bytes(), tenant_id=tenant_id,
