@@ -62,6 +62,17 @@ def _banner(*pictures):
                   autoplay=True, interval=4)
 
 
+def _grid(title, source, *, count):
+    """Two columns of the store's own newest or best-selling products."""
+    return _block("product_grid", title=title, source=source, category_id=None, product_ids=[], columns=2,
+                  count=count)
+
+
+def _carousel(title, source, *, count, card_size):
+    return _block("product_carousel", title=title, source=source, category_id=None, product_ids=[], count=count,
+                  card_size=card_size)
+
+
 def template_document(template, image_url):
     """The template as a page document; ``image_url(file name)`` gives each picture's address."""
     def settings_of(block):
@@ -94,10 +105,8 @@ TEMPLATES = (
             ("categories", _block("category_grid", title="商品分类", columns=4, count=8, icon_style="circle")),
             ("women", _block("image", image=picture("apparel-women.jpg"), alt="女装上新", link="")),
             ("men", _block("image", image=picture("apparel-men.jpg"), alt="男装精选", link="")),
-            ("newest", _block("product_grid", title="本周上新", source="newest", category_id=None, product_ids=[],
-                              columns=2, count=6)),
-            ("hot", _block("product_carousel", title="热销榜单", source="best_selling", category_id=None,
-                           product_ids=[], count=8, card_size="small")),
+            ("newest", _grid("本周上新", "newest", count=6)),
+            ("hot", _carousel("热销榜单", "best_selling", count=8, card_size="small")),
         )),
     PageTemplate(
         key="food-home", name=_l("Fresh food home"), industry=_l("Fresh food and groceries"),
@@ -111,8 +120,7 @@ TEMPLATES = (
             ("coupons", _block("coupon_strip", title="新人领券", count=6)),
             ("fruit", _block("image", image=picture("food-fruit.jpg"), alt="时令鲜果", link="")),
             ("pantry", _block("image", image=picture("food-pantry.jpg"), alt="粮油副食", link="")),
-            ("best", _block("product_grid", title="爆款热卖", source="best_selling", category_id=None,
-                            product_ids=[], columns=2, count=8)),
+            ("best", _grid("爆款热卖", "best_selling", count=8)),
             ("promise", _block("rich_text", html="<h3>新鲜承诺</h3><p>坏果包赔，签收后 48 小时内拍照联系客服即可。</p>")),
         )),
     PageTemplate(
@@ -123,11 +131,9 @@ TEMPLATES = (
             ("banner", _banner(("beauty-hero.jpg", "焕亮新肌 匠心之选"))),
             ("categories", _block("category_grid", title="", columns=4, count=8, icon_style="square")),
             ("skincare", _block("image", image=picture("beauty-skincare.jpg"), alt="护肤专区", link="")),
-            ("hot", _block("product_carousel", title="人气爆款", source="best_selling", category_id=None,
-                           product_ids=[], count=8, card_size="large")),
+            ("hot", _carousel("人气爆款", "best_selling", count=8, card_size="large")),
             ("member", _block("member_card", title="加入会员", benefits="会员专享价、生日礼、积分抵现", link="")),
-            ("all", _block("product_grid", title="全部商品", source="newest", category_id=None, product_ids=[],
-                           columns=2, count=10)),
+            ("all", _grid("全部商品", "newest", count=10)),
         )),
     PageTemplate(
         key="big-sale", name=_l("618 / Double 11 sale"), industry=_l("Shopping festivals"),
@@ -140,8 +146,7 @@ TEMPLATES = (
             ("coupons", _block("coupon_strip", title="大促神券 先领再买", count=6)),
             ("flash", _block("flash_sale", title="限时秒杀", ends_at="", count=4)),
             ("deals", _block("image", image=picture("campaign-deals.jpg"), alt="爆款直降", link="")),
-            ("best", _block("product_grid", title="全场热卖", source="best_selling", category_id=None,
-                            product_ids=[], columns=2, count=10)),
+            ("best", _grid("全场热卖", "best_selling", count=10)),
             ("rules", _block("rich_text", html="<h3>活动规则</h3><ul><li>活动期间全场商品参与满减</li>"
                                               "<li>优惠券与满减可叠加使用</li><li>秒杀商品数量有限，售完即止</li></ul>")),
         )),
@@ -152,10 +157,8 @@ TEMPLATES = (
         blocks=(
             ("banner", _banner(("new-hero.jpg", "每周上新"))),
             ("notice", _block("notice", text="每周五上新，新品首发限时 9 折", link="", speed="slow")),
-            ("latest", _block("product_carousel", title="今日新品", source="newest", category_id=None,
-                              product_ids=[], count=8, card_size="large")),
-            ("grid", _block("product_grid", title="新品速递", source="newest", category_id=None, product_ids=[],
-                            columns=2, count=12)),
+            ("latest", _carousel("今日新品", "newest", count=8, card_size="large")),
+            ("grid", _grid("新品速递", "newest", count=12)),
         )),
     PageTemplate(
         key="member-day", name=_l("Member day"), industry=_l("Any store"),
@@ -166,8 +169,7 @@ TEMPLATES = (
             ("member", _block("member_card", title="会员日专享", benefits="会员专享价 · 积分翻倍 · 满额赠礼",
                               link="")),
             ("coupons", _block("coupon_strip", title="会员专享券", count=4)),
-            ("picks", _block("product_grid", title="会员日好物", source="best_selling", category_id=None,
-                             product_ids=[], columns=2, count=8)),
+            ("picks", _grid("会员日好物", "best_selling", count=8)),
             ("rules", _block("rich_text", html="<h3>会员日规则</h3><p>每月 18 日 00:00–23:59，会员下单享双倍积分。</p>")),
         )),
 )
