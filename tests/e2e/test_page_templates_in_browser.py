@@ -4,7 +4,7 @@ from it, sees its blocks in the editor, publishes, and the store's subdomain sho
 the pictures copied into the store's library.
 
 Screenshots (375 and 1280 wide) of the gallery, the preview, the share card form and the
-resulting storefront page go to SHOTS (default /work/shots18/templates), to be looked at.
+resulting storefront page, and of the editor, go to SHOTS (default /work/shots18/templates), to be looked at.
 """
 import os
 import re
@@ -88,6 +88,7 @@ def test_merchant_previews_a_template_starts_a_page_from_it_and_publishes(new_co
     expect(page.get_by_text("已用模板「618 / 双11 大促」新建页面「双11 狂欢节」")).to_be_visible()
     types = page.locator("#pe-blocks > .pe-block").evaluate_all("items => items.map(i => i.dataset.type)")
     assert types == [block["type"] for _block_id, block in template.blocks]
+    _shot(page, "editor-1280.png", full_page=False)
 
     # 4. Publish, then the store's subdomain shows it, its pictures from the store's own library.
     page.locator("#pe-publish").click()
