@@ -71,6 +71,8 @@ ACTION_WORDS = {
     "personal_data.reveal": _l("Revealed a shopper's personal data"),
     "page.created": _l("Created a page"),
     "page.published": _l("Published a page"),
+    "page.share_saved": _l("Saved a page's share card"),
+    "page.started_from_template": _l("Started a page from a template"),
     "platform.admin_saved": _l("Saved a platform admin"),
     "platform.job_retried": _l("Retried a failed job"),
     "platform.password_reset": _l("Platform admin reset their password"),

@@ -19,6 +19,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     media,
     members,
     orders,
+    page_templates,
     pages,
     personal_fields,
     printing,
