@@ -25,11 +25,12 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
-from core.outbox import subscriber
+from core.outbox import publish, subscriber
 from core.storage import media_storage, prepare_image
 from payments import PaymentError
 
 MAX_PHOTOS = 3
+AFTER_SALE_REQUESTED = "after_sale.requested"  # payload: after_sale_id — announced with the request
 ELIGIBLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED)
 
 
@@ -91,6 +92,7 @@ def request_after_sale(order, member_id, *, kind, reason, description, amount, l
             db.session.add(request)
     except IntegrityError:  # a request sent at the same moment was first (one open per order)
         raise InvalidAfterSale(_("This order already has a request waiting for the store.")) from None
+    publish(AFTER_SALE_REQUESTED, tenant_id=order.tenant_id, after_sale_id=request.id)
     return request
 
 
