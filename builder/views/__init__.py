@@ -27,4 +27,5 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     shipping,
     site,
     staff,
+    support,
 )

@@ -5,11 +5,15 @@ from statistics import median
 
 from sqlalchemy import func, select
 
+from commerce.catalog.models import Product
+from commerce.members.models import Member
+from commerce.orders.models import Order
 from commerce.support.models import Conversation, Message, Notice, QuickReply, Ticket
 from commerce.support.service import FIRST_REPLY_TARGET
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import Ordering, paginate
+from tenants.models import StaffUser
 
 LATEST_FIRST = Ordering("support_latest", Conversation.last_message_at.desc(), Conversation.id.desc())
 THREAD_LIMIT = 200
@@ -105,3 +109,22 @@ def first_reply_figures(start, end, now=None):
         answered.append((replied - started).total_seconds())
         within += replied - started <= FIRST_REPLY_TARGET
     return FirstReplyFigures(timed, within, waiting, median(answered) if answered else None)
+
+
+def conversation_labels(conversations):
+    """``{conversation id: {"member": nickname, "product": title, "order": number}}`` for a list."""
+    member_ids = {c.member_id for c in conversations}
+    product_ids = {c.product_id for c in conversations if c.product_id}
+    order_ids = {c.order_id for c in conversations if c.order_id}
+    nicknames = dict(db.session.execute(select(Member.id, Member.nickname).where(Member.id.in_(member_ids))).all()) \
+        if member_ids else {}
+    titles = dict(db.session.execute(select(Product.id, Product.title).where(Product.id.in_(product_ids))).all()) \
+        if product_ids else {}
+    numbers = dict(db.session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids))).all()) \
+        if order_ids else {}
+    return {c.id: {"member": nicknames.get(c.member_id) or f"#{c.member_id}", "product": titles.get(c.product_id),
+                   "order": numbers.get(c.order_id)} for c in conversations}
+
+
+def staff_names():
+    return {staff.id: staff.name or staff.email for staff in db.session.scalars(select(StaffUser))}

@@ -90,7 +90,7 @@ def update_settings(*, actor, assign_mode, online_minutes, shipping_answer, retu
         if staff_id not in staff_ids:
             continue
         agent_of(staff_id).categories = [category for category in CATEGORIES if category in chosen]
-    record_audit("support.settings", actor=actor, target=settings, details={"assign_mode": assign_mode})
+    record_audit("support.settings", actor=actor, details={"assign_mode": assign_mode})
     return settings
 
 
@@ -234,6 +234,8 @@ def close_ticket(ticket, *, actor=None, now=None):
                                  .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise InvalidSupportRequest(_("This ticket is already closed."), status=409)
+    if actor is not None:
+        record_audit("support.ticket_closed", actor=actor, details={"ticket": ticket.id})
     db.session.refresh(ticket)
 
 
