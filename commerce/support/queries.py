@@ -34,6 +34,12 @@ def conversation_by_id(conversation_id, member_id=None):
     return db.session.scalar(statement)
 
 
+def conversation_about(member_id, topic):
+    """The member's conversation on ``topic`` (``service.topic_of``), or None."""
+    return db.session.scalar(select(Conversation).where(Conversation.member_id == member_id,
+                                                        Conversation.topic == topic))
+
+
 def member_conversations(member_id, limit=50):
     return db.session.scalars(select(Conversation).where(Conversation.member_id == member_id)
                               .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)).all()

@@ -154,13 +154,10 @@ def open_conversation(member_id, *, product_id=None, order_id=None):
         order = db.session.scalar(select(Order).where(Order.id == order_id, Order.member_id == member_id))
         if order is None:
             raise InvalidSupportRequest(_("This order cannot be found."), status=404)
-        topic, product_id = f"order:{order.id}", None
-    elif product_id is not None:
-        if db.session.get(Product, product_id) is None:
-            raise InvalidSupportRequest(_("This product cannot be found."), status=404)
-        topic = f"product:{product_id}"
-    else:
-        topic = GENERAL
+        product_id = None
+    elif product_id is not None and db.session.get(Product, product_id) is None:
+        raise InvalidSupportRequest(_("This product cannot be found."), status=404)
+    topic = topic_of(product_id=product_id, order_id=order_id)
     statement = select(Conversation).where(Conversation.member_id == member_id, Conversation.topic == topic)
     found = db.session.scalar(statement)
     if found is None:
@@ -171,6 +168,11 @@ def open_conversation(member_id, *, product_id=None, order_id=None):
         except IntegrityError:  # started at the same moment elsewhere: continue that one
             found = db.session.scalar(statement)
     return found
+
+
+def topic_of(*, product_id=None, order_id=None):
+    """A conversation's topic: ``order:<id>``, ``product:<id>`` or ``general``."""
+    return f"order:{order_id}" if order_id else f"product:{product_id}" if product_id else GENERAL
 
 
 def member_writes(conversation, text, now=None):
