@@ -175,3 +175,14 @@ def test_the_inbox_shows_the_first_reply_rate_and_median_of_the_chosen_period(sh
     platform_client.post(f"/console/support/{conversation_id}/reply", data={"csrf_token": token, "body": "在的"})
     page = platform_client.get("/console/support?days=1", headers=EN).get_data(as_text=True)
     assert 'data-figure="rate">100.0%<' in page and 'data-figure="median">0 min<' in page
+
+
+def test_the_dashboard_counts_customers_waiting_for_a_first_reply(shop, platform_client):
+    demo, tea, _product, _sku = shop
+    conversation_with_question(demo)
+    login_staff(platform_client, demo)
+    todos = {item["key"]: item for item in platform_client.get("/console/overview.json").json["todos"]}
+    assert todos["support_waiting"]["count"] == 1 and todos["support_waiting"]["url"] == "/console/support"
+    login_staff(platform_client, tea)
+    todos = {item["key"]: item for item in platform_client.get("/console/overview.json").json["todos"]}
+    assert todos["support_waiting"]["count"] == 0
