@@ -217,7 +217,7 @@ def test_an_after_sales_request_becomes_a_ticket_timed_from_the_request(shop, jo
         ticket = db.session.scalar(select(Ticket).where(Ticket.after_sale_id == request_id))
         conversation = db.session.get(Conversation, ticket.conversation_id)
         assert (ticket.category, conversation.order_id, ticket.timer_started_at) == ("after_sale", order_id, asked_at)
-        assert messages_after(conversation)[0].body.endswith("¥10.00. 一直没收到")  # in the store's language
+        assert messages_after(conversation)[0].body == "售后申请：未收到货，¥10.00。 一直没收到"  # the store's language
     sent = sweep(demo, asked_at + timedelta(minutes=31))
     assert sent == 2  # reminder and escalation (both owed by then), once each
 
