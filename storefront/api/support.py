@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import abort, jsonify, request
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from commerce.support.models import Conversation
@@ -24,8 +24,16 @@ LATEST = Ordering("api_support_latest", Conversation.last_message_at.desc(), Con
 
 
 class ConversationStart(Body):
-    product_id: int | None = Field(None, ge=1, le=MAX_ID, description="About this product (商品咨询).")
-    order_no: str | None = Field(None, max_length=32, description="About this order of the member's.")
+    about: Literal["product", "order", "store"] = Field(description="What the conversation is about.")
+    product_id: int | None = Field(None, ge=1, le=MAX_ID, description="about=product: the product (商品咨询).")
+    order_no: str | None = Field(None, min_length=1, max_length=32, description="about=order: the member's order.")
+
+    @model_validator(mode="after")
+    def names_what_it_is_about(self):
+        if (self.about == "product") != (self.product_id is not None) or \
+                (self.about == "order") != (self.order_no is not None):
+            raise ValueError("product_id goes with about=product and order_no with about=order, and only there")
+        return self
 
 
 class ConversationOut(Model):
@@ -80,14 +88,12 @@ def message_json(message):
 @spec.validate(json=ConversationStart, resp=responses(ConversationOut, errors=(400, 401, 404, 422)),
                security=MEMBER, tags=[TAG])
 def support_start():
-    """Start, or continue, the member's conversation about a product, an order (not both) or,
-    with neither, the store."""
+    """Start, or continue, the member's conversation about a product, an order or the store."""
     body = request.context.json
     member = current_api_member()
     order = my_order(member, body.order_no) if body.order_no else None
     with committed():
-        conversation = open_conversation(member.id, product_id=None if order else body.product_id,
-                                         order_id=order.id if order else None)
+        conversation = open_conversation(member.id, product_id=body.product_id, order_id=order.id if order else None)
     return private(jsonify(conversation_json(conversation, conversation_labels([conversation]))))
 
 

@@ -17,11 +17,11 @@ def test_a_conversation_about_a_product_started_twice_is_one_and_the_store_reply
     demo, _tea, goods = stores
     shopper = sign_in()
     product_id = goods["longjing"][0]
-    started = shopper.post("/support/conversations", {"product_id": product_id})
+    started = shopper.post("/support/conversations", {"about": "product", "product_id": product_id})
     assert started.status_code == 200
     conversation = started.get_json()
     assert (conversation["about"], conversation["product_title"]) == ("product", "龙井")
-    assert shopper.post("/support/conversations", {"product_id": product_id}).get_json()["id"] == conversation["id"]
+    assert shopper.post("/support/conversations", {"about": "product", "product_id": product_id}).get_json()["id"] == conversation["id"]
     thread = f"/support/conversations/{conversation['id']}/messages"
     sent = shopper.post(thread, {"body": "是明前茶吗"})
     assert sent.status_code == 201 and [m["sender"] for m in sent.get_json()["items"]] == ["member"]
@@ -41,7 +41,7 @@ def test_the_auto_answer_comes_back_with_the_message_about_an_order(stores, sign
     demo, _tea, goods = stores
     shopper = sign_in()
     order = paid_order(shopper, demo, goods["longjing"][1])
-    conversation = shopper.post("/support/conversations", {"order_no": order["order_no"]}).get_json()
+    conversation = shopper.post("/support/conversations", {"about": "order", "order_no": order["order_no"]}).get_json()
     assert (conversation["about"], conversation["order_no"]) == ("order", order["order_no"])
     sent = shopper.post(f"/support/conversations/{conversation['id']}/messages", {"body": "订单到哪了"}).get_json()
     assert sent["items"][1] == {**sent["items"][1], "sender": "bot",
@@ -51,9 +51,10 @@ def test_the_auto_answer_comes_back_with_the_message_about_an_order(stores, sign
 def test_bad_input_is_problem_details_and_nothing_is_written(stores, sign_in):
     _demo, _tea, goods = stores
     shopper = sign_in()
-    missing = shopper.post("/support/conversations", {"product_id": 999999})
+    missing = shopper.post("/support/conversations", {"about": "product", "product_id": 999999})
     assert missing.status_code == 404 and missing.get_json()["code"] == "invalid_support_request"
-    conversation = shopper.post("/support/conversations", {}).get_json()
+    assert shopper.post("/support/conversations", {"about": "store", "product_id": 1}).status_code == 400
+    conversation = shopper.post("/support/conversations", {"about": "store"}).get_json()
     empty = shopper.post(f"/support/conversations/{conversation['id']}/messages", {"body": ""})
     assert empty.status_code == 400 and empty.headers["Content-Type"].startswith("application/problem+json")
     blank = shopper.post(f"/support/conversations/{conversation['id']}/messages", {"body": "   "})
@@ -64,11 +65,11 @@ def test_bad_input_is_problem_details_and_nothing_is_written(stores, sign_in):
 def test_another_members_or_stores_conversation_is_404(stores, sign_in):
     _demo, _tea, goods = stores
     alice, bob = sign_in(nickname="Alice"), sign_in(nickname="Bob")
-    conversation = alice.post("/support/conversations", {"product_id": goods["longjing"][0]}).get_json()
+    conversation = alice.post("/support/conversations", {"about": "product", "product_id": goods["longjing"][0]}).get_json()
     thread = f"/support/conversations/{conversation['id']}/messages"
     alice.post(thread, {"body": "我的电话 138…"})
     assert bob.get(thread).status_code == 404 and bob.post(thread, {"body": "hi"}).status_code == 404
     assert bob.get("/support/conversations").get_json()["items"] == []
     tina = sign_in(appid=TEA_APPID, nickname="Tina")
     assert tina.get(thread).status_code == 404
-    assert tina.post("/support/conversations", {"product_id": goods["longjing"][0]}).status_code == 404
+    assert tina.post("/support/conversations", {"about": "product", "product_id": goods["longjing"][0]}).status_code == 404
