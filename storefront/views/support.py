@@ -132,6 +132,6 @@ def _about(*, product_id=None, order=None, order_id=None):
 
 
 def _message_json(message):
-    who = {Message.MEMBER: _("Me"), Message.BOT: _("Auto-answer"), Message.STAFF: _("Store")}[message.sender]
+    who = {Message.MEMBER: _("Me"), Message.BOT: _("Auto-answer"), Message.STAFF: _("Customer service")}[message.sender]
     return {"id": message.id, "sender": message.sender, "who": who, "body": message.body,
             "at": format_datetime(message.created_at, "MM-dd HH:mm")}

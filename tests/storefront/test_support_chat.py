@@ -67,7 +67,7 @@ def test_a_message_in_place_and_the_stores_reply_arriving_by_the_poll(shop, stor
         staff_replies(db.session.get(Conversation, conversation_id), owner, "满 99 包邮哦")
         db.session.commit()
     polled = shopper.get(f"{chat_url}/messages.json?after={last}", headers=EN).json["messages"]
-    assert [(m["sender"], m["body"], m["who"]) for m in polled] == [("staff", "满 99 包邮哦", "Store")]
+    assert [(m["sender"], m["body"], m["who"]) for m in polled] == [("staff", "满 99 包邮哦", "Customer service")]
     listing = shopper.get("/support", headers=EN).get_data(as_text=True)
     assert "满 99 包邮哦" in listing
 
