@@ -219,7 +219,7 @@ def _conversation_json(conversation, labels, tickets, names):
         waiting = max(0, int((utcnow() - ticket.timer_started_at).total_seconds() // 60))
     about = (_("Order %(number)s", number=label["order"]) if label["order"] else
              _("Product: %(title)s", title=label["product"]) if label["product"] else _("General"))
-    return {"id": conversation.id, "member": label["member"], "about": about, "preview": conversation.last_preview,
+    return {"id": conversation.id, "member": label["member"] or _("Shopper #%(id)d", id=conversation.member_id), "about": about, "preview": conversation.last_preview,
             "unread": conversation.staff_unread, "waiting_minutes": waiting,
             "overdue": waiting is not None and waiting >= FIRST_REPLY_TARGET.total_seconds() // 60,
             "assignee": names.get(ticket.assignee_id) if ticket is not None and ticket.assignee_id else None,

@@ -118,7 +118,7 @@ def first_reply_figures(start, end, now=None):
 
 
 def conversation_labels(conversations):
-    """``{conversation id: {"member": nickname, "product": title, "order": number}}`` for a list."""
+    """``{conversation id: {"member": nickname or None, "product": title, "order": number}}`` for a list."""
     member_ids = {c.member_id for c in conversations}
     product_ids = {c.product_id for c in conversations if c.product_id}
     order_ids = {c.order_id for c in conversations if c.order_id}
@@ -128,7 +128,7 @@ def conversation_labels(conversations):
         if product_ids else {}
     numbers = dict(db.session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids))).all()) \
         if order_ids else {}
-    return {c.id: {"member": nicknames.get(c.member_id) or f"#{c.member_id}", "product": titles.get(c.product_id),
+    return {c.id: {"member": nicknames.get(c.member_id), "product": titles.get(c.product_id),
                    "order": numbers.get(c.order_id)} for c in conversations}
 
 
