@@ -57,6 +57,7 @@ import commerce.orders.subscribers  # noqa: F401
 import commerce.shipping.jobs  # noqa: F401
 import commerce.shipping.models  # noqa: F401
 import commerce.support.models  # noqa: F401
+import commerce.support.personal_data  # noqa: F401
 import commerce.support.service  # noqa: F401
 import core.audit  # noqa: F401
 import core.login_throttle  # noqa: F401

@@ -5,12 +5,13 @@ needing a person and every after-sales request is a ticket assigned by the store
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commerce.aftersales.service import request_after_sale
+from commerce.members.rights import erase_member
 from commerce.orders.models import Order
 from commerce.support.errors import InvalidSupportRequest
-from commerce.support.models import Conversation, SupportSettings, Ticket
+from commerce.support.models import Conversation, Message, SupportSettings, Ticket
 from commerce.support.queries import first_reply_figures, messages_after
 from commerce.support.service import (
     member_writes,
@@ -20,6 +21,7 @@ from commerce.support.service import (
     support_settings,
 )
 from core.extensions import db
+from core.personal_data import personal_data_exporters
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
 from tests.commerce.support.helpers import (
@@ -241,3 +243,20 @@ def test_first_reply_rate_and_median_for_a_period(shop):
     assert figures.rate == 0.5 and figures.median_seconds == 12 * 60
     with tenant_context(tea.id):
         assert first_reply_figures(T0, minutes(60), now=minutes(60)).timed == 0
+
+
+def test_a_members_conversations_are_in_their_export_and_go_with_their_account(shop):
+    demo, _tea, _product, _sku = shop
+    member_id, _ = create_member(demo)
+    other_id, _ = create_member(demo, nickname="另一位")
+    says(demo, member_id, "我家地址是文三路 100 号", T0)
+    says(demo, other_id, "在吗", T0)
+    with tenant_context(demo.id):
+        exporter = next(holder for holder in personal_data_exporters() if holder.name == "customer_service")
+        [conversation] = exporter.run(member_id)
+        assert conversation["messages"][0]["text"] == "我家地址是文三路 100 号"
+        erase_member(member_id)
+        db.session.commit()
+        assert db.session.scalars(select(Conversation.member_id)).all() == [other_id]
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
