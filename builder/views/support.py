@@ -161,15 +161,14 @@ def support_settings_page():
     if not current_user.can_manage_staff():
         abort(403)
     settings = support_settings()
-    form = SupportSettingsForm(obj=settings)
     team = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
+    form = SupportSettingsForm.for_team(team, obj=settings)
     if request.method == "POST":
-        chosen = {staff.id: request.form.getlist(f"categories_{staff.id}") for staff in team}
         with Attempt(form) as attempt:
             check_form(form)
             update_settings(actor=current_user._get_current_object(), assign_mode=form.assign_mode.data,
                             online_minutes=form.online_minutes.data, shipping_answer=form.shipping_answer.data,
-                            returns_answer=form.returns_answer.data, categories=chosen)
+                            returns_answer=form.returns_answer.data, categories=form.categories(team))
         if not attempt.refused:
             flash(_("Customer service settings saved."), "success")
             return redirect(url_for("console.support_settings_page"))
@@ -193,7 +192,7 @@ def support_quick_reply(reply_id=None):
         check_form(form)
         if found is None:
             add_quick_reply(form.body.data, actor=current_user._get_current_object())
-        elif request.form.get("delete"):
+        elif form.delete.data:
             delete_quick_reply(found)
         else:
             edit_quick_reply(found, form.body.data)
