@@ -1,4 +1,4 @@
-// The 客服 inbox: asks /console/support/poll.json every few seconds and writes the new
+// The 客服 inbox (with core/static/js/chat.js): asks /console/support/poll.json every few seconds and writes the new
 // messages of the open conversation and the conversation list (unread counts, waits) in
 // place; sends a reply without leaving the page; a quick reply fills the reply box.
 // Without JavaScript the page works by reloads (the reply form posts and redirects back).
@@ -6,7 +6,6 @@
   "use strict";
   var box = document.querySelector("[data-support-inbox]");
   if (!box) return;
-  var POLL_MS = 3000;
   var list = box.querySelector("[data-conversations]");
   var thread = box.querySelector("[data-messages]");
   var form = box.querySelector("[data-reply]");
@@ -59,38 +58,8 @@
     }));
   }
 
-  function poll() {
-    var url = new URL(box.dataset.poll, window.location.href);
-    url.searchParams.set("after", lastId());
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (!data) return;
-        data.messages.forEach(addMessage);
-        if (data.conversations.length) drawList(data.conversations);
-        if (total && total.dataset.word) total.textContent = total.dataset.word.replace("{n}", data.unread);
-      })
-      .catch(function () {})
-      .then(function () { window.setTimeout(poll, POLL_MS); });
-  }
-
   if (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var body = form.querySelector("textarea");
-      if (!body.value.trim()) { body.focus(); return; }
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                           headers: { Accept: "application/json" } })
-        .then(function (response) { return response.json().then(function (data) { return [response.ok, data]; }); })
-        .then(function (result) {
-          if (result[0]) { addMessage(result[1].message); body.value = ""; }
-          else { window.alert(result[1].error); }
-        })
-        .catch(function () { form.submit(); })
-        .then(function () { button.disabled = false; body.focus(); });
-    });
+    window.duoshopChat.sendInPlace(form, function (answer) { addMessage(answer.message); });
     box.querySelectorAll("[data-quick]").forEach(function (button) {
       button.addEventListener("click", function () {
         var body = form.querySelector("textarea");
@@ -100,5 +69,9 @@
     });
   }
   if (thread) { var last = thread.lastElementChild; if (last) last.scrollIntoView({ block: "nearest" }); }
-  window.setTimeout(poll, POLL_MS);
+  window.duoshopChat.poll(box.dataset.poll, lastId, function (data) {
+    data.messages.forEach(addMessage);
+    if (data.conversations.length) drawList(data.conversations);
+    if (total && total.dataset.word) total.textContent = total.dataset.word.replace("{n}", data.unread);
+  });
 })();

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from builder.blueprints import console_bp
 from builder.forms.support import QuickReplyForm, ReplyForm, SupportSettingsForm
+from builder.views.personal_fields import shown
 from commerce.support.models import CATEGORIES, Agent, Message
 from commerce.support.queries import (
     conversation_by_id,
@@ -56,6 +57,7 @@ from core.form_checks import check_form
 from core.models import utcnow
 from core.refusals import Attempt
 from core.tenancy import current_tenant_id
+from tenants.field_access import NAME
 from tenants.models import StaffUser
 
 PAGE_SIZE = 30
@@ -218,7 +220,8 @@ def _conversation_json(conversation, labels, tickets, names):
         waiting = max(0, int((utcnow() - ticket.timer_started_at).total_seconds() // 60))
     about = (_("Order %(number)s", number=label["order"]) if label["order"] else
              _("Product: %(title)s", title=label["product"]) if label["product"] else _("General"))
-    return {"id": conversation.id, "member": label["member"] or _("Shopper #%(id)d", id=conversation.member_id), "about": about, "preview": conversation.last_preview,
+    member = shown(NAME, label["member"]) if label["member"] else _("Shopper #%(id)d", id=conversation.member_id)
+    return {"id": conversation.id, "member": member, "about": about, "preview": conversation.last_preview,
             "unread": conversation.staff_unread, "waiting_minutes": waiting,
             "overdue": waiting is not None and waiting >= FIRST_REPLY_TARGET.total_seconds() // 60,
             "assignee": names.get(ticket.assignee_id) if ticket is not None and ticket.assignee_id else None,
