@@ -21,7 +21,9 @@ from commerce.support.service import (
     support_settings,
 )
 from core.extensions import db
+from core.models import utcnow
 from core.personal_data import personal_data_exporters
+from core.sweep_steps import run_sweep_steps
 from core.tenancy import tenant_context
 from tenants.models import StaffUser
 from tests.commerce.support.helpers import (
@@ -260,3 +262,12 @@ def test_a_members_conversations_are_in_their_export_and_go_with_their_account(s
         assert db.session.scalars(select(Conversation.member_id)).all() == [other_id]
         assert db.session.scalar(select(func.count()).select_from(Message)) == 1
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_the_every_minute_sweep_runs_the_timer(shop):
+    demo, _tea, _product, _sku = shop
+    member_id, _ = create_member(demo)
+    says(demo, member_id, "在吗", utcnow() - timedelta(minutes=21))
+    with tenant_context(demo.id):
+        assert run_sweep_steps()["support_notices"] == 1
+        assert run_sweep_steps()["support_notices"] == 0
