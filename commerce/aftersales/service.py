@@ -31,6 +31,7 @@ from payments import PaymentError
 
 MAX_PHOTOS = 3
 AFTER_SALE_REQUESTED = "after_sale.requested"  # payload: after_sale_id — announced with the request
+AFTER_SALE_DECIDED = "after_sale.decided"  # payload: after_sale_id, status — announced with the decision
 ELIGIBLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED)
 
 
@@ -178,6 +179,7 @@ def _decide(request, status, note):
     if changed != 1:
         raise InvalidAfterSale(_("This request has already been decided."), status=409)
     request.status, request.merchant_note = status, note
+    publish(AFTER_SALE_DECIDED, tenant_id=request.tenant_id, after_sale_id=request.id, status=status)
 
 
 def _checked_lines(order, lines):

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from commerce.aftersales.models import AfterSale
-from commerce.aftersales.service import AFTER_SALE_REQUESTED, reasons
+from commerce.aftersales.service import AFTER_SALE_DECIDED, AFTER_SALE_REQUESTED, reasons
 from commerce.catalog.models import Product
 from commerce.orders.models import Order
 from commerce.support.answers import auto_answer, wants_person
@@ -305,6 +305,30 @@ def after_sale_ticket(event):
         ticket.after_sale_id, ticket.category = request.id, AFTER_SALE
         if ticket.first_reply_at is None and ticket.timer_started_at is None:
             ticket.timer_started_at = request.created_at
+
+
+@subscriber(AFTER_SALE_DECIDED)
+def after_sale_answered(event):
+    """The store deciding an after-sales request answers its ticket: the decision is written
+    into the conversation for the shopper and, if nobody had replied yet, is the ticket's
+    first reply (at the moment of the decision). A request the shopper withdrew closes it."""
+    request = db.session.get(AfterSale, event.payload["after_sale_id"])
+    ticket = db.session.scalar(select(Ticket).where(Ticket.after_sale_id == event.payload["after_sale_id"]))
+    if request is None or ticket is None or ticket.status != Ticket.OPEN:
+        return
+    if request.status == AfterSale.WITHDRAWN:
+        close_ticket(ticket, now=request.decided_at)
+        return
+    if request.status == AfterSale.APPROVED:
+        words = _("After-sales request approved: the refund of %(amount)s is on its way.",
+                  amount=format_money(request.amount))
+    elif request.status == AfterSale.REJECTED:
+        words = _("After-sales request rejected: %(note)s", note=request.merchant_note or "")
+    else:
+        return  # put back before the store (a refund WeChat failed): still waiting
+    _add(db.session.get(Conversation, ticket.conversation_id), Message.STAFF, words, request.decided_at)
+    db.session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.first_reply_at.is_(None))
+                       .values(first_reply_at=request.decided_at).execution_options(synchronize_session=False))
 
 
 # --- the timer -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from commerce.aftersales.service import request_after_sale
+from commerce.aftersales.models import AfterSale
+from commerce.aftersales.service import reject_after_sale, request_after_sale, withdraw_after_sale
 from commerce.members.rights import erase_member
 from commerce.orders.models import Order
 from commerce.support.errors import InvalidSupportRequest
@@ -271,3 +272,45 @@ def test_the_every_minute_sweep_runs_the_timer(shop):
     with tenant_context(demo.id):
         assert run_sweep_steps()["support_notices"] == 1
         assert run_sweep_steps()["support_notices"] == 0
+
+
+def test_deciding_the_after_sales_request_is_its_first_reply_and_the_shopper_reads_it(shop, jobs):
+    demo, _tea, _product, sku_id = shop
+    member_id, address_id = create_member(demo)
+    order_id, _number = paid_balance_order(demo, member_id, address_id, sku_id)
+    with tenant_context(demo.id):
+        request = request_after_sale(db.session.get(Order, order_id), member_id, kind="refund_only",
+                                     reason="other", description=None, amount=1000, lines={})
+        db.session.commit()
+        request_id = request.id
+    jobs.drain()
+    with tenant_context(demo.id):
+        reject_after_sale(db.session.get(AfterSale, request_id), actor=None, note="已发货，请先拒收")
+        db.session.commit()
+        decided_at = db.session.scalar(select(AfterSale.decided_at).where(AfterSale.id == request_id))
+    jobs.drain()
+    with tenant_context(demo.id):
+        ticket = db.session.scalar(select(Ticket).where(Ticket.after_sale_id == request_id)
+                                   .execution_options(populate_existing=True))
+        assert ticket.first_reply_at == decided_at
+        last = messages_after(db.session.get(Conversation, ticket.conversation_id))[-1]
+        assert (last.sender, last.body) == ("staff", "售后申请已拒绝：已发货，请先拒收")
+    assert sweep(demo, decided_at + timedelta(minutes=45)) == 0 and notices(demo) == []
+
+
+def test_a_withdrawn_after_sales_request_closes_its_ticket(shop, jobs):
+    demo, _tea, _product, sku_id = shop
+    member_id, address_id = create_member(demo)
+    order_id, _number = paid_balance_order(demo, member_id, address_id, sku_id)
+    with tenant_context(demo.id):
+        request = request_after_sale(db.session.get(Order, order_id), member_id, kind="refund_only",
+                                     reason="other", description=None, amount=1000, lines={})
+        db.session.commit()
+        withdraw_after_sale(request, member_id)
+        db.session.commit()
+        request_id = request.id
+    jobs.drain()
+    with tenant_context(demo.id):
+        ticket = db.session.scalar(select(Ticket).where(Ticket.after_sale_id == request_id)
+                                   .execution_options(populate_existing=True))
+        assert ticket.status == "closed"
