@@ -103,6 +103,8 @@ ACTION_WORDS = {
     "subscription.resume": _l("Store resumed"),
     "subscription.cancel": _l("Subscription cancelled"),
     "subscription.extend_trial": _l("Trial extended"),
+    "support.settings": _l("Changed customer service settings"),
+    "support.ticket_closed": _l("Closed a customer service ticket"),
     "tab_bar.changed": _l("Changed the bottom tab bar"),
     "theme.changed": _l("Changed the theme"),
     "waybill.cancel": _l("Cancelled an unused waybill"),

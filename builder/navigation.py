@@ -20,6 +20,7 @@ class Section:
     endpoint: str
     label: object
     also: tuple = ()
+    badge: str | None = None  # a count the layout shows beside the link ("support": 客服 reminders)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ GROUPS = (
         Section("console.media_library", _l("Image library")),
         Section("console.shipping_list", _l("Shipping")),
     )),
-    Group(_l("Customers"), (Section("console.members_list", _l("Members")),)),
+    Group(_l("Customers"), (
+        Section("console.members_list", _l("Members")),
+        Section("console.support_inbox", _l("Customer service"), also=("/console/support",), badge="support"),
+    )),
     Group(_l("Marketing"), (Section("console.marketing", _l("Marketing")),)),
     Group(_l("Data"), (Section("console.data_funnel", _l("Data")),)),
     Group(_l("Store"), (
@@ -64,6 +68,7 @@ class Link:
     label: object
     href: str
     current: bool
+    badge: str | None = None
 
 
 def console_navigation(path):
@@ -74,9 +79,11 @@ def console_navigation(path):
     groups, sections = [], []
     for group in GROUPS:
         holds = current in group.sections
-        groups.append(Link(group.label, hrefs[group.sections[0]], holds))
+        badge = next((section.badge for section in group.sections if section.badge), None)
+        groups.append(Link(group.label, hrefs[group.sections[0]], holds, badge))
         if holds and len(group.sections) > 1:
-            sections = [Link(section.label, hrefs[section], section is current) for section in group.sections]
+            sections = [Link(section.label, hrefs[section], section is current, section.badge)
+                        for section in group.sections]
     return groups, sections
 
 

@@ -6,6 +6,7 @@ This is the composition root's list: the packages themselves never import it.
 import billing.models  # noqa: F401
 import billing.password_mail  # noqa: F401
 import billing.subscriptions  # noqa: F401
+import builder.support_mail  # noqa: F401
 import channels.wechat_open.models  # noqa: F401
 import channels.wechat_open.rollouts  # noqa: F401
 import commerce.aftersales.models  # noqa: F401
@@ -57,6 +58,9 @@ import commerce.shipping.jobs  # noqa: F401
 import commerce.shipping.models  # noqa: F401
 import commerce.shipping.waybill_models  # noqa: F401
 import commerce.shipping.waybills  # noqa: F401
+import commerce.support.models  # noqa: F401
+import commerce.support.personal_data  # noqa: F401
+import commerce.support.service  # noqa: F401
 import core.audit  # noqa: F401
 import core.login_throttle  # noqa: F401
 import core.outbox  # noqa: F401

@@ -223,3 +223,12 @@ class CloseAccountForm(FlaskForm):
 
     confirm = BooleanField(_l("I understand: my account, points and coupons go, and this cannot be undone."),
                            validators=[InputRequired(_l("Tick the box to confirm you want to close the account."))])
+
+
+class SupportMessageForm(FlaskForm):
+    """A shopper's message to the store (客服); the first one names what it is about."""
+
+    body = TextAreaField(_l("Message"), filters=[lambda text: text.strip() if isinstance(text, str) else text],
+                         validators=[InputRequired(_l("Write a message first."))])
+    product = WholeField(validators=[Optional()], minimum=1)
+    order = StringField(validators=[Optional()])

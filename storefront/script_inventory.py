@@ -29,6 +29,10 @@ SCRIPTS = (
     Script("wechat js-sdk", "WeChat's JS-SDK 1.6.0 (wx.openAddress for 「使用微信地址」 inside WeChat), from "
            "WeChat's servers; pinned by the hash in WECHAT_JSSDK_INTEGRITY", PLATFORM,
            url=JSSDK_URL, integrity_setting="WECHAT_JSSDK_INTEGRITY"),
+    Script("chat", "What the 客服 chat and the console inbox share: polling for new messages, sending in place",
+           PLATFORM, endpoint="static", filename="js/chat.js"),
+    Script("customer service", "The 客服 chat: sends a message in place and polls for the store's replies",
+           PLATFORM, endpoint="storefront.static", filename="support.js"),
     Script("analytics beacon", "Counts page and product views off the request path (the data dashboard)",
            PLATFORM, endpoint="storefront.static", filename="beacon.js"),
 )

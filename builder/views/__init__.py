@@ -30,4 +30,5 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     shipping,
     site,
     staff,
+    support,
 )

@@ -19,6 +19,7 @@ from commerce.analytics.queries import daily_series, day_figures
 from commerce.catalog.queries import low_stock_count
 from commerce.orders.models import Order
 from commerce.orders.queries import count_orders
+from commerce.support.queries import waiting_tickets
 from core.clock import china_today
 from core.database import reads_lag_tolerant
 from core.money import format_money
@@ -130,6 +131,8 @@ def todos():
          "url": url_for("console.orders_list", status=Order.PAID)},
         {"key": "after_sales", "label": _("After-sales to handle"), "count": waiting_count(),
          "url": url_for("console.after_sales_list")},
+        {"key": "support_waiting", "label": _("Customers waiting for a reply"), "count": waiting_tickets(),
+         "url": url_for("console.support_inbox")},
         {"key": "low_stock", "label": _("Low stock"), "count": low_stock_count(),
          "url": url_for("console.products_list", status="on_sale", stock="low")},
         {"key": "refunding", "label": _("Refunds in progress"), "count": count_orders(Order.REFUNDING),

@@ -25,11 +25,13 @@ from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.money import format_money
-from core.outbox import subscriber
+from core.outbox import publish, subscriber
 from core.storage import media_storage, prepare_image
 from payments import PaymentError
 
 MAX_PHOTOS = 3
+AFTER_SALE_REQUESTED = "after_sale.requested"  # payload: after_sale_id — announced with the request
+AFTER_SALE_DECIDED = "after_sale.decided"  # payload: after_sale_id, status — announced with the decision
 ELIGIBLE = (Order.PAID, Order.PARTIALLY_SHIPPED, Order.SHIPPED, Order.COMPLETED)
 
 
@@ -91,6 +93,7 @@ def request_after_sale(order, member_id, *, kind, reason, description, amount, l
             db.session.add(request)
     except IntegrityError:  # a request sent at the same moment was first (one open per order)
         raise InvalidAfterSale(_("This order already has a request waiting for the store.")) from None
+    publish(AFTER_SALE_REQUESTED, tenant_id=order.tenant_id, after_sale_id=request.id)
     return request
 
 
@@ -176,6 +179,7 @@ def _decide(request, status, note):
     if changed != 1:
         raise InvalidAfterSale(_("This request has already been decided."), status=409)
     request.status, request.merchant_note = status, note
+    publish(AFTER_SALE_DECIDED, tenant_id=request.tenant_id, after_sale_id=request.id, status=status)
 
 
 def _checked_lines(order, lines):

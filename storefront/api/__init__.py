@@ -14,6 +14,7 @@ from storefront.api import (  # noqa: F401 — each module adds its routes to ap
     privacy,
     session,
     shopping,
+    support,
 )
 from storefront.api.blueprint import api_bp
 

@@ -15,5 +15,6 @@ from storefront.views import (  # noqa: F401  (each module attaches its routes)
     member_center,
     privacy,
     shopping,
+    support,
     top_ups,
 )

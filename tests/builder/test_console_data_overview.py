@@ -136,7 +136,8 @@ def test_to_dos_count_and_link_to_lists_showing_exactly_those_items(console, sto
     overview = figures(console)
     counts = {item["key"]: item["count"] for item in overview["todos"]}
     # the cup's stock dropped to 46: still plenty; the two 茶 products are the tea store's/off shelf
-    assert counts == {"to_ship": 2, "after_sales": 1, "low_stock": 1, "refunding": 1, "unpaid_invoices": 1}
+    assert counts == {"to_ship": 2, "after_sales": 1, "support_waiting": 0, "low_stock": 1, "refunding": 1,
+                      "unpaid_invoices": 1}
 
     ship_page = console.get(todo(overview, "to_ship")["url"], headers=EN).get_data(as_text=True)
     assert sorted(set(re.findall(r"/console/orders/(\w+)\"", ship_page))) == sorted(to_ship)

@@ -22,6 +22,8 @@ NOT_CALLED = {
                                        "and /me/invites answer, not a request of api.js",
     ("GET", "/aftersales/{}"): "the after-sale list already shows every request in full (AfterSaleOut); "
                                "there is no page for one request",
+    ("GET", "/support/conversations"): "the 客服 page opens from a product or an order (POST starts or continues "
+                                       "that conversation); a list of them waits for a 消息 page in 我的",
 }
 
 API_CALL = re.compile(r"\bapi\.(get|post|put|patch|del)\(\s*(?:(['`])(/[^'`]*)\2)?")

@@ -54,6 +54,9 @@ Page(themedPage({
   onPay() {
     wx.navigateTo({ url: `/pages/pay/pay?no=${this.no}` })
   },
+  onService() {
+    wx.navigateTo({ url: `/pages/support/support?no=${this.no}` })
+  },
   onAftersale() {
     wx.navigateTo({ url: `/pages/aftersale/aftersale?no=${this.no}` })
   },

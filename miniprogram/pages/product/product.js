@@ -75,6 +75,9 @@ Page(themedPage({
   onHome() {
     wx.switchTab({ url: '/pages/home/home' })
   },
+  onService() {
+    wx.navigateTo({ url: `/pages/support/support?product=${this.id}` })
+  },
   onShareAppMessage() {
     const { product } = this.data
     const fallback = { title: product ? product.title : '', path: `/pages/product/product?id=${this.id}` }
