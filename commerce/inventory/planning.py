@@ -156,7 +156,8 @@ class Plan:
         return and_(Product.status == Product.ON_SALE, SKU.stock <= self.safety)
 
 
-SAFETY_LIST = Ordering("console:safety", SKU.id.desc())
+SKU_KEY = Key(SKU.id, descending=True, value=lambda row: row[0].id, unique=True)  # rows start with the SKU
+SAFETY_LIST = Ordering("console:safety", SKU_KEY)
 
 
 def safety_page(*, low_only=False, cursor=None, per_page=50):
@@ -186,7 +187,7 @@ def sku_plan(sku):
 
 def turnover_ordering(plan):
     return Ordering("console:turnover", Key(plan.days, descending=True, value=lambda row: row.days),
-                    SKU.id.desc())
+                    SKU_KEY)
 
 
 def turnover_page(*, over_only=False, cursor=None, per_page=50):

@@ -6,10 +6,12 @@ from commerce.inventory.models import BatchAllocation, StockBatch
 from commerce.members.models import Member
 from commerce.orders.models import Order, OrderLine
 from core.extensions import db
-from core.pagination import Ordering, paginate
+from core.pagination import Key, Ordering, paginate
 
-BATCH_LIST = Ordering("console:batches", StockBatch.id.desc())  # newest first
-BATCH_TRACE = Ordering("console:batch_trace", BatchAllocation.id.desc())
+# Rows start with the batch (the allocation): the key reads its id from there.
+BATCH_LIST = Ordering("console:batches", Key(StockBatch.id, descending=True, value=lambda row: row[0].id, unique=True))
+BATCH_TRACE = Ordering("console:batch_trace",
+                       Key(BatchAllocation.id, descending=True, value=lambda row: row[0].id, unique=True))
 
 
 def find_batch(batch_id):
