@@ -136,9 +136,9 @@ class Plan:
         self.lead_time = func.coalesce(ProductLeadTime.lead_time_days, self.settings.lead_time_days)
         buffer = case((self.hot, self.settings.hot_buffer_percent), else_=self.settings.buffer_percent)
         scaled = cast(self.sold, BigInteger) * self.lead_time * (100 + buffer)
-        self.computed = cast((scaled + window * 100 - 1) / (window * 100), BigInteger)
+        self.computed = (scaled + window * 100 - 1) // (window * 100)
         self.safety = func.coalesce(SafetyStockOverride.safety_stock, self.computed)
-        self.days = case((self.sold > 0, cast(cast(SKU.stock, BigInteger) * window / self.sold, BigInteger)),
+        self.days = case((self.sold > 0, cast(SKU.stock, BigInteger) * window // self.sold),
                          (SKU.stock > 0, NO_SALES_DAYS), else_=0)
         self.over_target = or_(and_(self.sold <= 0, SKU.stock > 0), self.days > self.settings.turnover_target_days)
 
