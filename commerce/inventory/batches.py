@@ -4,14 +4,14 @@ Receiving adds ``quantity`` to the SKU's (and its product's) stock with an atomi
 writes the batch in the same transaction, so a receipt racing a sale or another receipt
 never loses units. Shipping (``ship_order``, through the orders' ``shipped`` hook) takes each
 parcel line's units from the SKU's batches, first expiring first (FEFO) and, for goods
-without expiry, first received first (FIFO): the batches are locked (``FOR UPDATE``) and
+without expiry, first received first (FIFO), expired batches last: the batches are locked (``FOR UPDATE``) and
 each is lowered by a conditional UPDATE (``remaining >= n``), so two shipments at once never
 take the same unit. What batches cannot cover comes from the SKU's opening batch (stock that
 was there before batches were used), so every shipped unit is accounted to exactly one batch.
 A return that restocks puts its units back into the batches they left (latest first).
 """
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from commerce.catalog.models import SKU, Product
@@ -21,6 +21,7 @@ from commerce.inventory.models import OPENING_NUMBER, BatchAllocation, StockBatc
 from commerce.orders.hooks import order_hook
 from commerce.orders.models import OrderLine
 from core.audit import record_audit
+from core.clock import china_today
 from core.extensions import db
 
 MAX_SUPPLIER = 60
@@ -63,9 +64,11 @@ def receive_batch(sku, *, batch_number, supplier, quantity, produced_on=None, ex
     return batch
 
 
-def fefo_order():
-    """Batches with an expiry first, earliest first (FEFO); then the rest oldest first (FIFO)."""
-    return (StockBatch.expires_on.is_(None), StockBatch.expires_on, StockBatch.id)
+def fefo_order(today):
+    """Batches still good with an expiry first, earliest first (FEFO); then those without,
+    oldest first (FIFO); expired ones last (what is physically left, should it ship)."""
+    expired = case((and_(StockBatch.expires_on.is_not(None), StockBatch.expires_on < today), 1), else_=0)
+    return (expired, StockBatch.expires_on.is_(None), StockBatch.expires_on, StockBatch.id)
 
 
 @order_hook("shipped")
@@ -82,7 +85,7 @@ def allocate_parcels(order, parcels):
 def _allocate(order, line, parcel, quantity):
     batches = db.session.scalars(select(StockBatch).where(
         StockBatch.sku_id == line.sku_id, StockBatch.remaining > 0, StockBatch.is_opening.is_(False))
-        .order_by(*fefo_order()).with_for_update()).all()
+        .order_by(*fefo_order(china_today())).with_for_update()).all()
     for batch in batches:
         if quantity <= 0:
             break

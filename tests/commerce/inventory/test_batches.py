@@ -4,11 +4,12 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.catalog.models import SKU, Product
-from commerce.inventory.batches import receive_batch
+from commerce.inventory.batches import receive_batch, settle_returned_units
 from commerce.inventory.errors import InvalidBatch
 from commerce.inventory.models import OPENING_NUMBER, BatchAllocation, StockBatch
 from commerce.inventory.queries import batch_summary, batch_trace_page, order_line_batches
-from commerce.orders.models import Order
+from commerce.orders.fulfillment import ship_fulfillment
+from commerce.orders.models import Fulfillment, Order, OrderLine
 from commerce.orders.refunds import refund_order
 from commerce.shipping.parcels import ship_order
 from core.audit import AuditLog
@@ -191,3 +192,48 @@ def test_every_shipped_unit_is_accounted_to_exactly_one_batch_both_ways_and_no_o
                         (batch_state(demo, batch.id) for batch in batches))
     assert shipped_units_by_line(tea) == allocated_by_line(tea)
     assert batch_state(tea, tea_batch) == (50, 38)
+
+
+def test_an_expired_batch_ships_only_after_the_good_ones(stores):
+    demo, _tea, longjing, _cup, _ = stores
+    expired = receive(demo, longjing, "OLD", 5, expires_on=day("2020-01-01"))
+    good = receive(demo, longjing, "GOOD", 5, expires_on=day("2099-01-01"))
+    ship_all(demo, paid_order(demo, rich_member(demo), [(longjing, 6)]))
+    assert batch_state(demo, good) == (5, 0)
+    assert batch_state(demo, expired) == (5, 4)
+
+
+def test_a_packing_list_sent_in_one_parcel_records_each_orders_batches(stores):
+    demo, _tea, longjing, cup, _ = stores
+    receive(demo, longjing, "LJ-A", 10)
+    receive(demo, cup, "CUP-A", 10)
+    member = rich_member(demo)
+    first, second = paid_order(demo, member, [(longjing, 2)]), paid_order(demo, member, [(cup, 3)])
+    with tenant_context(demo.id):
+        [packing] = db.session.scalars(select(Fulfillment).where(Fulfillment.status == Fulfillment.OPEN)).all()
+        ship_fulfillment(packing, carrier="yuantong", tracking_number="YT9000000001", actor=None)
+        db.session.commit()
+        traced = {order_id: order_line_batches(db.session.get(Order, order_id)) for order_id in (first, second)}
+    assert [[(batch.batch_number, a.quantity) for a, batch in rows] for rows in traced[first].values()] == [[("LJ-A", 2)]]
+    assert [[(batch.batch_number, a.quantity) for a, batch in rows] for rows in traced[second].values()] == [[("CUP-A", 3)]]
+    assert shipped_units_by_line(demo) == allocated_by_line(demo)
+
+
+def test_a_failed_refund_takes_its_returned_units_back_off_their_batch(stores):
+    demo, _tea, longjing, _cup, _ = stores
+    batch_id = receive(demo, longjing, "A", 5)
+    order_id = paid_order(demo, rich_member(demo), [(longjing, 4)])
+    ship_all(demo, order_id)
+    [line_id] = line_ids(demo, order_id)
+    with tenant_context(demo.id):
+        line = db.session.get(OrderLine, line_id)
+        line.refunded_quantity = 3  # a return of 3 …
+        settle_returned_units(line)
+        db.session.commit()
+    assert batch_state(demo, batch_id) == (5, 4)
+    with tenant_context(demo.id):
+        line = db.session.get(OrderLine, line_id)
+        line.refunded_quantity = 1  # … whose refund failed for 2 of them
+        settle_returned_units(line)
+        db.session.commit()
+    assert batch_state(demo, batch_id) == (5, 2)
