@@ -70,8 +70,10 @@ class StockBatch(TenantScoped, db.Model):
 
     __tablename__ = "stock_batches"
     __tenant_table_args__ = (
-        tenant_foreign_key("sku_id", "skus"),
-        tenant_foreign_key("product_id", "products"),
+        # A product or option deleted before anything of it shipped takes its batches along
+        # (once shipped it was ordered, and the catalog keeps it).
+        tenant_foreign_key("sku_id", "skus", ondelete="CASCADE"),
+        tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "sku_id", "batch_number"),
         CheckConstraint("received_quantity >= 0", name="received_not_negative"),
         CheckConstraint("remaining >= 0 AND remaining <= received_quantity", name="remaining_within_received"),

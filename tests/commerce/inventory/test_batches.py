@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commerce.catalog.models import SKU, Product
+from commerce.catalog.service import delete_product
 from commerce.inventory.batches import receive_batch, settle_returned_units
 from commerce.inventory.errors import InvalidBatch
 from commerce.inventory.models import OPENING_NUMBER, BatchAllocation, StockBatch
@@ -237,3 +238,13 @@ def test_a_failed_refund_takes_its_returned_units_back_off_their_batch(stores):
         settle_returned_units(line)
         db.session.commit()
     assert batch_state(demo, batch_id) == (5, 2)
+
+
+def test_a_product_never_sold_can_still_be_deleted_with_its_batches(stores):
+    demo, _tea, longjing, _cup, _ = stores
+    receive(demo, longjing, "A", 5)
+    with tenant_context(demo.id):
+        product = db.session.get(Product, db.session.get(SKU, longjing).product_id)
+        delete_product(product, actor=None)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(StockBatch)) == 0
