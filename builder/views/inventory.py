@@ -80,9 +80,7 @@ def inventory_settings():
 def inventory_sku(sku_id):
     sku = _sku_or_404(sku_id)
     row = sku_plan(sku)
-    form = SkuPlanForm(data={"safety_stock": row.override,
-                             "lead_time_days": row.lead_time if row.lead_time != store_settings().lead_time_days
-                             else None})
+    form = SkuPlanForm(data={"safety_stock": row.override, "lead_time_days": row.own_lead_time})
     if request.method == "POST":
         require_editor()
         form = SkuPlanForm()

@@ -145,6 +145,7 @@ class Plan:
     def statement(self):
         return (select(SKU, Product.title.label("title"), Product.category_id.label("category_id"),
                        self.sold.label("sold"), self.hot.label("hot"), self.lead_time.label("lead_time"),
+                       ProductLeadTime.lead_time_days.label("own_lead_time"),
                        self.computed.label("computed"), SafetyStockOverride.safety_stock.label("override"),
                        self.safety.label("safety"), self.days.label("days"), self.over_target.label("over_target"))
                 .join(Product, Product.id == SKU.product_id)

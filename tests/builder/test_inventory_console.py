@@ -117,8 +117,10 @@ def test_the_safety_stock_list_flags_low_options_and_a_sku_plan_overrides_it(con
     assert "No option is low on stock." in page  # 20 in stock, no sales: safety stock 0
     token = csrf_from(console, f"/console/inventory/skus/{longjing}")
     response = console.post(f"/console/inventory/skus/{longjing}", headers=EN,
-                            data={"csrf_token": token, "safety_stock": "25", "lead_time_days": ""})
+                            data={"csrf_token": token, "safety_stock": "25", "lead_time_days": "12"})
     assert response.status_code == 302
+    form = console.get(f"/console/inventory/skus/{longjing}", headers=EN).get_data(as_text=True)
+    assert 'name="safety_stock" type="text" value="25"' in form and 'name="lead_time_days" type="text" value="12"' in form
     page = console.get("/console/inventory?show=low", headers=EN).get_data(as_text=True)
     assert f"/console/inventory/skus/{longjing}" in page and "(your own)" in page
     refused = console.post(f"/console/inventory/skus/{longjing}", headers=EN,
