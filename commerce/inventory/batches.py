@@ -75,6 +75,8 @@ def fefo_order(today):
 def allocate_parcels(order, parcels):
     """Record, in the shipment's transaction, the batch each unit in ``parcels`` came from."""
     lines = {line.id: line for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
+    _lock_batches(StockBatch.sku_id.in_({lines[content["line_id"]].sku_id for parcel in parcels
+                                          for content in parcel.lines}))
     for parcel in parcels:
         for content in parcel.lines:
             line = lines[content["line_id"]]
@@ -101,6 +103,12 @@ def _allocate(order, line, parcel, quantity):
                            .execution_options(synchronize_session=False))
         db.session.add(BatchAllocation(batch_id=opening.id, order_id=order.id, order_line_id=line.id,
                                        parcel_id=parcel.id, quantity=quantity))
+
+
+def _lock_batches(condition):
+    """Lock the batches matching ``condition`` in id order before touching any: every path
+    (shipments, returns) locks batches in the same order, so two of them never deadlock."""
+    db.session.execute(select(StockBatch.id).where(condition).order_by(StockBatch.id).with_for_update())
 
 
 def _take(batch, wanted):
@@ -137,6 +145,10 @@ def settle_returned_units(line):
     refund takes them off again (as far as they were not shipped since)."""
     allocations = db.session.scalars(select(BatchAllocation).where(BatchAllocation.order_line_id == line.id)
                                      .order_by(BatchAllocation.id.desc()).with_for_update()).all()
+    if allocations:  # every batch the order drew on, at once: a return of several lines holds no
+        # batch while waiting for another
+        _lock_batches(StockBatch.id.in_(select(BatchAllocation.batch_id)
+                                        .where(BatchAllocation.order_id == line.order_id)))
     shipped = sum(allocation.quantity for allocation in allocations)
     back = sum(allocation.returned_quantity for allocation in allocations)
     target = min(max(line.refunded_quantity - (line.quantity - shipped), 0), shipped)
