@@ -169,3 +169,10 @@ def test_a_viewer_sees_the_screens_but_cannot_receive_or_change_settings(platfor
 def test_the_screens_read_in_chinese(console, stores):
     page = console.get("/console/inventory", headers=ZH).get_data(as_text=True)
     assert "安全库存" in page and "周转" in page and "批次" in page
+
+
+def test_percentages_read_as_one_percent_sign_in_both_languages(console, stores):
+    english = console.get("/console/inventory", headers=EN).get_data(as_text=True)
+    chinese = console.get("/console/inventory", headers=ZH).get_data(as_text=True)
+    assert "a buffer of at least 20%." in english and "不低于 20%。" in chinese
+    assert "%%" not in english and "%%" not in chinese
