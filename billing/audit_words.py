@@ -74,6 +74,8 @@ ACTION_WORDS = {
     "personal_data.reveal": _l("Revealed a shopper's personal data"),
     "page.created": _l("Created a page"),
     "page.published": _l("Published a page"),
+    "page.share_saved": _l("Saved a page's share card"),
+    "page.started_from_template": _l("Started a page from a template"),
     "platform.admin_saved": _l("Saved a platform admin"),
     "platform.job_retried": _l("Retried a failed job"),
     "platform.password_reset": _l("Platform admin reset their password"),
@@ -106,6 +108,9 @@ ACTION_WORDS = {
     "subscription.extend_trial": _l("Trial extended"),
     "tab_bar.changed": _l("Changed the bottom tab bar"),
     "theme.changed": _l("Changed the theme"),
+    "waybill.cancel": _l("Cancelled an unused waybill"),
+    "waybill.settings": _l("Changed the waybill sender and carrier account"),
+    "waybill.ship": _l("Sent a packing list with an electronic waybill"),
     "wechatpay.account": _l("Changed the WeChat Pay account"),
 }
 SUBJECT_WORDS = {
@@ -132,6 +137,7 @@ SUBJECT_WORDS = {
     "Subscription": _l("Subscription"),
     "Tenant": _l("Store"),
     "StoreTheme": _l("Theme"),
+    "Waybill": _l("Waybill"),
 }
 # The column that names a row of a kind, first found wins; numbers are shown without quotes.
 NAME_COLUMNS = ("number", "title", "name", "email", "nickname", "hostname", "appid", "slug")

@@ -80,7 +80,8 @@ ENVIRONMENT_KEYS.update({name: name for name in (
     "WECHAT_COMPONENT_SECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY")})
 # 快递100 parcel tracking: sandbox switch, where the query API lives, the account.
 ENVIRONMENT_KEYS.update({name: name for name in (
-    "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER")})
+    "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER", "KUAIDI100_LABEL_URL",
+    "KUAIDI100_SECRET")})
 # Billing: days of grace after an unpaid period end (default 7), the billing-email backend (outbox or log).
 ENVIRONMENT_KEYS.update({name: name for name in ("BILLING_GRACE_DAYS", "BILLING_MAIL_BACKEND")})
 # Real e-mail (core/mail.py): smtp://host:port or smtps://user:pass@host:port, and the sender.
@@ -220,6 +221,9 @@ class BaseConfig:
     KUAIDI100_URL = None  # default: the sandbox when enabled, else https://poll.kuaidi100.com/poll/query.do
     KUAIDI100_KEY = None  # 快递100 授权key
     KUAIDI100_CUSTOMER = None  # 快递100 customer
+    KUAIDI100_LABEL_URL = None  # 电子面单; default: the sandbox when enabled, else https://api.kuaidi100.com/label/order
+    KUAIDI100_SECRET = None  # 快递100 secret, signs 电子面单 requests
+    KUAIDI100_LABEL_TIMEOUT = 10  # seconds to wait for a waybill
 
     @classmethod
     def finalize(cls, app):

@@ -57,6 +57,8 @@ import commerce.orders.queries  # noqa: F401
 import commerce.orders.subscribers  # noqa: F401
 import commerce.shipping.jobs  # noqa: F401
 import commerce.shipping.models  # noqa: F401
+import commerce.shipping.waybill_models  # noqa: F401
+import commerce.shipping.waybills  # noqa: F401
 import core.audit  # noqa: F401
 import core.login_throttle  # noqa: F401
 import core.outbox  # noqa: F401

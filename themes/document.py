@@ -3,7 +3,8 @@ that name the block and the field; nothing of it is saved.
 
 Shape (Shopify's sections/blocks): ``{"blocks": {id: block}, "order": [id, ...]}`` where a
 block is ``{"type": str, "settings": {...}, "hidden": bool, "blocks": {...}, "order": [...]}``
-(``blocks``/``order`` only for types that take nested blocks).
+(``blocks``/``order`` only for types that take nested blocks). An optional ``"share"``
+holds the page's share card settings (``themes.share``).
 """
 import json
 import re
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from core.errors import DomainError
 from themes.blocks.registry import get_block_type
+from themes.share import clean_share
 
 MAX_BLOCKS = 60
 MAX_DOCUMENT_BYTES = 256 * 1024
@@ -53,8 +55,13 @@ def validate_document(raw):
         if block_type and count > block_type.max_per_page:
             problems.append({"block": None, "type": type_name, "message": _(
                 "At most %(n)d “%(label)s” blocks per page.", n=block_type.max_per_page, label=_(block_type.label))})
+    share, share_problems = clean_share(raw.get("share"))
+    problems += [{**problem, "message": _translate_pydantic(problem.pop("detail"))} if "detail" in problem else problem
+                 for problem in share_problems]
     if problems:
         raise InvalidDocument(problems)
+    if share:
+        blocks["share"] = share
     return blocks
 
 

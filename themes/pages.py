@@ -14,7 +14,7 @@ from core.models import utcnow
 from core.tenancy import current_tenant_id
 from tenants.entitlements import require
 from tenants.provisioning import provisioning_step
-from themes.document import validate_document
+from themes.document import InvalidDocument, validate_document
 from themes.models import Page, PageVersion, StoreTheme, empty_document
 from themes.theme import DEFAULT_THEME, ThemeSettings, get_theme, themes
 
@@ -95,6 +95,27 @@ def save_draft(page, document, *, expected_revision, actor):
         db.session.refresh(page)
         raise DraftConflict(page.draft_revision)
     db.session.refresh(page)
+    return page
+
+
+def save_share_settings(page, *, actor, title, desc, image):
+    """The page's share card (``themes.share``), saved in its draft: it goes live when the
+    page is published, and comes back with a rollback like the blocks.
+
+    :raise PageRefused: a product-detail layout (products share themselves), or a setting
+        the rules refuse (named by ``field``)
+    """
+    if page.kind == Page.PRODUCT_DETAIL:
+        raise PageRefused(_l("Product pages share the product's own title, subtitle and picture."))
+    document = {**page.draft_document, "share": {"title": title, "desc": desc, "image": image}}
+    try:
+        save_draft(page, document, expected_revision=page.draft_revision, actor=actor)
+    except InvalidDocument as error:
+        problem = next((p for p in error.problems if str(p.get("field") or "").startswith("share.")), None)
+        if problem is None:
+            raise
+        raise PageRefused(problem["message"], field=problem["field"].removeprefix("share.")) from None
+    record_audit("page.share_saved", actor=actor, target=page)
     return page
 
 

@@ -1,4 +1,5 @@
 """The control plane's routes, one module per screen, attached to ``builder.blueprints``."""
+from builder import navigation  # noqa: F401  (the console's grouped sections, for every screen)
 from builder.views import (  # noqa: F401  (each module attaches its routes)
     aftersales,
     auth,
@@ -20,8 +21,10 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     media,
     members,
     orders,
+    page_templates,
     pages,
     personal_fields,
+    printing,
     privacy,
     publishing,
     settings,

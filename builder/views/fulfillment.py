@@ -10,6 +10,7 @@ from commerce.orders.fulfillment import ship_fulfillment
 from commerce.orders.queries import fulfillment_by_id, lines_by_id, open_packing_page, orders_by_id
 from commerce.shipping.parcels import packing_progress
 from commerce.shipping.tracking import CARRIERS
+from commerce.shipping.waybill_queries import live_waybills_of
 from core.form_checks import check_form
 from core.refusals import Attempt
 
@@ -24,7 +25,8 @@ def packing_lists():
     return render_template("builder/fulfillment/list.html", page=page, waiting=page.items,
                            lines=lines_by_id([item.order_line_id for item in items]),
                            orders=orders_by_id([item.order_id for item in items]), left=left,
-                           carriers=CARRIERS, can_edit=current_user.can_edit())
+                           carriers=CARRIERS, can_edit=current_user.can_edit(),
+                           waybills=live_waybills_of([packing.id for packing in page.items]))
 
 
 @console_bp.route("/packing/<int:fulfillment_id>/ship", methods=["POST"])

@@ -17,3 +17,12 @@ class NotDeliverable(DomainError):
 
 class InvalidParcel(DomainError):
     """A parcel of a shipment breaks a rule (carrier, number, lines; ``field`` says which)."""
+
+
+class InvalidWaybillSettings(DomainError):
+    """The store's waybill sender or carrier is missing or wrong (``field`` says which)."""
+
+
+class WaybillFailed(DomainError):
+    """The carrier gave no waybill (no answer: ``status`` 502; a refusal: 422), or a waybill
+    cannot be cancelled; the message says why."""

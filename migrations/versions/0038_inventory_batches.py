@@ -4,7 +4,7 @@ received by supplier with production and expiry dates (stock_batches) and the ba
 shipped unit came from (batch_allocations)
 
 Revision ID: 0038
-Revises: 0035
+Revises: 0040 (0035 before the lead merged the waybills branch)
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0038"
-down_revision = "0035"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 

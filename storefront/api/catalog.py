@@ -1,6 +1,7 @@
 """What a mini-program browses: the store, its published pages, categories, products and
 search. Product lists page with opaque cursors over a stable order (ties broken by id), so
 products added or removed while a shopper scrolls never repeat or go missing."""
+import hashlib
 import json
 import re
 from typing import Literal
@@ -24,6 +25,7 @@ from themes.data import load_page_data
 from themes.models import Page
 from themes.pages import PAGE_SLUG, store_colors, store_theme
 from themes.published import find_published_page
+from themes.share import page_share, product_share
 
 MAX_QUERY_LENGTH = 50
 SORTS = ("newest", "price_asc", "price_desc", "sales")  # the orderings of commerce.catalog.listing the API offers
@@ -68,6 +70,16 @@ class Block(Model):
     categories: list[Category] | None = None
 
 
+class ShareCard(Model):
+    """What a share of this page or product shows (the H5 store's duoshop:share-* meta tags):
+    pass to ``onShareAppMessage`` as title, imageUrl and path."""
+
+    title: str
+    desc: str
+    image: Url | None = Field(description="The card's picture; null when the store has none to offer.")
+    path: str = Field(description="The mini-program page that opens the shared page or product.")
+
+
 class PageInfo(Model):
     id: int
     title: str
@@ -77,6 +89,11 @@ class PageInfo(Model):
 class PublishedPage(Model):
     page: PageInfo | None = Field(description="null when the store has never published this page.")
     blocks: list[Block]
+    share: ShareCard
+
+
+class ProductDetail(Product):
+    share: ShareCard
 
 
 class ProductPage(Model):
@@ -182,15 +199,28 @@ def page(slug):
 
 def _published(published):
     if published is None:
-        return jsonify({"page": None, "blocks": []})
-    cache_key = "api:" + published.cache_key  # page, theme, catalog and language versions
+        return jsonify({"page": None, "blocks": [], "share": share_json(
+            {"title": g.tenant.name, "desc": g.tenant.name, "image": g.tenant.logo_url}, HOME_PATH)})
+    # page, theme, catalog and language versions; the store's name and logo (the share card's defaults)
+    cache_key = f"api:{published.cache_key}:{g.tenant.cache_namespace}"
     body = cache_get(g.tenant.id, cache_key)
     if body is None:
         body = json.dumps(page_json(published.page), ensure_ascii=False, separators=(",", ":"))
         cache_set(g.tenant.id, cache_key, body)
     response = Response(body, mimetype="application/json")
-    response.set_etag(published.etag)
+    response.set_etag(hashlib.sha1(cache_key.encode()).hexdigest())
     return response.make_conditional(request)
+
+
+HOME_PATH = "/pages/home/home"  # the mini-program's pages that open a shared page or product
+
+
+def share_json(card, path):
+    return {"title": card["title"], "desc": card["desc"], "image": absolute(card["image"] or None), "path": path}
+
+
+def page_path(page):
+    return HOME_PATH if page.kind == Page.HOME else f"/pages/page/page?slug={page.slug}"
 
 
 def page_json(page):
@@ -226,7 +256,8 @@ def page_json(page):
             shown = data[block_id]["categories"] or []
             item["categories"] = [category_json(c) for c in shown[: getattr(settings, "count", len(shown))]]
         blocks.append(item)
-    return {"page": {"id": page.id, "title": page.title, "version": page.published_version}, "blocks": blocks}
+    return {"page": {"id": page.id, "title": page.title, "version": page.published_version}, "blocks": blocks,
+            "share": share_json(page_share(page, g.tenant), page_path(page))}
 
 
 def _absolute_images(settings):
@@ -297,10 +328,11 @@ def _product_page_json(query, category_id, sort, limit, cursor):
 @link(200, "BuyFirstSkuNow", to="checkout_preview",
       body={"items": [{"sku_id": "$response.body#/skus/0/id", "quantity": 1}], "coupon_id": None})
 @api_bp.route("/products/<int:product_id>")
-@spec.validate(resp=responses(Product, errors=(404,)), tags=[TAG])
+@spec.validate(resp=responses(ProductDetail, errors=(404,)), tags=[TAG])
 def product(product_id):
-    """One product on sale, with its specs and SKUs. :raise 404: not on sale in this store"""
+    """One product on sale, with its specs, SKUs and share card. :raise 404: not on sale in this store"""
     found = get_product_on_sale(product_id) if product_id <= MAX_ID else None
     if found is None:
         abort(404)
-    return jsonify(product_json(found, detail=True))
+    return jsonify({**product_json(found, detail=True),
+                    "share": share_json(product_share(found, g.tenant), f"/pages/product/product?id={found.id}")})

@@ -28,6 +28,7 @@ from tenants.middleware import STORE
 from themes.models import Page
 from themes.pages import store_theme
 from themes.published import cached_storefront_response, find_published_page, render_published, store_theme_css
+from themes.share import page_share, product_share
 from themes.tab_bar import store_tab_bar
 
 SEARCH_PAGE = 20  # results a search page shows before its "more" link
@@ -85,7 +86,8 @@ def _render_page(published):
         response = Response(status=304)
     else:
         html = render_published(published, store=g.tenant)
-        response = Response(render_template("storefront/page.html", page=published.page, page_html=html))
+        response = Response(render_template("storefront/page.html", page=published.page, page_html=html,
+                                            share=page_share(published.page, g.tenant)))
     if message_waiting:
         response.cache_control.no_store = True
         return response
@@ -166,6 +168,7 @@ def _render_product(product_id):
     stock = {sku.id: units_left(sku, flash) for sku in product.skus}
     return make_response(render_template(
         "storefront/product.html", product=product, layout_html=layout_html, stock=stock,
+        share=product_share(product, g.tenant),
         in_stock=sum(stock.values()),
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
         flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,

@@ -46,7 +46,7 @@ def test_every_image_url_of_the_catalog_is_absolute_on_the_store_host_and_loads(
         response = _get(platform_client, path, slug)
         assert response.status_code == 200, path
         links += uri_values(document, answer_schema(document, documented, "GET", 200), response.get_json())
-    assert len(links) == 6  # a picture and its thumbnail, in the list, the detail and the search
+    assert len(links) == 7  # a picture and its thumbnail, in the list, the detail and the search; the share card's
     assert all(link.startswith(f"http://{slug}.duoshop.test/media/") for link in links)
     assert {fetch_status(app, link) for link in links} == {200}
 

@@ -138,7 +138,7 @@ def test_product_page_has_details_tags_and_link_preview(stores, store_client):
                 description="<p>产地：杭州</p>", video_url="https://cdn.example.com/tea.mp4")
     body = store_client("demo").get(f"/products/{product_id}").get_data(as_text=True)
     assert '<meta name="description" content="明前采摘">' in body
-    assert '<meta property="og:title" content="特级&#34;绿茶&#34;&lt;礼盒&gt; · Demo">' in body
+    assert '<meta property="og:title" content="特级&#34;绿茶&#34;&lt;礼盒&gt;">' in body  # the share card's title
     assert '<meta property="og:type" content="product">' in body
     assert f'<link rel="canonical" href="http://demo.duoshop.test/products/{product_id}">' in body
     assert '<span class="tag">新品</span>' in body and "<p>产地：杭州</p>" in body

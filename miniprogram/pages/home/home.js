@@ -2,6 +2,7 @@
 const { api } = require('../../utils/api.js')
 const { themedPage } = require('../../utils/page.js')
 const { track } = require('../../utils/track.js')
+const { shareMessage } = require('../../utils/share.js')
 
 Page(themedPage({
   data: { blocks: [], loaded: false },
@@ -15,6 +16,7 @@ Page(themedPage({
   },
   load() {
     return api.get('/home').then(home => {
+      this.share = home.share
       this.setData({ blocks: home.blocks || [], loaded: true })
       const title = (this.data.store && this.data.store.name) || (home.page && home.page.title)
       if (title) wx.setNavigationBarTitle({ title })
@@ -22,6 +24,6 @@ Page(themedPage({
   },
   onShareAppMessage() {
     track('share', { page: 'home' })
-    return { title: (this.data.store && this.data.store.name) || '', path: '/pages/home/home' }
+    return shareMessage(this.share, { title: (this.data.store && this.data.store.name) || '', path: '/pages/home/home' })
   },
 }))

@@ -2,6 +2,7 @@
 const { api } = require('../../utils/api.js')
 const { themedPage } = require('../../utils/page.js')
 const { track } = require('../../utils/track.js')
+const { shareMessage } = require('../../utils/share.js')
 const { yuan } = require('../../utils/format.js')
 const { chooser, initialChoice } = require('../../utils/sku.js')
 
@@ -76,6 +77,7 @@ Page(themedPage({
   },
   onShareAppMessage() {
     const { product } = this.data
-    return { title: product ? product.title : '', path: `/pages/product/product?id=${this.id}` }
+    const fallback = { title: product ? product.title : '', path: `/pages/product/product?id=${this.id}` }
+    return shareMessage(product && product.share, fallback)
   },
 }))
