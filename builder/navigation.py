@@ -41,6 +41,7 @@ GROUPS = (
         Section("console.products_list", _l("Products")),
         Section("console.media_library", _l("Image library")),
         Section("console.shipping_list", _l("Shipping")),
+        Section("console.inventory_levels", _l("Inventory")),
     )),
     Group(_l("Customers"), (
         Section("console.members_list", _l("Members")),

@@ -24,6 +24,8 @@ import commerce.catalog.library  # noqa: F401
 import commerce.catalog.models  # noqa: F401
 import commerce.catalog.search_index  # noqa: F401
 import commerce.catalog.service  # noqa: F401
+import commerce.inventory.batches  # noqa: F401
+import commerce.inventory.models  # noqa: F401
 import commerce.marketing.bargains.jobs  # noqa: F401
 import commerce.marketing.bargains.models  # noqa: F401
 import commerce.marketing.bargains.service  # noqa: F401

@@ -36,7 +36,7 @@ PRODUCT_PACKAGES = tuple(p for layer in LAYERS for p in layer)
 #   it sits with orders; fees, regions and tracking stay below.
 COMMERCE_AREAS: tuple[str | tuple[str, ...], ...] = (
     "catalog", "shipping", "members", ("marketing.coupons.models", "marketing.coupons.errors"), "pricing", ("orders", "shipping.parcels"),
-    ("shipping.waybills", "shipping.printing"), "aftersales", "support", "marketing", "analytics",
+    ("shipping.waybills", "shipping.printing"), "aftersales", "support", "inventory", "marketing", "analytics",
 )
 # Packages outside the product that product code must never import.
 FORBIDDEN = ("sandbox", "tests", "bench", "tools", "migrations")

@@ -16,6 +16,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     flash_sales,
     fulfillment,
     group_buys,
+    inventory,
     marketing,
     media,
     members,

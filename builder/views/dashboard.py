@@ -16,7 +16,7 @@ from billing.queries import store_subscription, unpaid_invoice_count
 from builder.blueprints import console_bp
 from commerce.aftersales.queries import waiting_count
 from commerce.analytics.queries import daily_series, day_figures
-from commerce.catalog.queries import low_stock_count
+from commerce.inventory.planning import low_stock_count
 from commerce.orders.models import Order
 from commerce.orders.queries import count_orders
 from commerce.support.queries import waiting_tickets
@@ -133,8 +133,8 @@ def todos():
          "url": url_for("console.after_sales_list")},
         {"key": "support_waiting", "label": _("Customers waiting for a reply"), "count": waiting_tickets(),
          "url": url_for("console.support_inbox")},
-        {"key": "low_stock", "label": _("Low stock"), "count": low_stock_count(),
-         "url": url_for("console.products_list", status="on_sale", stock="low")},
+        {"key": "low_stock", "label": _("Low stock"), "count": low_stock_count(),  # at or below safety stock
+         "url": url_for("console.inventory_levels", show="low")},
         {"key": "refunding", "label": _("Refunds in progress"), "count": count_orders(Order.REFUNDING),
          "url": url_for("console.orders_list", status=Order.REFUNDING)},
         {"key": "unpaid_invoices", "label": _("Unpaid invoices"), "count": unpaid_invoice_count(),

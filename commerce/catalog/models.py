@@ -85,7 +85,9 @@ class SKU(TenantScoped, Timestamped, db.Model):
     """One sellable combination of spec values, with its own price, stock and code."""
 
     __tablename__ = "skus"
-    LOW_STOCK = 10  # at or below: 库存紧张, counted on the console's 概况 (待办) until restocked
+    # At or below: the product list's quick 库存紧张 filter. The 概况's to-do counts SKUs at or
+    # below their safety stock instead (commerce.inventory.planning).
+    LOW_STOCK = 10
     __tenant_table_args__ = (
         tenant_foreign_key("product_id", "products", ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "code"),

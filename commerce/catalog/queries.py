@@ -37,13 +37,6 @@ def _has_low_stock_sku():
     return Product.id.in_(select(SKU.product_id).where(SKU.stock <= SKU.LOW_STOCK))
 
 
-def low_stock_count():
-    """How many products on sale have an SKU at or below ``SKU.LOW_STOCK`` (the console's
-    库存预警): ``console_products(statuses=(ON_SALE,), low_stock=True)`` lists exactly them."""
-    return db.session.scalar(select(func.count()).select_from(Product)
-                             .where(Product.status == Product.ON_SALE, _has_low_stock_sku()))
-
-
 def console_products(*, query="", statuses=None, low_stock=False, cursor=None, per_page=50):
     """A ``core.pagination.Page`` of the store's products (every status unless ``statuses``),
     newest first, having every term of ``query`` (``search.matches``), with the total count;

@@ -13,10 +13,14 @@ Moments and what a hook receives and returns:
   order back from the packing lists (a team order ships once its team has succeeded).
 - ``cancelled(order)``: the unpaid order was cancelled (its stock is back already).
 - ``completed(order)``: the order completed (confirmed by the shopper or the sweep).
+- ``shipped(order, parcels)``: parcels (``Parcel`` rows, flushed) were just recorded for the
+  order; a hook may record what went in them (the inventory's batches) or raise to refuse.
+- ``restock_changed(line)``: a refund put units of ``line`` back on sale, or a failed refund
+  took them off again (``line.refunded_quantity`` is already the new count).
 - ``price_now(sku)``: what the SKU sells for right now in a campaign, or None; the first
   price given wins (the cart shows it).
 """
-MOMENTS = ("placed", "paid", "cancelled", "completed", "price_now")
+MOMENTS = ("placed", "paid", "cancelled", "completed", "shipped", "restock_changed", "price_now")
 _hooks: dict[str, dict[str, object]] = {moment: {} for moment in MOMENTS}
 
 

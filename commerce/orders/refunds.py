@@ -41,6 +41,7 @@ from commerce.catalog.models import SKU, Product
 from commerce.members.models import Member
 from commerce.members.wallet import refund_to_balance
 from commerce.orders import states
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Order, OrderLine, Refund
 from core.audit import record_audit
 from core.errors import DomainError
@@ -307,6 +308,7 @@ def _return_goods(order, restock):
             raise InvalidRefund(_("%(title)s: at most %(n)d can come back.", title=line.title,
                                   n=line.quantity - line.refunded_quantity), field="restock")
         _move_stock(line, quantity)
+        run_order_hooks("restock_changed", line)
 
 
 def _take_back_goods(returned):
@@ -319,6 +321,7 @@ def _take_back_goods(returned):
                            .execution_options(synchronize_session=False))
         db.session.refresh(line)
         _move_stock(line, -quantity)
+        run_order_hooks("restock_changed", line)
 
 
 def _move_stock(line, quantity):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from commerce.orders import states
 from commerce.orders.errors import OrderStateError
+from commerce.orders.hooks import run_order_hooks
 from commerce.orders.models import Fulfillment, FulfillmentLine, OrderLine
 from commerce.shipping.errors import InvalidParcel
 from commerce.shipping.jobs import schedule_parcel_polls
@@ -107,6 +108,7 @@ def ship_order(order, parcels, *, actor):
     if not states.transition(order, event):
         raise OrderStateError(_("Only a paid order can be shipped."))
     _close_sent_packing_lists(order)
+    run_order_hooks("shipped", order, created)
     record_audit("order.ship", actor=actor, tenant_id=order.tenant_id, target=order,
                  details={"parcels": [[p.carrier, p.tracking_number] for p in created], "status": order.status})
     schedule_parcel_polls(order.tenant_id)

@@ -9,7 +9,8 @@ from sqlalchemy import update
 
 from billing.models import Invoice
 from commerce.aftersales.models import AfterSale
-from commerce.catalog.models import SKU, Product
+from commerce.catalog.models import Product
+from commerce.inventory.models import SafetyStockOverride
 from commerce.orders.models import Order
 from core.extensions import db
 from core.models import utcnow
@@ -123,10 +124,12 @@ def test_to_dos_count_and_link_to_lists_showing_exactly_those_items(console, sto
                                  amount=100, lines={}))
         db.session.commit()
     low = create_product(demo, "快卖完的茶", stock=3)
-    shelved = create_product(demo, "下架的茶", stock=1, status=Product.OFF_SHELF)  # off the shelf: no warning
-    plenty = create_product(demo, "库存充足", stock=SKU.LOW_STOCK + 1)
-    for product_id in (low, shelved, plenty):
-        sku_of(demo, product_id)
+    shelved = create_product(demo, "下架的茶", stock=0, status=Product.OFF_SHELF)  # off the shelf: no warning
+    plenty = create_product(demo, "库存充足", stock=11)  # no sales: a safety stock of 0
+    low_sku, _, _ = (sku_of(demo, product_id) for product_id in (low, shelved, plenty))
+    with tenant_context(demo.id):  # the merchant keeps 5 of it at least
+        db.session.add(SafetyStockOverride(sku_id=low_sku, safety_stock=5))
+        db.session.commit()
     _open_invoice(demo)
     # the tea store's own work never counts here
     tea_member = create_member(tea)
@@ -135,7 +138,8 @@ def test_to_dos_count_and_link_to_lists_showing_exactly_those_items(console, sto
 
     overview = figures(console)
     counts = {item["key"]: item["count"] for item in overview["todos"]}
-    # the cup's stock dropped to 46: still plenty; the two 茶 products are the tea store's/off shelf
+    # the cup's stock dropped to 47: above its safety stock (3 sold in 30 days); the tea store's
+    # 杯 (1 left, 1 sold) is low there, not here
     assert counts == {"to_ship": 2, "after_sales": 1, "support_waiting": 0, "low_stock": 1, "refunding": 1,
                       "unpaid_invoices": 1}
 
@@ -147,7 +151,7 @@ def test_to_dos_count_and_link_to_lists_showing_exactly_those_items(console, sto
     after_sales_page = console.get(todo(overview, "after_sales")["url"], headers=EN).get_data(as_text=True)
     assert after_sales_page.count("/approve") == 1
     stock_page = console.get(todo(overview, "low_stock")["url"], headers=EN).get_data(as_text=True)
-    assert set(re.findall(r"/console/products/(\d+)\"", stock_page)) == {str(low)}
+    assert set(re.findall(r"/console/inventory/skus/(\d+)\"", stock_page)) == {str(low_sku)}
     billing_page = console.get(todo(overview, "unpaid_invoices")["url"], headers=EN).get_data(as_text=True)
     assert billing_page.count("data-invoice=") == 1 and "DS-OPEN-1" in billing_page
 
