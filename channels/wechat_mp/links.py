@@ -50,3 +50,10 @@ def target_url(target):
     if path is None:
         return target.get("value") or ""
     return store_origin(db.session.get(Tenant, current_tenant_id())) + path.format(value=target.get("value", ""))
+
+
+def absolute_url(link):
+    """A picture's address as WeChat can fetch it: a store path (``/media/…``) on the store's host."""
+    if link and link.startswith("/"):
+        return target_url({"type": "home"}).rstrip("/") + link
+    return link or ""

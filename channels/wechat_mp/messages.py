@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from channels.wechat_mp.accounts import account_of
-from channels.wechat_mp.links import target_url
+from channels.wechat_mp.links import absolute_url, target_url
 from channels.wechat_mp.models import Follower, ReceivedMessage
 from channels.wechat_mp.replies import match_reply, store_rules
 from channels.wechat_open.crypto import MessageCrypto, MessageRefused, message_signature
@@ -163,15 +163,10 @@ def reply_xml(reply, *, to, sender, now=None):
     else:
         body = (f"<MsgType>{_cdata('news')}</MsgType><ArticleCount>1</ArticleCount><Articles><item>"
                 f"<Title>{_cdata(reply['title'])}</Title><Description>{_cdata(reply.get('description'))}</Description>"
-                f"<PicUrl>{_cdata(_absolute(reply.get('picture_url')))}</PicUrl>"
+                f"<PicUrl>{_cdata(absolute_url(reply.get('picture_url')))}</PicUrl>"
                 f"<Url>{_cdata(target_url(reply['target']))}</Url></item></Articles>")
     return f"<xml>{head}{body}</xml>"
 
-
-def _absolute(link):
-    if link and link.startswith("/"):
-        return target_url({"type": "home"}).rstrip("/") + link
-    return link or ""
 
 
 def _encrypted(crypto, account, xml):
