@@ -4,7 +4,7 @@ mini-program page or an https URL (``view`` / ``miniprogram`` buttons), or sends
 (``click``: the auto-replies answer it). A new account starts from the seed's 功能前置 menu:
 首页 / 分类 / 个人中心.
 
-WeChat's limits are checked before anything is sent: a top name at most 16 bytes (4 Chinese
+WeChat's limits are checked before anything is sent: a top name at most 16 bytes (5 Chinese
 characters), a sub-button's 60, a key 128, a URL 1024. Publishing sends the whole menu to
 ``cgi-bin/menu/create``, which replaces the account's menu: sending it again is harmless, so
 a publish that timed out is simply pressed again."""
@@ -76,7 +76,7 @@ def clean_menu(buttons):
         name = button["name"].strip()
         where = _l("Button %(n)s", n=number)
         if len(name.encode()) > TOP_NAME_BYTES:
-            raise OfficialAccountRefused(_l("%(where)s: the name is at most 4 Chinese characters (16 bytes).",
+            raise OfficialAccountRefused(_l("%(where)s: the name is at most 16 bytes (5 Chinese characters).",
                                             where=where), field="menu")
         subs = [sub for sub in button.get("sub") or () if (sub.get("name") or "").strip()]
         if len(subs) > MAX_SUB:
