@@ -18,6 +18,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     marketing,
     media,
     members,
+    official_account,
     orders,
     pages,
     personal_fields,

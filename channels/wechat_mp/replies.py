@@ -8,7 +8,7 @@ first); nothing matched gets the default reply, which may be none."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from channels.wechat_mp.errors import OfficialAccountRefused
+from channels.wechat_mp.errors import NotBound, OfficialAccountRefused
 from channels.wechat_mp.links import clean_target
 from channels.wechat_mp.models import KeywordRule
 from core.audit import record_audit
@@ -99,3 +99,15 @@ def match_reply(text, rules, default=None):
         if rule.match == KeywordRule.CONTAINS and any(word.lower() in said for word in rule.keyword_list()):
             return rule.reply
     return default
+
+
+def save_reply(account, which, reply, *, actor):
+    """Set the account's ``subscribe`` or ``default`` reply (None: no reply).
+
+    :raise NotBound: no account
+    """
+    if account is None:
+        raise NotBound(_l("Bind your official account first."))
+    setattr(account, f"{which}_reply", reply)
+    db.session.flush()
+    record_audit(f"official_account.{which}_reply_saved", actor=actor, target=account)
