@@ -57,6 +57,7 @@ def test_the_owner_edits_reorders_and_publishes_the_menu(new_context, live_serve
     expect(page.locator("[data-preview] span")).to_have_text(["上新", "个人中心", "分类"])
     expect(page.locator("[data-top] legend").first).to_have_text("Button 1")
     third = page.locator("[data-top]").nth(2)
+    third.locator("summary").click()  # its sub-buttons, folded while it has none
     sub = third.locator("[data-subs] [data-row]").first
     sub.locator("[data-field=name]").fill("联系客服")
     sub.locator("[data-field=type]").select_option("keyword")
