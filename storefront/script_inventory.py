@@ -29,6 +29,8 @@ SCRIPTS = (
     Script("wechat js-sdk", "WeChat's JS-SDK 1.6.0 (wx.openAddress for 「使用微信地址」 inside WeChat), from "
            "WeChat's servers; pinned by the hash in WECHAT_JSSDK_INTEGRITY", PLATFORM,
            url=JSSDK_URL, integrity_setting="WECHAT_JSSDK_INTEGRITY"),
+    Script("share cards", "Inside WeChat: sets the page's share card (title, summary, picture, link) through "
+           "the JS-SDK with the store's signed wx.config", PLATFORM, endpoint="storefront.static", filename="share.js"),
     Script("analytics beacon", "Counts page and product views off the request path (the data dashboard)",
            PLATFORM, endpoint="storefront.static", filename="beacon.js"),
 )

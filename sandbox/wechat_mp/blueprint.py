@@ -3,8 +3,6 @@
 shows what was sent and sends a user's message or event to a store's endpoint. Mounted at
 ``/sandbox/wechat_mp`` when ``WECHAT_MP_SANDBOX`` is true; ``create_sandbox_app`` serves
 one on its own for tests."""
-import secrets
-
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 
 from sandbox.wechat_mp.state import OfficialAccountSandbox, Refusal
@@ -50,9 +48,8 @@ def token():
 
 @wechat_mp_bp.get("/cgi-bin/ticket/getticket")
 def ticket():
-    _appid("/cgi-bin/ticket/getticket")
-    return jsonify({"errcode": 0, "errmsg": "ok", "ticket": "sandbox-ticket-" + secrets.token_hex(8),
-                    "expires_in": 7200})
+    appid = _appid("/cgi-bin/ticket/getticket")
+    return jsonify({"errcode": 0, "errmsg": "ok", "ticket": current_sandbox().issue_ticket(appid), "expires_in": 7200})
 
 
 @wechat_mp_bp.post("/cgi-bin/menu/create")

@@ -41,6 +41,7 @@ class OfficialAccountSandbox:
         self.templates = []  # {"appid", "touser", "template_id", "url", "data", "msgid"}
         self.customs = []  # {"appid", "touser", "msgtype", …}
         self.failures = {}  # path → errcode to answer once
+        self.tickets = {}  # appid → the JS-SDK tickets issued to it, newest last
         self.deliver = deliver  # (url, params, body) → (status, text); default: requests
 
     # — WeChat's side of the APIs —
@@ -66,6 +67,11 @@ class OfficialAccountSandbox:
         if expires <= time.time():
             raise Refusal(42001, "access_token expired")
         return appid
+
+    def issue_ticket(self, appid):
+        ticket = "sandbox-ticket-" + secrets.token_hex(8)
+        self.tickets.setdefault(appid, []).append(ticket)
+        return ticket
 
     def expire_tokens(self):
         """Every token issued so far expires now (WeChat answers 42001 to it)."""
