@@ -6,6 +6,7 @@ This is the composition root's list: the packages themselves never import it.
 import billing.models  # noqa: F401
 import billing.password_mail  # noqa: F401
 import billing.subscriptions  # noqa: F401
+import channels.wechat_mp.messages  # noqa: F401
 import channels.wechat_mp.models  # noqa: F401
 import channels.wechat_mp.notices  # noqa: F401
 import channels.wechat_mp.pushes  # noqa: F401

@@ -15,9 +15,10 @@ import hmac
 import logging
 import secrets
 import time
+from datetime import timedelta
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from channels.wechat_mp.accounts import account_of
@@ -29,10 +30,12 @@ from channels.wechat_open.crypto import _fields as message_fields
 from commerce.members.models import Member
 from core.extensions import db
 from core.models import utcnow
+from core.sweep_steps import sweep_step
 
 log = logging.getLogger(__name__)
 
 SUCCESS = "success"  # what WeChat waits for when there is no reply
+KEEP = timedelta(days=3)  # WeChat retries within 15 seconds; a message's row is kept this long
 
 
 class NoAccount(LookupError):
@@ -175,3 +178,10 @@ def _encrypted(crypto, account, xml):
     signature = message_signature(account.token, timestamp, nonce, encrypt)
     return (f"<xml><Encrypt>{_cdata(encrypt)}</Encrypt><MsgSignature>{escape(signature)}</MsgSignature>"
             f"<TimeStamp>{timestamp}</TimeStamp><Nonce>{_cdata(nonce)}</Nonce></xml>")
+
+
+@sweep_step(order=87, outcome="official_account_messages_forgotten")
+def forget_old_messages(now=None):
+    """Delete the rows of messages received more than ``KEEP`` ago: no retry of theirs comes now."""
+    return db.session.execute(delete(ReceivedMessage).where(ReceivedMessage.received_at < (now or utcnow()) - KEEP)
+                              .execution_options(synchronize_session=False)).rowcount

@@ -77,7 +77,7 @@ def test_staff_who_cannot_manage_the_store_cannot_bind(app_ctx, app):
     create_staff(demo, "ops@demo.example.com", StaffUser.OPERATOR)
     client = app.test_client()
     login_staff(client, demo, email="ops@demo.example.com")
-    page = client.get(HOME).get_data(as_text=True)
+    page = client.get(HOME, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Only the owner or an admin can bind" in page
     assert post(client, HOME, {"appid": DEMO_APPID, "app_secret": SECRET, "token": "tokdemo"},
                 page=HOME).status_code in (400, 403)

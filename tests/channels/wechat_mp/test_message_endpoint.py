@@ -3,13 +3,15 @@
 store's token refused."""
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from channels.wechat_mp.messages import plain_signature
+from channels.wechat_mp.messages import forget_old_messages, plain_signature
 from channels.wechat_mp.models import Follower, ReceivedMessage
 from core.extensions import db
+from core.models import utcnow
 from core.tenancy import tenant_context
 from tests.channels.wechat_mp.conftest import DEMO_APPID, TEA_APPID, bind, send, url_of
 from tests.factories import create_member, create_store
@@ -120,6 +122,17 @@ def test_a_body_that_is_not_wechats_xml_is_refused(stores, platform_client):
         "signature": plain_signature("tokdemo", timestamp, nonce), "timestamp": timestamp, "nonce": nonce},
         data='<!DOCTYPE x [<!ENTITY a "b">]><xml><FromUserName>&a;</FromUserName></xml>')
     assert response.status_code == 401
+
+
+def test_message_rows_are_forgotten_after_three_days_in_their_store_only(stores, mp):
+    demo, tea = stores
+    send(mp, demo, content="hi", msg_id=1)
+    send(mp, tea, content="hi", msg_id=1, appid=TEA_APPID)
+    with tenant_context(demo.id):
+        assert forget_old_messages(now=utcnow() + timedelta(days=2)) == 0
+        assert forget_old_messages(now=utcnow() + timedelta(days=4)) == 1
+        db.session.commit()
+    assert received(demo) == 0 and received(tea) == 1
 
 
 @pytest.mark.postgres

@@ -10,8 +10,10 @@ from channels.wechat_mp.errors import OfficialAccountRefused
 from channels.wechat_mp.models import Push, Send
 from channels.wechat_mp.notices import order_paid, save_notices
 from channels.wechat_mp.pushes import schedule_push, send_due_pushes
+from commerce.marketing.bargains.models import Bargain, BargainCampaign
+from commerce.marketing.bargains.service import create_bargain_campaign, help_cut, start_bargain
 from commerce.members.consent import record_consents
-from commerce.members.models import Address, MemberConsent
+from commerce.members.models import Address, Member, MemberConsent
 from commerce.orders import states
 from commerce.orders.models import Order, OrderLine
 from commerce.orders.service import Wanted, place_order
@@ -166,3 +168,24 @@ def test_a_push_for_a_passed_slot_is_refused(demo):
     with pytest.raises(OfficialAccountRefused) as refusal:
         schedule(demo, day=china_today() - timedelta(days=1))
     assert refusal.value.field == "day"
+
+
+def test_a_bargain_cut_to_its_floor_tells_its_starter_once(demo, mp, jobs):
+    with tenant_context(demo.id):
+        save_notices(account_of(), {"bargain_reached": (True, "TPL_bargain_0001")}, actor=None)
+        campaign = create_bargain_campaign(actor=None, title="好友砍价", sku_id=demo.sku, floor_price=1000,
+                                           max_helps=2, hours=24, starts_at=utcnow(),
+                                           ends_at=utcnow() + timedelta(days=7))
+        db.session.commit()
+        campaign_id = campaign.id
+    starter = follower_member(mp, demo, "o-starter")
+    friends = [create_member(demo, nickname=name, openid=f"o-{name}") for name in ("a", "b")]
+    with tenant_context(demo.id):
+        bargain = start_bargain(db.session.get(BargainCampaign, campaign_id), db.session.get(Member, starter[0]))
+        db.session.commit()
+        for friend in friends:
+            help_cut(db.session.get(Bargain, bargain.id), db.session.get(Member, friend[0]))
+            db.session.commit()
+    jobs.drain()
+    assert [(sent["touser"], sent["template_id"]) for sent in mp.templates] == [("o-starter", "TPL_bargain_0001")]
+    assert mp.templates[0]["data"]["keyword1"]["value"] == "¥10.00"
