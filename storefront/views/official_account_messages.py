@@ -7,14 +7,13 @@ account bound."""
 import logging
 
 from flask import Blueprint, Response, abort, request
-from sqlalchemy import select
 
 from channels.wechat_mp.messages import NoAccount, handshake, receive
 from channels.wechat_open.crypto import MessageRefused
 from core.extensions import csrf, db
-from core.tenancy import tenant_context, unscoped
+from core.tenancy import tenant_context
 from tenants.middleware import PLATFORM, serve_on
-from tenants.models import Tenant
+from tenants.queries import find_store
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +23,7 @@ csrf.exempt(official_account_bp)  # WeChat signs its messages with the store's t
 
 @official_account_bp.route("/wechat/mp/<int:tenant_id>", methods=["GET", "POST"])
 def official_account_message(tenant_id):
-    with unscoped():
-        known = db.session.scalar(select(Tenant.id).where(Tenant.id == tenant_id))
-    if known is None:
+    if find_store(tenant_id) is None:
         abort(404)
     with tenant_context(tenant_id):
         try:
