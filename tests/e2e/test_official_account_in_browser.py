@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from tests.e2e.screenshots import DEMO_OWNER, sign_in_console
+from tests.e2e.server import JSSDK_STUB
+from tests.e2e.test_addresses_in_browser import IN_WECHAT
 
 try:
     from playwright.sync_api import expect
@@ -102,3 +104,32 @@ def test_every_official_account_screen_in_chinese_at_phone_and_desktop_width(new
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+RECORD_SHARES = """Object.defineProperty(window, "wx", {configurable: true,
+  get() { return this.__wx; },
+  set(sdk) {
+    sdk.updateAppMessageShareData = (card) => { window.sharedToChat = card; };
+    sdk.updateTimelineShareData = (card) => { window.sharedToMoments = card; };
+    this.__wx = sdk;
+  }});"""
+
+
+def test_inside_wechat_a_product_page_sets_its_share_card(new_context, live_server):
+    context = new_context(**IN_WECHAT)
+    context.add_init_script(RECORD_SHARES)  # the stand-in SDK gets the two share calls, recorded
+    context.route("https://res.wx.qq.com/**", lambda route: route.fulfill(
+        status=200, content_type="application/javascript", body=JSSDK_STUB,
+        headers={"Access-Control-Allow-Origin": "*"}))
+    shopper = context.new_page()
+    shopper.goto(live_server.url("/search?q=龙井", store="tea"))
+    shopper.locator(".product-card").first.click()
+    shopper.wait_for_function("() => Boolean(window.sharedToChat && window.sharedToMoments)")
+    card = shopper.evaluate("window.sharedToChat")
+    title = shopper.locator('meta[property="og:title"]').get_attribute("content")
+    assert card["title"] == title and "龙井" in card["title"]
+    assert card["link"] == shopper.url.split("#")[0]
+    config = shopper.evaluate("window.wxConfig")
+    assert config["jsApiList"] == ["updateAppMessageShareData", "updateTimelineShareData"]
+    assert len(config["signature"]) == 40 and config["appId"]
+    assert shopper.evaluate("window.sharedToMoments")["title"] == title
