@@ -7,6 +7,7 @@ from channels.wechat_mp.errors import OfficialAccountRefused
 from channels.wechat_mp.menus import clean_menu, publish_menu, save_menu
 from core.extensions import db
 from core.tenancy import tenant_context
+from tenants.models import MiniProgram
 from tests.channels.wechat_mp.conftest import DEMO_APPID, TEA_APPID, bind
 from tests.factories import create_store
 
@@ -81,3 +82,13 @@ def test_a_menu_wechat_would_refuse_is_refused_here_naming_the_button(app_ctx, d
     with tenant_context(demo.id), pytest.raises(OfficialAccountRefused) as refusal:
         clean_menu(buttons)
     assert says in str(refusal.value.message)
+
+
+def test_a_mini_program_button_opens_the_stores_own_mini_program_with_the_store_as_fallback(demo, mp):
+    with tenant_context(demo.id):
+        db.session.add(MiniProgram(appid="wx9999999999999999", name="演示店小程序"))
+        db.session.commit()
+    publish(demo, [{"name": "小程序", "type": "miniprogram", "value": "/pages/goods/index"}])
+    assert mp.menus[DEMO_APPID]["button"] == [{
+        "type": "miniprogram", "name": "小程序", "appid": "wx9999999999999999", "pagepath": "pages/goods/index",
+        "url": "http://demo.duoshop.test/"}]  # where WeChat versions without mini-programs go
