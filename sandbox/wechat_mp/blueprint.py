@@ -12,7 +12,8 @@ EXTENSION = "wechat_mp_sandbox"
 LOOPBACK = ("127.0.0.1", "::1")
 KINDS = ("text", "subscribe", "unsubscribe", "CLICK")
 
-wechat_mp_bp = Blueprint("wechat_mp_sandbox", __name__, template_folder="templates")
+wechat_mp_bp = Blueprint("wechat_mp_sandbox", __name__, template_folder="templates", static_folder="static",
+                         static_url_path="/static")
 
 
 @wechat_mp_bp.before_request

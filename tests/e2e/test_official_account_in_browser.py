@@ -104,6 +104,8 @@ def test_every_official_account_screen_in_chinese_at_phone_and_desktop_width(new
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.goto(live_server.url(CONTROL))  # the developer's stand-in for WeChat
+        page.screenshot(path=str(SHOTS / f"sandbox-control-{width}.png"), full_page=True)
 
 
 RECORD_SHARES = """Object.defineProperty(window, "wx", {configurable: true,
