@@ -12,11 +12,15 @@ from channels.wechat_mp.notices import order_paid, save_notices
 from channels.wechat_mp.pushes import schedule_push, send_due_pushes
 from commerce.marketing.bargains.models import Bargain, BargainCampaign
 from commerce.marketing.bargains.service import create_bargain_campaign, help_cut, start_bargain
+from commerce.marketing.group_buys.models import GroupTeam, GroupTeamMember
+from commerce.marketing.group_buys.service import create_group_buy
 from commerce.members.consent import record_consents
 from commerce.members.models import Address, Member, MemberConsent
 from commerce.orders import states
 from commerce.orders.models import Order, OrderLine
+from commerce.orders.payments import record_payment
 from commerce.orders.service import Wanted, place_order
+from commerce.pricing import Campaign
 from commerce.shipping.parcels import ship_order
 from core.clock import china_today
 from core.extensions import db
@@ -189,3 +193,27 @@ def test_a_bargain_cut_to_its_floor_tells_its_starter_once(demo, mp, jobs):
     jobs.drain()
     assert [(sent["touser"], sent["template_id"]) for sent in mp.templates] == [("o-starter", "TPL_bargain_0001")]
     assert mp.templates[0]["data"]["keyword1"]["value"] == "¥10.00"
+
+
+def test_a_group_buy_team_that_fills_tells_each_following_member_once(demo, mp, jobs):
+    with tenant_context(demo.id):
+        save_notices(account_of(), {"group_buy_succeeded": (True, "TPL_team_ok_0001")}, actor=None)
+        campaign_id = create_group_buy(actor=None, title="两人团", sku_id=demo.sku, group_price=3000, size=2,
+                                       hours=24, ends_at=utcnow() + timedelta(days=7)).id
+        db.session.commit()
+    leader = follower_member(mp, demo, "o-leader")
+    friend = create_member(demo, openid="o-friend-not-following")
+    team_id = None
+    for member in (leader, friend):
+        with tenant_context(demo.id):
+            order = place_order(member_id=member[0], address=db.session.get(Address, member[1]),
+                                wanted=[Wanted(demo.sku, 1)],
+                                campaign=Campaign("group_buy", campaign_id, join=team_id))
+            assert record_payment(order, f"T{order.id}", None, source="notification") == "applied"
+            db.session.commit()
+            team_id = db.session.scalar(select(GroupTeamMember.team_id).where(GroupTeamMember.order_id == order.id))
+    jobs.drain()
+    with tenant_context(demo.id):
+        assert db.session.get(GroupTeam, team_id, populate_existing=True).status == GroupTeam.SUCCEEDED
+    assert [(sent["touser"], sent["template_id"]) for sent in mp.templates] == [("o-leader", "TPL_team_ok_0001")]
+    assert mp.templates[0]["data"]["keyword2"]["value"] == "2人团"
