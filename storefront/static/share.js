@@ -1,7 +1,7 @@
 // Inside WeChat: the page's share card. The page declares it in meta tags
-// (duoshop:share-title / -desc / -image / -link; og: tags and the title otherwise). This
-// script loads WeChat's JS-SDK (data-sdk-src, pinned by data-sdk-integrity), the store signs
-// wx.config for this page (data-config-url), then the card is set for chats and Moments.
+// (duoshop:share-title / -desc / -image / -link; og: tags and the title otherwise). The store
+// signs wx.config for this page (data-config-url), naming WeChat's JS-SDK and its SRI hash;
+// the SDK is loaded, configured, and the card set for chats and Moments.
 // Elsewhere it does nothing: the page's HTML is the same for every browser.
 (function () {
   "use strict";
@@ -23,12 +23,12 @@
     imgUrl: absolute(meta('meta[name="duoshop:share-image"]') || meta('meta[property="og:image"]')),
   };
 
-  function loadSdk() {
+  function loadSdk(source) {
     if (window.wx) return Promise.resolve();
     return new Promise(function (resolve, reject) {
       const sdk = document.createElement("script");
-      sdk.src = script.dataset.sdkSrc;
-      sdk.integrity = script.dataset.sdkIntegrity;
+      sdk.src = source.src;
+      sdk.integrity = source.integrity;
       sdk.crossOrigin = "anonymous";
       sdk.onload = resolve;
       sdk.onerror = reject;
@@ -36,16 +36,16 @@
     });
   }
 
-  Promise.all([
-    loadSdk(),
-    fetch(script.dataset.configUrl + "?url=" + encodeURIComponent(page), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); }),
-  ])
-    .then(function (loaded) {
-      const config = loaded[1];
-      window.wx.config(Object.assign({}, config, {
+  fetch(script.dataset.configUrl + "?url=" + encodeURIComponent(page), { credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+    .then(function (config) {
+      return loadSdk(config.sdk).then(function () { return config; });
+    })
+    .then(function (config) {
+      window.wx.config({
+        appId: config.appId, timestamp: config.timestamp, nonceStr: config.nonceStr, signature: config.signature,
         jsApiList: ["updateAppMessageShareData", "updateTimelineShareData"],
-      }));
+      });
       window.wx.ready(function () {
         window.wx.updateAppMessageShareData(card);
         window.wx.updateTimelineShareData({ title: card.title, link: card.link, imgUrl: card.imgUrl });

@@ -21,11 +21,10 @@ from tenants.middleware import STORE
 # App-wide (the store's home ``/`` is the app's own route), for store hosts only.
 @storefront_bp.app_context_processor
 def _share_cards():
-    """``wechat_sdk``: the JS-SDK's address and hash for ``share.js``, when it is pinned. The
-    payment pages (``pinned_scripts``) load nothing beyond paying, and have no card."""
-    if g.get("site") != STORE or g.get("scripts_pinned") or not script_available(JSSDK_SCRIPT):
-        return {"wechat_sdk": None}
-    return {"wechat_sdk": {"src": JSSDK_URL, "integrity": inventory().integrity[JSSDK_SCRIPT]}}
+    """``share_cards``: whether the page carries ``share.js`` — when the JS-SDK is pinned, and
+    not on the payment pages (``pinned_scripts``), which load nothing beyond paying."""
+    return {"share_cards": g.get("site") == STORE and not g.get("scripts_pinned")
+            and script_available(JSSDK_SCRIPT)}
 
 
 @storefront_bp.before_app_request
@@ -36,14 +35,18 @@ def _allow_the_sdk_inside_wechat():
 
 @storefront_bp.route("/wechat/share-config")
 def share_config_json():
-    """The signed ``wx.config`` for a page of this store (``?url=``, its fragment dropped)."""
+    """The signed ``wx.config`` for a page of this store (``?url=``, its fragment dropped), and the
+    JS-SDK's address and SRI hash."""
     url = (request.args.get("url") or "").split("#")[0]
     if urlsplit(url).netloc != request.host or urlsplit(url).scheme not in ("http", "https"):
         abort(400)  # only this store's own pages: WeChat would refuse a config for another domain anyway
+    if not script_available(JSSDK_SCRIPT):
+        abort(404)
     try:
         config = share_config(url)
     except NotBound as refusal:
         abort(refusal.status)
-    response = jsonify(config)
+    # Where the script loads the JS-SDK from, pinned by its hash: kept out of the cached page's HTML.
+    response = jsonify({**config, "sdk": {"src": JSSDK_URL, "integrity": inventory().integrity[JSSDK_SCRIPT]}})
     response.headers["Cache-Control"] = "private, no-store"  # signed for one page and moment
     return response

@@ -33,7 +33,7 @@ def test_every_page_carries_the_share_script_and_only_wechat_may_load_the_sdk(de
     for page in (outside, inside):
         body = page.get_data(as_text=True)
         assert "share.js" in body and 'data-config-url="/wechat/share-config"' in body
-        assert 'data-sdk-src="https://res.wx.qq.com/open/js/jweixin-1.6.0.js"' in body
+        assert "jweixin" not in body  # the SDK's address comes with the signed config
     assert "https://res.wx.qq.com" in inside.headers["Content-Security-Policy"]
     assert "https://res.wx.qq.com" not in outside.headers["Content-Security-Policy"]
 
@@ -45,6 +45,7 @@ def test_the_config_is_signed_with_the_stores_own_ticket_fetched_once(demo, stor
     assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-store"
     config = first.get_json()
     assert config["appId"] == DEMO_APPID
+    assert config["sdk"] == {"src": "https://res.wx.qq.com/open/js/jweixin-1.6.0.js", "integrity": "sha384-" + "T" * 64}
     [ticket] = mp.tickets[DEMO_APPID]  # the second page asked WeChat for nothing
     assert config["signature"] == signed(config, ticket, PAGE)  # the fragment is not signed
     assert second.get_json()["signature"] == signed(second.get_json(), ticket, PAGE)
