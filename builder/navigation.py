@@ -55,6 +55,7 @@ GROUPS = (
     )),
     Group(_l("Sales channels"), (
         Section("console.publishing", _l("Mini-program"), also=("/console/mini-program/",)),
+        Section("console.official_account", _l("Official account")),
     )),
     Group(_l("Settings"), (
         Section("console.store_settings", _l("Settings")),

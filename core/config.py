@@ -78,6 +78,8 @@ ENVIRONMENT_KEYS.update({name: name for name in (
 ENVIRONMENT_KEYS.update({name: name for name in (
     "WECHAT_OPEN_SANDBOX", "WECHAT_OPEN_API_BASE_URL", "WECHAT_OPEN_PAGE_BASE_URL", "WECHAT_COMPONENT_APPID",
     "WECHAT_COMPONENT_SECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY")})
+# Stores' own official accounts (公众号): sandbox switch, where their APIs live.
+ENVIRONMENT_KEYS.update({name: name for name in ("WECHAT_MP_SANDBOX", "WECHAT_MP_API_BASE_URL")})
 # 快递100 parcel tracking: sandbox switch, where the query API lives, the account.
 ENVIRONMENT_KEYS.update({name: name for name in (
     "KUAIDI100_SANDBOX", "KUAIDI100_URL", "KUAIDI100_KEY", "KUAIDI100_CUSTOMER", "KUAIDI100_LABEL_URL",
@@ -102,7 +104,7 @@ def from_environment():
                     "OUTBOX_READY_LAG_SECONDS"):
         if seconds in values:
             values[seconds] = float(values[seconds])
-    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX", "WECHAT_OPEN_SANDBOX",
+    for flag in ("WECHATPAY_SANDBOX", "KUAIDI100_SANDBOX", "WECHAT_SANDBOX", "WECHAT_OPEN_SANDBOX", "WECHAT_MP_SANDBOX",
                  "ALLOW_TEST_EMAIL_DOMAINS", "DATABASE_TRANSACTION_POOLER"):
         if flag in values:
             values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
@@ -214,6 +216,8 @@ class BaseConfig:
     WECHAT_COMPONENT_SECRET = None  # message token and EncodingAESKey (43 characters)
     WECHAT_COMPONENT_TOKEN = None
     WECHAT_COMPONENT_AES_KEY = None
+    WECHAT_MP_SANDBOX = False  # serve sandbox/wechat_mp at /sandbox/wechat_mp; stores' 公众号 APIs go to it
+    WECHAT_MP_API_BASE_URL = None  # default: the sandbox when enabled, else https://api.weixin.qq.com
     WECHAT_OPEN_QUOTA_RETRY_SECONDS = 3600  # a rollout stopped by WeChat's daily quota looks again this much later
     # A step's intent older than this is abandoned (its run died or lost the answer): WeChat is asked what happened.
     WECHAT_OPEN_INTENT_SECONDS = 60
@@ -262,6 +266,8 @@ class BaseConfig:
         if not cfg.get("WECHAT_OPEN_SANDBOX"):  # when enabled, sandbox.wechat_open.init_app points these at itself
             cfg["WECHAT_OPEN_API_BASE_URL"] = cfg.get("WECHAT_OPEN_API_BASE_URL") or "https://api.weixin.qq.com"
             cfg["WECHAT_OPEN_PAGE_BASE_URL"] = cfg.get("WECHAT_OPEN_PAGE_BASE_URL") or "https://mp.weixin.qq.com"
+        if not cfg.get("WECHAT_MP_SANDBOX"):  # when enabled, sandbox.wechat_mp.init_app points it at itself
+            cfg["WECHAT_MP_API_BASE_URL"] = cfg.get("WECHAT_MP_API_BASE_URL") or "https://api.weixin.qq.com"
 
 
 class DevelopmentConfig(BaseConfig):
@@ -273,6 +279,7 @@ class DevelopmentConfig(BaseConfig):
     KUAIDI100_SANDBOX = True
     WECHAT_SANDBOX = True
     WECHAT_OPEN_SANDBOX = True
+    WECHAT_MP_SANDBOX = True
 
 
 class TestConfig(BaseConfig):
@@ -289,6 +296,7 @@ class TestConfig(BaseConfig):
     KUAIDI100_SANDBOX = True
     WECHAT_SANDBOX = True
     WECHAT_OPEN_SANDBOX = True
+    WECHAT_MP_SANDBOX = True
 
 
 class ProductionConfig(BaseConfig):
@@ -314,6 +322,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("WECHAT_SANDBOX must be off in production: it hands out WeChat identities")
         if cfg.get("WECHAT_OPEN_SANDBOX"):
             raise ConfigError("WECHAT_OPEN_SANDBOX must be off in production: it fakes WeChat's open platform")
+        if cfg.get("WECHAT_MP_SANDBOX"):
+            raise ConfigError("WECHAT_MP_SANDBOX must be off in production: it fakes stores' official accounts")
         if cfg.get("KUAIDI100_SANDBOX"):
             raise ConfigError("KUAIDI100_SANDBOX must be off in production: it makes up parcel journeys")
         missing = [name for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY")

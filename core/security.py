@@ -20,7 +20,9 @@ def allow_form_redirect_to(origin):
 
 def allow_script_from(origin):
     """Let this page load scripts from ``origin`` too (WeChat's JS-SDK inside WeChat)."""
-    g.setdefault("script_sources", []).append(origin)
+    sources = g.setdefault("script_sources", [])
+    if origin not in sources:  # two features of one page may each ask for WeChat's JS-SDK
+        sources.append(origin)
 
 
 def frameable_by_console(view):

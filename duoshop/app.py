@@ -37,12 +37,13 @@ from core.i18n import select_locale, set_language
 from core.money import format_money
 from core.sites import register_home
 from duoshop.cli import register_commands
-from sandbox import kuaidi100, wechat, wechat_open, wechatpay
+from sandbox import kuaidi100, wechat, wechat_mp, wechat_open, wechatpay
 from storefront import page_layer
 from storefront.api import api_bp
 from storefront.blueprints import storefront_bp
 from storefront.script_inventory import SCRIPTS
 from storefront.views.media import media_bp
+from storefront.views.official_account_messages import official_account_bp
 from storefront.views.payment_notify import notify_bp
 from tenants import middleware
 from themes.assets import assets_bp
@@ -100,7 +101,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     for blueprint in (site_bp, console_bp, platform_bp, storefront_bp, api_bp, assets_bp, media_bp, notify_bp,
-                      billing_notify_bp, wechat_open_events_bp):
+                      billing_notify_bp, wechat_open_events_bp, official_account_bp):
         app.register_blueprint(blueprint)
 
     register_home(app)
@@ -111,6 +112,7 @@ def _register_blueprints(app):
     kuaidi100.init_app(app)  # /sandbox/kuaidi100, only when KUAIDI100_SANDBOX is true
     wechat.init_app(app)  # /sandbox/wechat (login), only when WECHAT_SANDBOX is true; after wechatpay (its AppID)
     wechat_open.init_app(app)  # /sandbox/wechat_open (third-party platform), only when WECHAT_OPEN_SANDBOX is true
+    wechat_mp.init_app(app)  # /sandbox/wechat_mp (stores' official accounts), only when WECHAT_MP_SANDBOX is true
 
 
 def _register_template_helpers(app):

@@ -7,6 +7,10 @@ import billing.models  # noqa: F401
 import billing.password_mail  # noqa: F401
 import billing.subscriptions  # noqa: F401
 import builder.support_mail  # noqa: F401
+import channels.wechat_mp.messages  # noqa: F401
+import channels.wechat_mp.models  # noqa: F401
+import channels.wechat_mp.notices  # noqa: F401
+import channels.wechat_mp.pushes  # noqa: F401
 import channels.wechat_open.models  # noqa: F401
 import channels.wechat_open.rollouts  # noqa: F401
 import commerce.aftersales.models  # noqa: F401

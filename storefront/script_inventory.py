@@ -33,6 +33,8 @@ SCRIPTS = (
            PLATFORM, endpoint="static", filename="js/chat.js"),
     Script("customer service", "The 客服 chat: sends a message in place and polls for the store's replies",
            PLATFORM, endpoint="storefront.static", filename="support.js"),
+    Script("share cards", "Inside WeChat: sets the page's share card (title, summary, picture, link) through "
+           "the JS-SDK with the store's signed wx.config", PLATFORM, endpoint="storefront.static", filename="share.js"),
     Script("analytics beacon", "Counts page and product views off the request path (the data dashboard)",
            PLATFORM, endpoint="storefront.static", filename="beacon.js"),
 )

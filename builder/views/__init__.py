@@ -20,6 +20,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     marketing,
     media,
     members,
+    official_account,
     orders,
     page_templates,
     pages,

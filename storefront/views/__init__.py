@@ -14,6 +14,7 @@ from storefront.views import (  # noqa: F401  (each module attaches its routes)
     member_card,
     member_center,
     privacy,
+    share_cards,
     shopping,
     support,
     top_ups,

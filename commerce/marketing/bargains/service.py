@@ -175,6 +175,8 @@ def help_cut(bargain, helper, *, now=None):
                 help_ = BargainHelp(bargain_id=bargain.id, helper_member_id=helper.id, cut=cut,
                                     price_after=price_after)
                 db.session.add(help_)
+                if price_after == bargain.floor_price:
+                    publish(BARGAIN_FLOOR_REACHED, tenant_id=bargain.tenant_id, bargain_id=bargain.id)
         except IntegrityError:  # the same member helping twice at once: the second cut is undone
             raise BargainProblem(_("You have already helped with this bargain.")) from None
         db.session.refresh(bargain)
@@ -264,6 +266,7 @@ def _end_due(now, *which):
 
 
 BARGAIN_DEADLINE = "bargain.deadline"
+BARGAIN_FLOOR_REACHED = "bargain.floor_reached"  # the last cut reached the floor price: it can be bought now
 
 
 def _schedule_expiry(bargain, now):

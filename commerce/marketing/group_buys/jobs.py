@@ -4,12 +4,12 @@ import logging
 from sqlalchemy import select, update
 
 from commerce.marketing.group_buys.models import GroupBuy, GroupTeam, GroupTeamMember
-from commerce.marketing.group_buys.service import TEAM_DEADLINE, _ship_team
+from commerce.marketing.group_buys.service import TEAM_DEADLINE, TEAM_FAILED, TEAM_SUCCEEDED, _ship_team
 from commerce.orders.models import Order
 from commerce.orders.refunds import InvalidRefund, refund_order
 from core.extensions import db
 from core.models import utcnow
-from core.outbox import subscriber
+from core.outbox import publish, subscriber
 from core.sweep_steps import sweep_step
 from payments import PaymentError
 
@@ -31,6 +31,9 @@ def expire_team(team_id, now=None):
         .values(status=outcome).execution_options(synchronize_session=False)).rowcount
     if changed and outcome == GroupTeam.SUCCEEDED:
         _ship_team(team)
+    if changed:
+        publish(TEAM_SUCCEEDED if outcome == GroupTeam.SUCCEEDED else TEAM_FAILED, tenant_id=team.tenant_id,
+                team_id=team.id)
     db.session.commit()
     db.session.refresh(team)
     if team.status != GroupTeam.FAILED:

@@ -137,6 +137,7 @@ def order_paid(order):
             .values(status=GroupTeam.SUCCEEDED).execution_options(synchronize_session=False)).rowcount
         if succeeded:
             _ship_team(team)
+            publish(TEAM_SUCCEEDED, tenant_id=team.tenant_id, team_id=team.id)
     return team
 
 
@@ -161,6 +162,9 @@ def order_cancelled(order):
 
 
 TEAM_DEADLINE = "group_buy.team_deadline"
+# Published in the transaction that settles a team (its members hear of it: 拼团成功 / 拼团失败).
+TEAM_SUCCEEDED = "group_buy.team_succeeded"
+TEAM_FAILED = "group_buy.team_failed"
 
 
 def _schedule_expiry(team, now):
