@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from commerce.orders import states
 from commerce.orders.hooks import run_order_hooks
+from commerce.orders.instalments import payment_target
 from commerce.orders.models import Order, Payment, Refund
 from commerce.orders.payments import settle_from_query, store_pay_account
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
@@ -39,14 +40,15 @@ def cancel_unpaid_order(order_id):
         return "paid"
     if _sent_to_wechat(order):
         try:
-            close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), order.number)
+            close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)),
+                          payment_target(order).out_trade_no)
         except PaymentError as error:
             if error.code == "ORDERPAID":  # paid between our query and the close
                 settle_from_query(order)
                 db.session.commit()
                 return "paid"
             raise
-    cancelled = cancel_order(order, reason="timeout")
+    cancelled = cancel_order(order, reason="timeout", overdue_at=utcnow())
     db.session.commit()
     return "cancelled" if cancelled else "nothing to do"
 
