@@ -20,6 +20,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     members,
     orders,
     pages,
+    presales,
     personal_fields,
     privacy,
     publishing,

@@ -85,3 +85,8 @@ def presale_settings():
     """The store's pre-sale settings (defaults when never saved; not added to the session)."""
     found = db.session.scalar(select(PresaleSettings))
     return found or PresaleSettings(split_threshold=PresaleSettings.DEFAULT_THRESHOLD, warehouses=None)
+
+
+def presale_order_pairs(presale_ids):
+    """A select of ``(pre-sale id, order id)`` for ``commerce.marketing.results.campaign_results``."""
+    return select(PresaleOrder.presale_id, PresaleOrder.order_id).where(PresaleOrder.presale_id.in_(list(presale_ids)))

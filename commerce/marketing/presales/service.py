@@ -41,10 +41,11 @@ SHIPS_FROM = "presale.ships_from"  # at a pre-sale's ship-from date: its paid or
 MAX_UNITS = 100_000
 
 
-def create_presale(*, actor, title, product_id, starts_at, ends_at, ships_from, items, mode=Presale.FULL,
+def create_presale(*, actor, title, starts_at, ends_at, ships_from, items, product_id=None, mode=Presale.FULL,
                    deposit=None, deposit_worth=None, balance_starts_at=None, balance_ends_at=None,
                    unpaid_balance=Presale.FORFEIT):
-    """``items``: ``[(sku id, pre-sale price fen, units)]`` of the product's SKUs.
+    """``items``: ``[(sku id, pre-sale price fen, units)]`` of one product's SKUs (the
+    product of the first, unless ``product_id`` names it).
 
     :raise PresaleProblem: a bad window, date, deposit, SKU, price or number of units
     """
@@ -57,16 +58,18 @@ def create_presale(*, actor, title, product_id, starts_at, ends_at, ships_from, 
     if ships_from < starts_at:
         raise PresaleProblem(_("The ship-from date cannot be before the pre-sale starts."), field="ships_from",
                              status=422)
-    product = db.session.scalar(select(Product).where(Product.id == product_id))
-    if product is None:
-        raise PresaleProblem(_("No such product in this store."), field="product_id", status=422)
     if not items:
         raise PresaleProblem(_("Choose at least one SKU and its units."), field="items", status=422)
+    if product_id is None:
+        product_id = db.session.scalar(select(SKU.product_id).where(SKU.id == items[0][0]))
+    product = db.session.scalar(select(Product).where(Product.id == product_id)) if product_id else None
+    if product is None:
+        raise PresaleProblem(_("No such product in this store."), field="items", status=422)
     skus = {sku.id: sku for sku in db.session.scalars(select(SKU).where(SKU.product_id == product.id))}
     for sku_id, price, units in items:
         sku = skus.get(sku_id)
         if sku is None:
-            raise PresaleProblem(_("That SKU is not one of this product's."), field="items", status=422)
+            raise PresaleProblem(_("A pre-sale covers SKUs of one product only."), field="items", status=422)
         if not (isinstance(price, int) and 1 <= price <= 10_000_000):
             raise PresaleProblem(_("Give each SKU a pre-sale price above ¥0."), field="items", status=422)
         if not (isinstance(units, int) and 1 <= units <= min(sku.stock, MAX_UNITS)):
