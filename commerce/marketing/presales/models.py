@@ -49,6 +49,11 @@ class Presale(TenantScoped, Timestamped, db.Model):
     def by_deposit(self):
         return self.mode == self.DEPOSIT
 
+    @property
+    def units_left(self):
+        """Units still to be booked, over its SKUs."""
+        return sum(item.stock for item in self.items)
+
 
 class PresaleItem(TenantScoped, db.Model):
     __tablename__ = "presale_items"

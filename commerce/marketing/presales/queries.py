@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from commerce.marketing.presales.models import Presale, PresaleItem, PresaleOrder, PresaleSettings
+from commerce.orders.instalments import instalments_of
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import Ordering, paginate
@@ -90,3 +91,36 @@ def presale_settings():
 def presale_order_pairs(presale_ids):
     """A select of ``(pre-sale id, order id)`` for ``commerce.marketing.results.campaign_results``."""
     return select(PresaleOrder.presale_id, PresaleOrder.order_id).where(PresaleOrder.presale_id.in_(list(presale_ids)))
+
+
+@dataclass(frozen=True)
+class OrderPresale:
+    """What an order page shows of a pre-sale order: the campaign, when it ships, and its
+    parts (deposit and balance; empty when paid in full)."""
+
+    presale: Presale
+    ships_from: object
+    parts: tuple
+
+    @property
+    def deposit(self):
+        return self.parts[0] if self.parts else None
+
+    @property
+    def balance(self):
+        return self.parts[1] if len(self.parts) > 1 else None
+
+
+def order_presale(order):
+    """The pre-sale side of ``order``, or None when it was not placed through a pre-sale."""
+    found = presale_of_order(order.id)
+    if found is None:
+        return None
+    booked, presale = found
+    return OrderPresale(presale, booked.ships_from, tuple(instalments_of(order)))
+
+
+def presale_item_for_sku(presale_id, sku_id):
+    """The running pre-sale's item for one SKU, or None."""
+    found = live_item(presale_id, [sku_id])
+    return found[0] if found is not None else None
