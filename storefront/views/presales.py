@@ -3,7 +3,7 @@ check out at the pre-sale price (``storefront.checkout``): the quote shows the d
 now, the balance due later and the ship-from date before the shopper pays anything."""
 from types import SimpleNamespace
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 
 from commerce.marketing.presales.queries import find_presale, presale_item_for_sku
@@ -13,19 +13,24 @@ from core.extensions import csrf
 from core.security import require_same_origin
 from storefront.blueprints import storefront_bp
 from storefront.checkout import Purchase, check_out
+from storefront.forms import PresaleBookForm
 
 PRESALE_CHECKOUT = "presale_checkout"
-MAX_QUANTITY = 99
 
 
 @storefront_bp.route("/presales/<int:presale_id>/book", methods=["POST"])
 @csrf.exempt  # posted from cached product pages: checked by origin instead
 def presale_book(presale_id):
     require_same_origin()
-    sku_id, quantity = _whole(request.form.get("sku_id")), _whole(request.form.get("quantity")) or 1
-    if sku_id is None or presale_item_for_sku(presale_id, sku_id) is None:
+    presale = find_presale(presale_id) or abort(404)
+    form = PresaleBookForm()
+    if not form.validate():  # e.g. a quantity of 0 typed: said on the product page
+        for message in (message for field in form for message in field.errors):
+            flash(message, "error")
+        return redirect(url_for("storefront.product_detail", product_id=presale.product_id))
+    if presale_item_for_sku(presale.id, form.sku_id.data) is None:
         abort(404)
-    session[PRESALE_CHECKOUT] = {"presale": presale_id, "sku": sku_id, "quantity": min(max(quantity, 1), MAX_QUANTITY)}
+    session[PRESALE_CHECKOUT] = {"presale": presale_id, "sku": form.sku_id.data, "quantity": form.quantity.data}
     return redirect(url_for("storefront.presale_checkout"))
 
 
@@ -50,9 +55,3 @@ def presale_checkout():
 def _sold_out(left):
     return _("Only %(n)d left.", n=left) if left else _("Sold out.")
 
-
-def _whole(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None

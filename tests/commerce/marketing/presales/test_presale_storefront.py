@@ -80,3 +80,14 @@ def test_a_shopper_books_pays_the_deposit_then_the_balance_and_sees_the_ship_dat
     other = store_client("tea")
     assert other.post(f"/presales/{presale_id}/book", data={"sku_id": str(sku_id)},
                       headers={**PHONE, "Origin": "http://tea.duoshop.test"}).status_code == 404
+
+
+def test_a_quantity_out_of_range_is_said_on_the_product_page(shop, store_client):
+    demo, _tea, product_id, sku_id = shop
+    presale_id = presale(demo, product_id, sku_id)
+    shopper = store_client("demo")
+    refused = shopper.post(f"/presales/{presale_id}/book", data={"sku_id": str(sku_id), "quantity": "0"},
+                           headers={**PHONE, "Origin": "http://demo.duoshop.test"})
+    assert refused.status_code == 302 and refused.location.endswith(f"/products/{product_id}")
+    with shopper.session_transaction(base_url="http://demo.duoshop.test") as session:
+        assert "presale_checkout" not in session and session.get("_flashes")
