@@ -254,6 +254,10 @@ class OrderInstalment(TenantScoped, db.Model):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     # An earlier part is kept when a later one is never paid (the order closes); else refunded.
     kept_if_unpaid_later: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # first asked of WeChat Pay (a prepay)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     transaction_id: Mapped[str | None] = mapped_column(String(64))
     paid_with: Mapped[str | None] = mapped_column(String(8))
+
+    def asked_of_wechat(self):
+        return self.sent_at is not None

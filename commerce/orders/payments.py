@@ -64,6 +64,8 @@ def start_payment(order, channel, *, client_ip=None, openid=None, appid=None):
     asked = prepay(tenant.id, channel, out_trade_no=target.out_trade_no, description=_description(order, tenant),
                    amount_fen=target.amount, time_expire=target.due_at, client_ip=client_ip, openid=openid,
                    appid=appid)
+    if target.instalment is not None and target.instalment.sent_at is None:
+        target.instalment.sent_at = utcnow()  # from now on the timeout and the reconciler ask WeChat about it
     payment = Payment(order_id=order.id, channel=channel, amount=target.amount, prepay_id=asked.prepay_id,
                       code_url=asked.code_url, h5_url=asked.h5_url)
     payment.jsapi = asked.jsapi
@@ -95,9 +97,17 @@ def pay_with_balance(order, member):
                           part=target.instalment.seq if target.instalment is not None else None)
     if entry is None:  # spent for this order before: it cannot have been waiting for payment
         raise OrderStateError(_("This order is no longer waiting for payment."))
-    if db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)):
+    if asked_of_wechat(order, target):
         _close_wechat_prepay(order, target.out_trade_no)  # last: a refused spend leaves the prepay payable
     return entry
+
+
+def asked_of_wechat(order, target):
+    """Whether WeChat Pay was asked to collect ``target`` (the order, or its part) — else there
+    is nothing to query or close there."""
+    if target.instalment is not None:
+        return target.instalment.asked_of_wechat()
+    return db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)) is not None
 
 
 def _payable_target(order):
@@ -183,10 +193,10 @@ def _apply_refund_notification(envelope, resource):
 def settle_from_query(order):
     """Ask WeChat about an unpaid order; apply the payment if it was made. Returns True
     when the order is (now) paid. Does not commit."""
-    if not db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)):
+    target = payment_target(order)
+    if not asked_of_wechat(order, target):
         return False  # never sent to WeChat: nothing can have been paid
     tenant = db.session.get(Tenant, order.tenant_id)
-    target = payment_target(order)
     status = query_payment(store_pay_account(tenant), target.out_trade_no)
     if not status.was_paid:
         return False

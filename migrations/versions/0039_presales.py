@@ -75,6 +75,7 @@ def upgrade():
     sa.Column('opens_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('kept_if_unpaid_later', sa.Boolean(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('transaction_id', sa.String(length=64), nullable=True),
     sa.Column('paid_with', sa.String(length=8), nullable=True),

@@ -19,7 +19,7 @@ from commerce.members.models import Address, BalanceEntry, Member
 from commerce.members.wallet import refund_to_balance
 from commerce.orders.errors import OrderStateError, SoldOut
 from commerce.orders.instalments import instalments_of
-from commerce.orders.jobs import cancel_unpaid_order
+from commerce.orders.jobs import cancel_unpaid_order, reconcile_unpaid_orders
 from commerce.orders.models import Fulfillment, FulfillmentLine, Order, OrderInstalment
 from commerce.orders.payments import pay_with_balance, record_payment, start_payment
 from commerce.orders.service import Wanted, cancel_by_shopper, place_order
@@ -161,6 +161,30 @@ def test_deposit_and_balance_are_each_paid_once_by_wechat_in_their_windows(shop,
     paid = order_of(demo, order_id)
     assert (paid.status, paid.paid_amount, paid.transaction_id) == ("paid", 8000, trade.transaction_id)
     assert packed(demo, order_id) == 0  # not before the ship-from date
+
+
+def test_a_balance_never_sent_to_wechat_is_not_asked_about_and_closes_keeping_the_wechat_deposit(
+        shop, wechat, platform_client):
+    demo, _tea, product_id, sku_id = shop
+    presale_id = presale(demo, product_id, sku_id)
+    order_id = book(demo, create_member(demo), sku_id, presale_id)
+    number = order_of(demo, order_id).number
+    with tenant_context(demo.id):
+        start_payment(order_of(demo, order_id), "native")
+        db.session.commit()
+    trade, _ = wechat.pay_transaction(f"{number}-1", send=False)
+    headers, body = wechat.payment_notification(trade)
+    assert platform_client.post(f"/payments/wechatpay/notify/{demo.id}", data=body, headers=headers).status_code == 204
+    with tenant_context(demo.id):
+        order = db.session.get(Order, order_id)
+        order.created_at -= timedelta(hours=1)
+        db.session.commit()
+        assert reconcile_unpaid_orders() == 0  # the balance was never asked of WeChat: nothing to query
+    shift(demo, order_id, 3 * DAY + timedelta(minutes=1))
+    with tenant_context(demo.id):
+        assert cancel_unpaid_order(order_id) == "cancelled"  # nothing to close at WeChat either
+    closed = order_of(demo, order_id)
+    assert (closed.status, closed.paid_amount, closed.refunded_amount) == ("cancelled", 1000, 0)
 
 
 def test_with_the_balance_both_parts_are_spent_once_and_the_order_is_packed_from_its_ship_date(shop):
