@@ -115,3 +115,13 @@ def settle_parts_on_close(order):
                        .execution_options(synchronize_session=False))
     db.session.refresh(order)
     return "refund"
+
+
+def balances_due(member_id, now):
+    """``[(order number, part)]`` of the member's unpaid orders whose later part (a balance) can
+    be paid now: the member center's reminder, newest order first."""
+    return db.session.execute(
+        select(Order.number, OrderInstalment).join(OrderInstalment, OrderInstalment.order_id == Order.id)
+        .where(Order.member_id == member_id, Order.status == Order.PENDING_PAYMENT, OrderInstalment.seq > 1,
+               OrderInstalment.paid_at.is_(None), OrderInstalment.opens_at <= now, OrderInstalment.due_at > now)
+        .order_by(Order.id.desc()).limit(5)).all()

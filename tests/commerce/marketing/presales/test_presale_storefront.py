@@ -65,10 +65,13 @@ def test_a_shopper_books_pays_the_deposit_then_the_balance_and_sees_the_ship_dat
     assert "Deposit paid. Pay the balance of ¥140.00" in detail and "The balance can be paid from" in detail
     assert "Cancel order" not in detail
     assert shopper.get(f"/orders/{number}/pay", headers=PHONE).status_code == 302  # not yet payable
+    assert "A pre-sale balance" not in shopper.get("/me", headers=PHONE).get_data(as_text=True)
 
     shift(demo, order.id, DAY + timedelta(minutes=1))
     detail = shopper.get(f"/orders/{number}", headers=PHONE).get_data(as_text=True)
     assert "Pay balance" in detail
+    # Once the window is open the member center reminds the buyer, linking to the order.
+    assert "A pre-sale balance of ¥140.00 is due by" in shopper.get("/me", headers=PHONE).get_data(as_text=True)
     assert "¥140.00" in shopper.get(f"/orders/{number}/pay", headers=PHONE).get_data(as_text=True)
     token = csrf_from(shopper, f"/orders/{number}/pay")
     assert shopper.post(f"/orders/{number}/pay-with-balance", data={"csrf_token": token}, headers=PHONE).status_code == 302
