@@ -46,6 +46,18 @@ def _or(value, fallback):
     return fallback if value is None else value
 
 
+def _sku_rows(form, count, columns):
+    """``[(sku id, *values)]`` of the form's ``count`` SKU rows that have a SKU chosen, each
+    ``(name, fallback)`` of ``columns`` read from ``<name>_<row>`` (rows without a SKU are skipped)."""
+    rows = []
+    for row in range(count):
+        sku = form[f"sku_{row}"]
+        if not sku.raw_data or not (sku.raw_data[0] or "").strip():
+            continue
+        rows.append((_or(sku.data, NO_SKU), *(_or(form[f"{name}_{row}"].data, fallback) for name, fallback in columns)))
+    return rows
+
+
 class FlashSaleForm(FlaskForm):
     """Title, window, and up to ``FLASH_SALE_ROWS`` rows of ``sku_<n>``, ``price_<n>``,
     ``units_<n>``, ``limit_<n>`` (rows without a SKU are skipped)."""
@@ -56,14 +68,7 @@ class FlashSaleForm(FlaskForm):
 
     def items(self):
         """``[(sku id, price fen, units, per-member limit)]`` for ``create_flash_sale``."""
-        rows = []
-        for row in range(FLASH_SALE_ROWS):
-            sku = self[f"sku_{row}"]
-            if not sku.raw_data or not (sku.raw_data[0] or "").strip():
-                continue
-            rows.append((_or(sku.data, NO_SKU), _or(self[f"price_{row}"].data, NO_SKU),
-                         _or(self[f"units_{row}"].data, NO_SKU), _or(self[f"limit_{row}"].data, 1)))
-        return rows
+        return _sku_rows(self, FLASH_SALE_ROWS, (("price", NO_SKU), ("units", NO_SKU), ("limit", 1)))
 
     def arguments(self):
         return {"title": self.title.data, "starts_at": self.starts_at.data, "ends_at": self.ends_at.data,
@@ -138,14 +143,7 @@ class PresaleForm(FlaskForm):
 
     def items(self):
         """``[(sku id, price fen, units)]`` for ``create_presale``."""
-        rows = []
-        for row in range(PRESALE_ROWS):
-            sku = self[f"sku_{row}"]
-            if not sku.raw_data or not (sku.raw_data[0] or "").strip():
-                continue
-            rows.append((_or(sku.data, NO_SKU), _or(self[f"price_{row}"].data, NO_SKU),
-                         _or(self[f"units_{row}"].data, NO_SKU)))
-        return rows
+        return _sku_rows(self, PRESALE_ROWS, (("price", NO_SKU), ("units", NO_SKU)))
 
     def arguments(self):
         deposit = self.mode.data == "deposit"

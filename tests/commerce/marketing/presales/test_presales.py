@@ -85,6 +85,25 @@ def balance_of(store, member_id):
         return db.session.get(Member, member_id).balance
 
 
+def booked_with_balance(store, product_id, sku_id, **terms):
+    """A member with ¥200 of stored value who booked a new pre-sale: ``(member, order id)``."""
+    presale_id = presale(store, product_id, sku_id, **terms)
+    member = create_member(store)
+    give_balance(store, member[0], 20000)
+    return member, book(store, member, sku_id, presale_id)
+
+
+def pay_part(store, member, order_id):
+    """The part due now, paid from the member's stored value (committed)."""
+    with tenant_context(store.id):
+        try:
+            pay_with_balance(order_of(store, order_id), db.session.get(Member, member[0]))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+
 def order_of(store, order_id):
     with tenant_context(store.id):
         db.session.expire_all()
@@ -189,24 +208,16 @@ def test_a_balance_never_sent_to_wechat_is_not_asked_about_and_closes_keeping_th
 
 def test_with_the_balance_both_parts_are_spent_once_and_the_order_is_packed_from_its_ship_date(shop):
     demo, _tea, product_id, sku_id = shop
-    presale_id = presale(demo, product_id, sku_id)
-    member = create_member(demo)
-    give_balance(demo, member[0], 20000)
-    order_id = book(demo, member, sku_id, presale_id)
-    with tenant_context(demo.id):
-        pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.commit()
-        with pytest.raises(OrderStateError, match="balance can be paid from"):
-            pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.rollback()
+    member, order_id = booked_with_balance(demo, product_id, sku_id)
+    pay_part(demo, member, order_id)
+    with pytest.raises(OrderStateError, match="balance can be paid from"):
+        pay_part(demo, member, order_id)
     assert balance_of(demo, member[0]) == 19000
     shift(demo, order_id, DAY + timedelta(minutes=1))
+    pay_part(demo, member, order_id)
+    with pytest.raises(OrderStateError):
+        pay_part(demo, member, order_id)
     with tenant_context(demo.id):
-        pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.commit()
-        with pytest.raises(OrderStateError):
-            pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(BalanceEntry)
                                  .where(BalanceEntry.order_id == order_id)) == 2
     assert balance_of(demo, member[0]) == 12000 and order_of(demo, order_id).status == "paid"
@@ -223,13 +234,9 @@ def test_with_the_balance_both_parts_are_spent_once_and_the_order_is_packed_from
 
 def test_an_unpaid_balance_closes_the_order_and_keeps_the_deposit_by_default(shop):
     demo, _tea, product_id, sku_id = shop
-    presale_id = presale(demo, product_id, sku_id, units=1)
-    member = create_member(demo)
-    give_balance(demo, member[0], 20000)
-    order_id = book(demo, member, sku_id, presale_id)
+    member, order_id = booked_with_balance(demo, product_id, sku_id, units=1)
+    pay_part(demo, member, order_id)
     with tenant_context(demo.id):
-        pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.commit()
         assert cancel_unpaid_order(order_id) == "not yet"
     shift(demo, order_id, 3 * DAY + timedelta(minutes=1))  # past the balance window's end
     with tenant_context(demo.id):
@@ -244,13 +251,8 @@ def test_an_unpaid_balance_closes_the_order_and_keeps_the_deposit_by_default(sho
 
 def test_when_the_merchant_refunds_deposits_an_unpaid_balance_gives_the_deposit_back(shop, jobs):
     demo, _tea, product_id, sku_id = shop
-    presale_id = presale(demo, product_id, sku_id, rule=Presale.REFUND)
-    member = create_member(demo)
-    give_balance(demo, member[0], 20000)
-    order_id = book(demo, member, sku_id, presale_id)
-    with tenant_context(demo.id):
-        pay_with_balance(order_of(demo, order_id), db.session.get(Member, member[0]))
-        db.session.commit()
+    member, order_id = booked_with_balance(demo, product_id, sku_id, rule=Presale.REFUND)
+    pay_part(demo, member, order_id)
     shift(demo, order_id, 3 * DAY + timedelta(minutes=1))
     with tenant_context(demo.id):
         assert cancel_unpaid_order(order_id) == "cancelled"
