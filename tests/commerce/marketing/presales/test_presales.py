@@ -384,3 +384,49 @@ def test_sixty_buyers_of_ten_presale_units_make_exactly_ten_orders(app):
         assert db.session.scalar(select(func.count()).select_from(Order)) == 10
         assert db.session.scalar(select(PresaleItem.stock)) == 0
         assert db.session.get(SKU, sku_id).stock == 90
+
+
+@pytest.mark.postgres
+def test_a_deposit_paid_as_its_time_runs_out_is_either_applied_or_refunded_never_lost(app):
+    """The deposit's notification and the timeout race on the order's row (real threads): the
+    order is either still open with the deposit paid and the balance's time to run, or
+    cancelled with the deposit on its way back — never cancelled with the deposit kept."""
+    with app.app_context():
+        store = create_store("race")
+        product_id = create_product(store, "抢跑预售", price=9900, stock=100)
+        sku_id = sku_of(store, product_id)
+        presale_id = presale(store, product_id, sku_id, units=20, price=9900)
+        orders = [book(store, create_member(store, nickname=f"赛跑{i}"), sku_id, presale_id) for i in range(8)]
+        with tenant_context(store.id):
+            for order in db.session.scalars(select(Order).where(Order.id.in_(orders))):
+                order.expires_at = utcnow() - timedelta(seconds=1)  # the deposit's time is just up
+            db.session.commit()
+
+    def cancel(order_id):
+        with app.app_context(), tenant_context(store.id):
+            start.wait(timeout=30)
+            return cancel_unpaid_order(order_id)
+
+    def notify(order_id):
+        with app.app_context(), tenant_context(store.id):
+            order = db.session.get(Order, order_id)
+            deposit = instalments_of(order)[0]
+            start.wait(timeout=30)
+            outcome = record_payment(order, f"T{order_id}", None, source="notification", instalment=deposit)
+            db.session.commit()
+            return outcome
+
+    for order_id in orders:
+        start = threading.Barrier(2, timeout=30)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            cancelled, paid = pool.submit(cancel, order_id), pool.submit(notify, order_id)
+            outcomes = (cancelled.result(), paid.result())
+        with app.app_context(), tenant_context(store.id):
+            order = db.session.get(Order, order_id)
+            deposit = instalments_of(order)[0]
+            if order.status == "cancelled":
+                assert outcomes[1] == "refunding" and order.transaction_id == f"T{order_id}" and deposit.paid_at is None
+            else:
+                assert outcomes[1] == "applied" and outcomes[0] in ("nothing to do", "not yet", "paid")
+                assert order.status == "pending_payment" and deposit.paid_at is not None
+                assert order.expires_at > utcnow() + DAY
