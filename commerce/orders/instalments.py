@@ -96,15 +96,16 @@ def record_part(order, part, *, transaction_id, paid_at, paid_with):
     return "applied"
 
 
-def settle_parts_on_close(order):
-    """The order was cancelled (its balance never paid): a paid part it keeps stays with the
-    store (``paid_amount`` says so, nothing to refund); one it does not keep goes back like a
+def settle_parts_on_close(order, *, timed_out):
+    """The order was cancelled with a part paid: when its later part's time ran out
+    (``timed_out``) a part it keeps stays with the store (``paid_amount`` says so, nothing to
+    refund); otherwise (the store cancelled it, or the part is not kept) it goes back like a
     payment that came after the cancel. Returns "kept", "refund" or None (no part paid)."""
     paid = [part for part in instalments_of(order) if part.paid_at is not None]
     if not paid:
         return None
     amount = sum(part.amount for part in paid)
-    if all(part.kept_if_unpaid_later for part in paid):
+    if timed_out and all(part.kept_if_unpaid_later for part in paid):
         db.session.execute(update(Order).where(Order.id == order.id).values(paid_amount=amount)
                            .execution_options(synchronize_session=False))
         order.paid_amount = amount

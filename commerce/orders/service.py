@@ -164,7 +164,7 @@ def cancel_order(order, *, reason, actor=None, overdue_at=None):
     when = (Order.expires_at <= overdue_at,) if overdue_at is not None else ()
     if not states.transition(order, "cancel", when=when, cancel_reason=reason):
         return False
-    if settle_parts_on_close(order) == "refund":  # a deposit the campaign gives back
+    if settle_parts_on_close(order, timed_out=reason == "timeout") == "refund":  # a deposit given back
         publish(PAID_AFTER_CANCEL, tenant_id=order.tenant_id, order_id=order.id)
     release_stock(order)
     run_order_hooks("cancelled", order)  # flash units, team seat, bargain, coupons come back with the cancel

@@ -4,9 +4,11 @@ pause, the warehouse threshold setting, and another store seeing none of it."""
 from sqlalchemy import func, select
 
 from commerce.marketing.presales.models import Presale, PresaleItem, PresaleSettings
+from commerce.orders.models import Order
 from core.clock import to_china
 from core.extensions import db
 from core.tenancy import tenant_context
+from tests.commerce.marketing.presales.test_presales import balance_of, booked_with_balance, pay_part
 from tests.conftest import csrf_from
 from tests.factories import create_product, create_staff, create_store, login_staff, sku_of
 
@@ -55,3 +57,23 @@ def test_the_console_creates_a_deposit_presale_and_refuses_bad_terms(app_ctx, pl
     login_staff(platform_client, demo, email="viewer@demo.example.com")
     token = csrf_from(platform_client, "/console/presales")
     assert platform_client.post("/console/presales", data={**form, "csrf_token": token}).status_code == 403
+
+
+def test_the_merchant_sees_the_parts_and_cancelling_after_the_deposit_gives_it_back(app_ctx, platform_client, jobs):
+    demo = create_store("demo")
+    create_store("tea")
+    product_id = create_product(demo, "明前龙井", price=12000, stock=50)
+    member, order_id = booked_with_balance(demo, product_id, sku_of(demo, product_id))
+    pay_part(demo, member, order_id)
+    with tenant_context(demo.id):
+        number = db.session.get(Order, order_id).number
+    login_staff(platform_client, demo)
+    page = platform_client.get(f"/console/orders/{number}", headers=EN).get_data(as_text=True)
+    assert "Pre-sale: 新茶预售" in page and "Deposit" in page and "unpaid" in page
+    token = csrf_from(platform_client, f"/console/orders/{number}")
+    assert platform_client.post(f"/console/orders/{number}/cancel", data={"csrf_token": token}).status_code == 302
+    jobs.drain()
+    with tenant_context(demo.id):
+        db.session.expire_all()
+        assert db.session.get(Order, order_id).status == "cancelled"
+    assert balance_of(demo, member[0]) == 20000  # the store cancelled it: the deposit is not the store's to keep
