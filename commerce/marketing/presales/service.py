@@ -124,7 +124,8 @@ def set_presale_status(presale, status, *, actor):
     db.session.execute(update(Presale).where(Presale.id == presale.id).values(status=status)
                        .execution_options(synchronize_session=False))
     presale.status = status
-    record_audit(f"presale.{status}", actor=actor, tenant_id=presale.tenant_id, target=presale)
+    record_audit("presale.paused" if status == Presale.PAUSED else "presale.active", actor=actor,
+                 tenant_id=presale.tenant_id, target=presale)
     announce_window(presale)
 
 
