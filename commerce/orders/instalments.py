@@ -19,7 +19,6 @@ from commerce.orders.models import Order, OrderInstalment
 from core.extensions import db
 from core.outbox import publish
 
-PART_PAID = "order.part_paid"  # a part other than the last was paid (the next part's reminder follows it)
 PAYMENT_TIMEOUT = "order.payment_timeout"
 
 
@@ -92,7 +91,6 @@ def record_part(order, part, *, transaction_id, paid_at, paid_with):
         return "last"
     order.expires_at = due_at
     publish(PAYMENT_TIMEOUT, tenant_id=order.tenant_id, available_at=due_at + timedelta(seconds=1), order_id=order.id)
-    publish(PART_PAID, tenant_id=order.tenant_id, order_id=order.id, seq=part.seq, next_opens_at=later.opens_at.isoformat())
     return "applied"
 
 
