@@ -24,6 +24,8 @@ from commerce.marketing.group_buys.models import GroupBuy
 from commerce.marketing.group_buys.service import create_group_buy
 from commerce.marketing.invites.models import InviteSettings
 from commerce.marketing.invites.service import save_invite_settings
+from commerce.marketing.presales.models import Presale
+from commerce.marketing.presales.service import create_presale
 from commerce.members.consent import record_consents
 from commerce.members.levels import save_level
 from commerce.members.models import Address, Member, MemberConsent, MemberSettings
@@ -220,6 +222,12 @@ def _seed_campaigns(owner):
         db.session.add(MemberSettings(top_up_bonuses=[[10000, 1000], [20000, 3000]]))
         save_level(name="银卡会员", growth_threshold=500, discount_percent=98)
         save_level(name="金卡会员", growth_threshold=2000, discount_percent=95)
+    if db.session.scalar(select(Presale.id).limit(1)) is None:  # 定金 ¥20 抵 ¥50, the balance payable at once
+        create_presale(actor=owner, title="秋冬新款预售", starts_at=now - timedelta(minutes=1),
+                       ends_at=now + timedelta(days=5), ships_from=now + timedelta(days=10),
+                       items=[(skus["水洗牛仔外套"].id, 22900, 30)], mode=Presale.DEPOSIT, deposit=2000,
+                       deposit_worth=5000, balance_starts_at=now - timedelta(minutes=1),
+                       balance_ends_at=now + timedelta(days=7))
     if db.session.scalar(select(BargainCampaign.id).limit(1)) is None:
         create_bargain_campaign(actor=owner, title="耳机砍到99元", sku_id=skus["无线蓝牙耳机"].id, floor_price=9900,
                                 max_helps=5, hours=24, starts_at=now - timedelta(minutes=1),

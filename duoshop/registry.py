@@ -47,6 +47,9 @@ import commerce.marketing.group_buys.models  # noqa: F401
 import commerce.marketing.group_buys.service  # noqa: F401
 import commerce.marketing.invites.models  # noqa: F401
 import commerce.marketing.invites.service  # noqa: F401
+import commerce.marketing.presales.jobs  # noqa: F401
+import commerce.marketing.presales.models  # noqa: F401
+import commerce.marketing.presales.service  # noqa: F401
 import commerce.marketing.windows  # noqa: F401
 import commerce.members.consent  # noqa: F401
 import commerce.members.models  # noqa: F401

@@ -70,6 +70,18 @@ class CartAddForm(FlaskForm):
         return self.then.data == "checkout"
 
 
+class PresaleBookForm(FlaskForm):
+    """The product page's pre-sale booking (its SKU and how many); cached like the page, so
+    checked by origin instead of a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    sku_id = FirstFilledWholeField(_l("Option"), [InputRequired(_l("Choose an option of this product first."))],
+                                   minimum=1)
+    quantity = DefaultWholeField(_l("Quantity"), [InputRequired()], default=1, minimum=1, maximum=99)
+
+
 class CartQuantityForm(FlaskForm):
     """A cart line's new quantity; 0 removes the line."""
 

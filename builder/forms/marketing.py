@@ -4,12 +4,14 @@ which rule was broken; a form only refuses input it cannot read, with the campai
 words. Field names are the ones the screens have always posted."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from core.forms import ChinaDateTimeField, WholeField, YuanField
 
 FLASH_SALE_ROWS = 5  # SKU rows on the flash sale form
+PRESALE_ROWS = 5  # SKU rows on the pre-sale form
 NO_SKU = -1  # an empty or unreadable SKU choice: the verb answers "No such SKU in this store"
 
 
@@ -44,6 +46,18 @@ def _or(value, fallback):
     return fallback if value is None else value
 
 
+def _sku_rows(form, count, columns):
+    """``[(sku id, *values)]`` of the form's ``count`` SKU rows that have a SKU chosen, each
+    ``(name, fallback)`` of ``columns`` read from ``<name>_<row>`` (rows without a SKU are skipped)."""
+    rows = []
+    for row in range(count):
+        sku = form[f"sku_{row}"]
+        if not sku.raw_data or not (sku.raw_data[0] or "").strip():
+            continue
+        rows.append((_or(sku.data, NO_SKU), *(_or(form[f"{name}_{row}"].data, fallback) for name, fallback in columns)))
+    return rows
+
+
 class FlashSaleForm(FlaskForm):
     """Title, window, and up to ``FLASH_SALE_ROWS`` rows of ``sku_<n>``, ``price_<n>``,
     ``units_<n>``, ``limit_<n>`` (rows without a SKU are skipped)."""
@@ -54,14 +68,7 @@ class FlashSaleForm(FlaskForm):
 
     def items(self):
         """``[(sku id, price fen, units, per-member limit)]`` for ``create_flash_sale``."""
-        rows = []
-        for row in range(FLASH_SALE_ROWS):
-            sku = self[f"sku_{row}"]
-            if not sku.raw_data or not (sku.raw_data[0] or "").strip():
-                continue
-            rows.append((_or(sku.data, NO_SKU), _or(self[f"price_{row}"].data, NO_SKU),
-                         _or(self[f"units_{row}"].data, NO_SKU), _or(self[f"limit_{row}"].data, 1)))
-        return rows
+        return _sku_rows(self, FLASH_SALE_ROWS, (("price", NO_SKU), ("units", NO_SKU), ("limit", 1)))
 
     def arguments(self):
         return {"title": self.title.data, "starts_at": self.starts_at.data, "ends_at": self.ends_at.data,
@@ -108,3 +115,53 @@ class BargainCampaignForm(FlaskForm):
                 "floor_price": self.floor_price.data, "max_helps": _or(self.max_helps.data, NO_SKU),
                 "hours": _or(self.hours.data, NO_SKU), "starts_at": self.starts_at.data,
                 "ends_at": self.ends_at.data}
+
+
+class PresaleForm(FlaskForm):
+    """A pre-sale: title, sales window, ship-from date, payment mode (full, or deposit with
+    what it counts as and a balance window, and what an unpaid balance does to the deposit),
+    and up to ``PRESALE_ROWS`` rows of ``sku_<n>``, ``price_<n>``, ``units_<n>``."""
+
+    title = StringField(_l("Title"))
+    starts_at = _time(_l("Starts (China time)"))
+    ends_at = _time(_l("Ends (China time)"))
+    ships_from = CampaignTimeField(_l("Ships from (China time)"),
+                                   unreadable=_l("Enter the ship-from date as date and time."))
+    mode = RadioField(_l("Payment"), choices=[SelectChoice("full", _l("Full payment when ordering")),
+                                              SelectChoice("deposit", _l("Deposit now, balance later"))], default="full")
+    deposit = CampaignPriceField(_l("Deposit per item (yuan)"), [Optional()],
+                                 unreadable=_l("Enter the deposit in yuan, e.g. 10."))
+    deposit_worth = CampaignPriceField(_l("Deposit counts as (yuan)"), [Optional()],
+                                       unreadable=_l("Enter what the deposit counts as in yuan, e.g. 30."))
+    balance_starts_at = CampaignTimeField(_l("Balance from (China time)"), [Optional()],
+                                          unreadable=_l("Enter the balance window as date and time."))
+    balance_ends_at = CampaignTimeField(_l("Balance until (China time)"), [Optional()],
+                                        unreadable=_l("Enter the balance window as date and time."))
+    unpaid_balance = RadioField(_l("If the balance is not paid"), choices=[
+        SelectChoice("forfeit", _l("The order closes and the deposit is kept")),
+        SelectChoice("refund", _l("The order closes and the deposit is refunded"))], default="forfeit")
+
+    def items(self):
+        """``[(sku id, price fen, units)]`` for ``create_presale``."""
+        return _sku_rows(self, PRESALE_ROWS, (("price", NO_SKU), ("units", NO_SKU)))
+
+    def arguments(self):
+        deposit = self.mode.data == "deposit"
+        return {"title": self.title.data, "starts_at": self.starts_at.data, "ends_at": self.ends_at.data,
+                "ships_from": self.ships_from.data, "mode": self.mode.data, "items": self.items(),
+                "deposit": _or(self.deposit.data, 0) if deposit else None,
+                "deposit_worth": _or(self.deposit_worth.data, _or(self.deposit.data, 0)) if deposit else None,
+                "balance_starts_at": self.balance_starts_at.data, "balance_ends_at": self.balance_ends_at.data,
+                "unpaid_balance": self.unpaid_balance.data}
+
+
+for _row in range(PRESALE_ROWS):
+    setattr(PresaleForm, f"sku_{_row}", WholeField(_l("SKU")))
+    setattr(PresaleForm, f"price_{_row}", CampaignPriceField(
+        _l("Pre-sale price (yuan)"), [Optional()], unreadable=_l("Enter the pre-sale price in yuan, e.g. 99.")))
+    setattr(PresaleForm, f"units_{_row}", WholeField(_l("Units")))
+
+
+class PresaleSettingsForm(FlaskForm):
+    split_threshold = WholeField(_l("Spread over the warehouses above this many paid orders"), default=500)
+    warehouses = StringField(_l("Warehouses (comma-separated; empty: the warehouses your products name)"))

@@ -25,6 +25,7 @@ from builder.views import (  # noqa: F401  (each module attaches its routes)
     page_templates,
     pages,
     personal_fields,
+    presales,
     printing,
     privacy,
     publishing,

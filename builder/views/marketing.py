@@ -21,6 +21,9 @@ def marketing():
         ("console.bargains_list", _("Bargains"),
          _("砍价: friends help cut the price to the floor in a few helps; the shopper buys at the price reached."),
          running["bargains"]),
+        ("console.presales_list", _("Pre-sales"),
+         _("预售: sell before stock arrives, paid in full or as a deposit (定金, may count for more) and a "
+           "balance (尾款) in its window; shipped from the date you set."), running["presales"]),
         ("console.distribution", _("Distribution"),
          _("分销: approved distributors earn a commission on two levels, settled to stored value after the "
            "after-sales window."), None),

@@ -23,6 +23,7 @@ from builder.forms.orders import ExportForm, OrderFilterForm, RefundForm, Remark
 from builder.views.catalog import _actor, require_editor
 from builder.views.personal_fields import may_reveal_all, reveal, shown
 from commerce.inventory.queries import order_line_batches
+from commerce.marketing.presales.queries import order_presale
 from commerce.orders.errors import OrderStateError
 from commerce.orders.models import Order, Refund
 from commerce.orders.queries import latest_payment, order_batches, order_by_number, orders_page
@@ -225,7 +226,7 @@ def _render_detail(order, *, error=None, entered=None, full_address=False, statu
                "amount": "", "reason": "", "restock": {}, **(entered or {})}
     return render_template(
         "builder/orders/detail.html", order=order, lines=lines, parcels=parcels, refunds=refunds,
-        receipt=order_receipt(order), batches=order_line_batches(order),
+        receipt=order_receipt(order), batches=order_line_batches(order), presale=order_presale(order),
         timeline=_timeline(order, parcels, refunds), payment=payment, error=error, entered=entered,
         full_address=full_address, receiver=_receiver(order, revealed=full_address),
         status_labels=status_labels(), refund_labels=refund_status_labels(), carriers=CARRIERS,

@@ -65,7 +65,7 @@ PERIODS = (1, 7, 30)  # days the first-reply figures cover, today included
 
 
 def category_words():
-    return {"pre_sale": _("Pre-sale"), "order": _("Orders"), "after_sale": _("After-sales")}
+    return {"pre_sale": _("Pre-sales questions"), "order": _("Orders"), "after_sale": _("After-sales")}
 
 
 @console_bp.context_processor

@@ -7,6 +7,7 @@ from commerce.marketing.bargains.models import BargainCampaign
 from commerce.marketing.coupons.models import Coupon
 from commerce.marketing.flash_sales.models import FlashSale
 from commerce.marketing.group_buys.models import GroupBuy
+from commerce.marketing.presales.models import Presale
 from core.extensions import db
 
 MAX_SKU_CHOICES = 500  # the campaign forms' SKU menus
@@ -46,4 +47,5 @@ def running_counts(now):
         "group_buys": count(GroupBuy, GroupBuy.status == GroupBuy.ACTIVE, GroupBuy.ends_at > now),
         "bargains": count(BargainCampaign, BargainCampaign.status == BargainCampaign.ACTIVE,
                           BargainCampaign.ends_at > now),
+        "presales": count(Presale, Presale.status == Presale.ACTIVE, Presale.ends_at > now),
     }

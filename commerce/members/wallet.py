@@ -62,14 +62,15 @@ def apply_top_up(top_up, transaction_id, *, paid_at=None):
     return True
 
 
-def spend_balance(member, amount, *, order_id):
-    """Pay ``amount`` fen of order ``order_id`` from the balance, once per order. Returns the
-    entry (None if this order was paid from the balance before). Does not commit.
+def spend_balance(member, amount, *, order_id, part=None):
+    """Pay ``amount`` fen of order ``order_id`` (or of its ``part``, for an order paid in
+    parts) from the balance, once per order or part. Returns the entry (None if it was paid
+    from the balance before). Does not commit.
 
     :raise NotEnough: the balance is smaller
     """
-    return post_entry(BalanceEntry, member.id, -amount, BalanceEntry.REDEEM, f"pay:order:{order_id}",
-                      order_id=order_id)
+    ref = f"pay:order:{order_id}" if part is None else f"pay:order:{order_id}:{part}"
+    return post_entry(BalanceEntry, member.id, -amount, BalanceEntry.REDEEM, ref, order_id=order_id)
 
 
 def refund_to_balance(member, amount, *, order_id, ref):

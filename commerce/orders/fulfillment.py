@@ -35,23 +35,26 @@ def address_key(order):
     return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
 
 
-def assign_to_fulfillments(order):
+def assign_to_fulfillments(order, *, warehouse=None):
     """Put a just-paid order's lines on packing lists (split by warehouse, merged with the
-    member's open lists to the same address). Returns the packing lists touched."""
+    member's open lists to the same address). Returns the packing lists touched.
+
+    :param warehouse: send every line from this warehouse instead of its product's (a big
+        pre-sale spread over the store's warehouses)"""
     rows = db.session.execute(select(OrderLine, Product.warehouse).join(Product, Product.id == OrderLine.product_id)
                               .where(OrderLine.order_id == order.id)).all()
     by_warehouse = defaultdict(list)
-    for line, warehouse in rows:
-        by_warehouse[(warehouse or DEFAULT_WAREHOUSE).strip() or DEFAULT_WAREHOUSE].append(line)
+    for line, own in rows:
+        by_warehouse[(warehouse or own or DEFAULT_WAREHOUSE).strip() or DEFAULT_WAREHOUSE].append(line)
     key = address_key(order)
     touched = []
-    for warehouse, lines in sorted(by_warehouse.items()):
+    for sent_from, lines in sorted(by_warehouse.items()):
         fulfillment = db.session.scalar(
             select(Fulfillment).where(Fulfillment.status == Fulfillment.OPEN, Fulfillment.member_id == order.member_id,
-                                      Fulfillment.warehouse == warehouse, Fulfillment.address_key == key)
+                                      Fulfillment.warehouse == sent_from, Fulfillment.address_key == key)
             .order_by(Fulfillment.id).limit(1).with_for_update())
         if fulfillment is None:
-            fulfillment = Fulfillment(member_id=order.member_id, warehouse=warehouse, address_key=key)
+            fulfillment = Fulfillment(member_id=order.member_id, warehouse=sent_from, address_key=key)
             db.session.add(fulfillment)
             db.session.flush()
         for line in lines:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from commerce.orders import states
 from commerce.orders.hooks import run_order_hooks
+from commerce.orders.instalments import payment_target
 from commerce.orders.models import Order, Payment, Refund
-from commerce.orders.payments import settle_from_query, store_pay_account
+from commerce.orders.payments import asked_of_wechat, settle_from_query, store_pay_account
 from commerce.orders.refunds import reconcile_refunds, refund_order, send_refund
 from commerce.orders.service import cancel_order
 from core.extensions import db
@@ -37,16 +38,17 @@ def cancel_unpaid_order(order_id):
     if settle_from_query(order):  # raises PaymentError when WeChat cannot be asked: retried later
         db.session.commit()
         return "paid"
-    if _sent_to_wechat(order):
+    target = payment_target(order)
+    if asked_of_wechat(order, target):
         try:
-            close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), order.number)
+            close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), target.out_trade_no)
         except PaymentError as error:
             if error.code == "ORDERPAID":  # paid between our query and the close
                 settle_from_query(order)
                 db.session.commit()
                 return "paid"
             raise
-    cancelled = cancel_order(order, reason="timeout")
+    cancelled = cancel_order(order, reason="timeout", overdue_at=utcnow())
     db.session.commit()
     return "cancelled" if cancelled else "nothing to do"
 
@@ -80,10 +82,6 @@ def refund_late_payment(order_id):
     else:
         send_refund(refund)
     return "refunded"
-
-
-def _sent_to_wechat(order):
-    return db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)) is not None
 
 
 @sweep_step(order=20, outcome="cancelled")

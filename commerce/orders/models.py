@@ -231,3 +231,33 @@ class FulfillmentLine(TenantScoped, db.Model):
     order_id: Mapped[int] = mapped_column(Integer, nullable=False)
     order_line_id: Mapped[int] = mapped_column(Integer, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class OrderInstalment(TenantScoped, db.Model):
+    """One part of an order paid in parts (a pre-sale's deposit 定金 and balance 尾款): its own
+    ``out_trade_no`` (the order number and its place), amount and window. The order's "pay"
+    transition happens when the last part is paid; the order's ``total`` is the parts' sum."""
+
+    __tablename__ = "order_instalments"
+    __tenant_table_args__ = (
+        tenant_foreign_key("order_id", "orders", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "out_trade_no"),
+        UniqueConstraint("tenant_id", "order_id", "seq"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)  # 1 the deposit, 2 the balance
+    out_trade_no: Mapped[str] = mapped_column(String(32), nullable=False)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)  # fen
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # An earlier part is kept when a later one is never paid (the order closes); else refunded.
+    kept_if_unpaid_later: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # first asked of WeChat Pay (a prepay)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    paid_with: Mapped[str | None] = mapped_column(String(8))
+
+    def asked_of_wechat(self):
+        return self.sent_at is not None

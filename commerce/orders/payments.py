@@ -12,6 +12,8 @@
   never came (the timeout and reconciliation jobs).
 - ``pay_with_balance`` pays an order from the member's stored value instead; both ways end
   in ``record_payment``, the one "pay" transition with its follow-ups.
+- An order paid in parts (a pre-sale's deposit and balance, ``instalments``) is paid part by
+  part the same ways, each part under its own ``out_trade_no`` and amount, in its window.
 
 The WeChat side alone (prepay, verifying a notification, remembering its id) is
 ``payments``, shared with top-ups of stored value and billing.
@@ -26,10 +28,12 @@ from commerce.orders import states
 from commerce.orders.errors import OrderStateError
 from commerce.orders.fulfillment import assign_to_fulfillments
 from commerce.orders.hooks import run_order_hooks
+from commerce.orders.instalments import find_instalment, payment_target, record_part
 from commerce.orders.models import Order, Payment
 from commerce.orders.refunds import find_refund, mark_abnormal, reconcile_refunds, settle_refund
-from commerce.orders.service import count_as_sold
+from commerce.orders.service import PAID_AFTER_CANCEL, count_as_sold
 from core.audit import record_audit
+from core.clock import to_china
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import publish
@@ -40,7 +44,6 @@ from payments.settings import store_pay_account as _account_of
 from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
-PAID_AFTER_CANCEL = "order.paid_after_cancel"  # its subscriber gives the money back
 
 
 def store_pay_account(tenant):
@@ -56,13 +59,14 @@ def start_payment(order, channel, *, client_ip=None, openid=None, appid=None):
     :raise OrderStateError: the order is not waiting for payment (paid, cancelled, expired)
     :raise PaymentError: WeChat refused or could not be reached
     """
-    if order.status != Order.PENDING_PAYMENT or order.expires_at <= utcnow():
-        raise OrderStateError(_("This order is no longer waiting for payment."))
+    target = _payable_target(order)
     tenant = db.session.get(Tenant, order.tenant_id)
-    asked = prepay(tenant.id, channel, out_trade_no=order.number, description=_description(order, tenant),
-                   amount_fen=order.total, time_expire=order.expires_at, client_ip=client_ip, openid=openid,
+    asked = prepay(tenant.id, channel, out_trade_no=target.out_trade_no, description=_description(order, tenant),
+                   amount_fen=target.amount, time_expire=target.due_at, client_ip=client_ip, openid=openid,
                    appid=appid)
-    payment = Payment(order_id=order.id, channel=channel, amount=order.total, prepay_id=asked.prepay_id,
+    if target.instalment is not None and target.instalment.sent_at is None:
+        target.instalment.sent_at = utcnow()  # from now on the timeout and the reconciler ask WeChat about it
+    payment = Payment(order_id=order.id, channel=channel, amount=target.amount, prepay_id=asked.prepay_id,
                       code_url=asked.code_url, h5_url=asked.h5_url)
     payment.jsapi = asked.jsapi
     db.session.add(payment)
@@ -83,22 +87,45 @@ def pay_with_balance(order, member):
     :raise NotEnough: the balance does not cover the total
     :raise PaymentError: WeChat could not be reached to close the earlier prepay
     """
-    if order.member_id != member.id or order.status != Order.PENDING_PAYMENT or order.expires_at <= utcnow():
+    if order.member_id != member.id:
         raise OrderStateError(_("This order is no longer waiting for payment."))
-    if record_payment(order, f"balance:{order.number}", None, source="balance",
-                      paid_with=Order.PAID_WITH_BALANCE) != "applied":
+    target = _payable_target(order)
+    if record_payment(order, f"balance:{target.out_trade_no}", None, source="balance",
+                      paid_with=Order.PAID_WITH_BALANCE, instalment=target.instalment) != "applied":
         raise OrderStateError(_("This order is no longer waiting for payment."))
-    entry = spend_balance(member, order.total, order_id=order.id)
+    entry = spend_balance(member, target.amount, order_id=order.id,
+                          part=target.instalment.seq if target.instalment is not None else None)
     if entry is None:  # spent for this order before: it cannot have been waiting for payment
         raise OrderStateError(_("This order is no longer waiting for payment."))
-    if db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)):
-        _close_wechat_prepay(order)  # last: a refused spend leaves the prepay payable
+    if asked_of_wechat(order, target):
+        _close_wechat_prepay(order, target.out_trade_no)  # last: a refused spend leaves the prepay payable
     return entry
 
 
-def _close_wechat_prepay(order):
+def asked_of_wechat(order, target):
+    """Whether WeChat Pay was asked to collect ``target`` (the order, or its part) — else there
+    is nothing to query or close there."""
+    if target.instalment is not None:
+        return target.instalment.asked_of_wechat()
+    return db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)) is not None
+
+
+def _payable_target(order):
+    """What can be paid on ``order`` now (the order, or its part in its window).
+
+    :raise OrderStateError: no longer waiting for payment, or its next part's window not open"""
+    now = utcnow()
+    target = payment_target(order)
+    if order.status != Order.PENDING_PAYMENT or target.due_at <= now:
+        raise OrderStateError(_("This order is no longer waiting for payment."))
+    if target.opens_at is not None and target.opens_at > now:
+        raise OrderStateError(_("The balance can be paid from %(when)s.", when=to_china(target.opens_at).strftime("%Y-%m-%d %H:%M")))
+    return target
+
+
+def _close_wechat_prepay(order, out_trade_no):
     try:
-        close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), order.number)
+        close_payment(store_pay_account(db.session.get(Tenant, order.tenant_id)), out_trade_no)
     except PaymentError as error:
         if error.code == "ORDERPAID":
             raise OrderStateError(_("This order was paid with WeChat Pay already.")) from None
@@ -123,15 +150,20 @@ def apply_order_notification(envelope, resource):
         return _apply_refund_notification(envelope, resource)
     if envelope.get("event_type") != "TRANSACTION.SUCCESS":
         return "ignored"
-    order = db.session.scalar(select(Order).where(Order.number == resource.get("out_trade_no")))
+    out_trade_no = resource.get("out_trade_no")
+    order = db.session.scalar(select(Order).where(Order.number == out_trade_no))
+    part = find_instalment(out_trade_no) if order is None else None
+    if part is not None:
+        order = db.session.get(Order, part.order_id)
     if order is None:
         raise InvalidNotification("The notification names an order this store does not have.")
-    if (resource.get("amount") or {}).get("total") != order.total:
+    if (resource.get("amount") or {}).get("total") != (part.amount if part is not None else order.total):
         raise InvalidNotification("The notification's amount is not the order's total.")
-    if not record_notification(envelope, order.number):
+    if not record_notification(envelope, out_trade_no):
         db.session.rollback()
         return "duplicate"
-    outcome = record_payment(order, resource.get("transaction_id"), resource.get("success_time"), source="notification")
+    outcome = record_payment(order, resource.get("transaction_id"), resource.get("success_time"), source="notification",
+                             instalment=part)
     db.session.commit()
     return outcome
 
@@ -161,25 +193,39 @@ def _apply_refund_notification(envelope, resource):
 def settle_from_query(order):
     """Ask WeChat about an unpaid order; apply the payment if it was made. Returns True
     when the order is (now) paid. Does not commit."""
-    if not db.session.scalar(select(Payment.id).where(Payment.order_id == order.id).limit(1)):
+    target = payment_target(order)
+    if not asked_of_wechat(order, target):
         return False  # never sent to WeChat: nothing can have been paid
     tenant = db.session.get(Tenant, order.tenant_id)
-    status = query_payment(store_pay_account(tenant), order.number)
+    status = query_payment(store_pay_account(tenant), target.out_trade_no)
     if not status.was_paid:
         return False
-    if status.amount_fen != order.total:
-        log.error("order %s: WeChat reports %s fen paid, total is %s", order.number, status.amount_fen, order.total)
+    if status.amount_fen != target.amount:
+        log.error("order %s: WeChat reports %s fen paid, %s was due", target.out_trade_no, status.amount_fen,
+                  target.amount)
         return False
-    record_payment(order, status.transaction_id, status.success_time, source="query")
-    return True
+    record_payment(order, status.transaction_id, status.success_time, source="query", instalment=target.instalment)
+    return order.status != Order.PENDING_PAYMENT or target.instalment is not None
 
 
-def record_payment(order, transaction_id, success_time, *, source, paid_with=Order.PAID_WITH_WECHAT):
+def record_payment(order, transaction_id, success_time, *, source, paid_with=Order.PAID_WITH_WECHAT,
+                   instalment=None):
     """Apply a payment WeChat confirmed (by notification or query), or one from the balance
     (``pay_with_balance``), to a pending order: the conditional "pay" transition, sales
     counts, packing lists. Returns "applied", "refunding" (a WeChat payment of an order that
-    had been cancelled: the money goes back) or "duplicate"."""
+    had been cancelled: the money goes back) or "duplicate". ``instalment``: the part of an
+    order paid in parts this pays; only the last part makes the "pay" transition."""
     paid_at = parse_wechat_time(success_time)
+    if instalment is not None:
+        part = record_part(order, instalment, transaction_id=transaction_id, paid_at=paid_at, paid_with=paid_with)
+        if part == "applied":
+            record_audit("order.part_paid", actor=None, tenant_id=order.tenant_id, target=order,
+                         details={"transaction_id": transaction_id, "part": instalment.seq, "source": source})
+            return "applied"
+        if part == "duplicate":
+            return "duplicate"
+        if part == "closed":
+            return _paid_after_cancel(order, transaction_id, paid_with, instalment.amount)
     if states.transition(order, "pay", transaction_id=transaction_id, paid_amount=order.total, paid_at=paid_at,
                          paid_with=paid_with):
         if not any(run_order_hooks("paid", order)):  # a team order ships once its team has succeeded
@@ -190,12 +236,16 @@ def record_payment(order, transaction_id, success_time, *, source, paid_with=Ord
         # best seller (100 notifications of one flash sale at once) waits for it in turn.
         count_as_sold(order)
         return "applied"
+    return _paid_after_cancel(order, transaction_id, paid_with, order.total)
+
+
+def _paid_after_cancel(order, transaction_id, paid_with, amount):
     db.session.refresh(order)  # the row as it is now: cancelled, or paid by a concurrent delivery
     if paid_with == Order.PAID_WITH_WECHAT and order.status == Order.CANCELLED and order.transaction_id is None:
         # Paid after we cancelled it (the shopper paid at the last second): the money goes back.
         record_audit("order.paid_after_cancel", actor=None, tenant_id=order.tenant_id, target=order,
                      details={"transaction_id": transaction_id})
-        order.transaction_id, order.paid_amount = transaction_id, order.total
+        order.transaction_id, order.paid_amount = transaction_id, amount
         db.session.flush()
         publish(PAID_AFTER_CANCEL, tenant_id=order.tenant_id, order_id=order.id)
         return "refunding"

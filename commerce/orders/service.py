@@ -22,6 +22,7 @@ from commerce.members.points import redeem_points, return_redeemed_points
 from commerce.orders import states
 from commerce.orders.errors import CheckoutProblem, OrderStateError, SoldOut
 from commerce.orders.hooks import run_order_hooks
+from commerce.orders.instalments import PAYMENT_TIMEOUT, add_instalments, has_paid_part, settle_parts_on_close
 from commerce.orders.models import Order, OrderLine
 from commerce.pricing import Item, load_price_book, quote, receipt_json, rule_for
 from core.audit import record_audit
@@ -33,6 +34,7 @@ from core.outbox import publish
 from core.tenancy import current_tenant_id
 from tenants.models import Tenant
 
+PAID_AFTER_CANCEL = "order.paid_after_cancel"  # its subscriber gives the money back
 MAX_LINES = 50
 MAX_NOTE = 200
 MAX_REMARK = 500
@@ -100,7 +102,7 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     tenant = db.session.get(Tenant, current_tenant_id())
     order = Order(
         number=_order_number(now), member_id=member_id, status=Order.PENDING_PAYMENT, subtotal=priced.subtotal,
-        shipping_fee=priced.shipping, discount=priced.coupon_discount + priced.points_discount,
+        shipping_fee=priced.shipping, discount=priced.coupon_discount + priced.points_discount + priced.deposit_bonus,
         member_discount=priced.level_discount, total=priced.total, price_lines=receipt_json(priced),
         expires_at=now + timedelta(minutes=tenant.payment_timeout_minutes), shopper_note=note,
         ship_name=address.name, ship_phone=address.phone, ship_province_code=address.province_code,
@@ -110,6 +112,8 @@ def place_order(*, member_id, wanted, address, note=None, now=None, coupon_ids=(
     db.session.add(order)
     db.session.flush()
     schedule_timeout(order)
+    if priced.split is not None:  # a deposit pre-sale: paid as deposit now and balance later
+        add_instalments(order, priced.split, now=now)
     for line in priced.lines:
         sku, product = rows[line.sku_id]
         price = priced.prices.get(line.sku_id)
@@ -144,9 +148,6 @@ def _raise_refusals(priced, kind):
     raise CheckoutProblem(refusal.message, field=refusal.field)
 
 
-PAYMENT_TIMEOUT = "order.payment_timeout"
-
-
 def schedule_timeout(order):
     """In the order's transaction: an event due when its payment time is up, whose
     subscriber cancels the order unless it was paid (it asks WeChat first)."""
@@ -154,11 +155,17 @@ def schedule_timeout(order):
             order_id=order.id)
 
 
-def cancel_order(order, *, reason, actor=None):
+def cancel_order(order, *, reason, actor=None, overdue_at=None):
     """Cancel an unpaid order and put its stock back. Returns False if it was no longer
-    unpaid (paid in the meantime, or already cancelled) — then nothing changes."""
-    if not states.transition(order, "cancel", cancel_reason=reason):
+    unpaid (paid in the meantime, or already cancelled) — then nothing changes.
+
+    :param overdue_at: cancel only if its payment time is up at this moment (the timeout: a
+        deposit paid meanwhile moved it on to the balance's end)"""
+    when = (Order.expires_at <= overdue_at,) if overdue_at is not None else ()
+    if not states.transition(order, "cancel", when=when, cancel_reason=reason):
         return False
+    if settle_parts_on_close(order, timed_out=reason == "timeout") == "refund":  # a deposit given back
+        publish(PAID_AFTER_CANCEL, tenant_id=order.tenant_id, order_id=order.id)
     release_stock(order)
     run_order_hooks("cancelled", order)  # flash units, team seat, bargain, coupons come back with the cancel
     return_redeemed_points(order.id)
@@ -168,7 +175,7 @@ def cancel_order(order, *, reason, actor=None):
 
 def cancel_by_shopper(order, member_id):
     """:raise OrderStateError: not this member's order, or no longer unpaid"""
-    if order.member_id != member_id or not cancel_order(order, reason="shopper"):
+    if order.member_id != member_id or has_paid_part(order) or not cancel_order(order, reason="shopper"):
         raise OrderStateError(_("This order can no longer be cancelled."))
 
 

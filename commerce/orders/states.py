@@ -42,16 +42,16 @@ def allowed(event, status):
     return status in TRANSITIONS[event][0]
 
 
-def transition(order, event, **values):
-    """Move ``order`` by ``event`` if its current state allows it; ``values`` are written in
-    the same UPDATE. Returns True when this call made the change, False when the order was
+def transition(order, event, *, when=(), **values):
+    """Move ``order`` by ``event`` if its current state allows it (and the ``when``
+    conditions hold); ``values`` are written in the same UPDATE. Returns True when this call made the change, False when the order was
     not (or no longer) in a state the event starts from."""
     sources, target = TRANSITIONS[event]
     values = {"status": target, **values}
     if event in STAMPS:
         values.setdefault(STAMPS[event], utcnow())
     result = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status.in_(sources)).values(**values)
+        update(Order).where(Order.id == order.id, Order.status.in_(sources), *when).values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

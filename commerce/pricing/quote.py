@@ -8,7 +8,10 @@ The rules, in the order they apply (each exactly as checkout has always charged)
 3. shipping is priced on the goods after the level's discount (free-shipping thresholds);
 4. coupons are worked out on the lines' amounts and together take at most the goods after
    the level's discount, leaving at least 1 fen to pay (with shipping);
-5. points come off the goods left after coupons, at most the store's cap.
+5. points come off the goods left after coupons, at most the store's cap;
+6. a deposit pre-sale (定金 + 尾款) splits the total: the deposit is due now, and the balance
+   later is the total less what the deposit counts as; a deposit that counts as more than
+   it cost (定金膨胀) takes the difference off as its own price line.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +27,7 @@ from core.money import format_money
 
 REGULAR = "regular"
 LEVEL, CAMPAIGN, COUPON, POINTS, COUPONS_AND_POINTS = "level", "campaign", "coupon", "points", "coupons_and_points"
+DEPOSIT_BONUS = "deposit_bonus"
 
 
 # --- what the quote reads -------------------------------------------------------------------
@@ -169,12 +173,35 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class PaymentSplit:
+    """How a deposit pre-sale's total is paid: ``deposit`` now, ``balance`` in the window;
+    ``counts_as`` is what the deposit takes off at the balance. deposit + balance = total."""
+
+    deposit: int
+    counts_as: int
+    balance: int
+    balance_starts_at: datetime
+    balance_ends_at: datetime
+    kept: bool  # an unpaid balance keeps the deposit (True) or gives it back
+
+
+@dataclass(frozen=True)
 class Quote(Receipt):
     refusals: tuple = ()
     coupon_offers: tuple = ()  # CouponOffer, largest first
     points_offer: object = None  # Redemption: what the member's points could take off, or None
     campaign: object = None  # the chosen CampaignPrice, or None
     prices: dict = field(default_factory=dict)  # sku id → CampaignPrice that set a line's price
+    split: PaymentSplit | None = None  # a deposit pre-sale's deposit and balance
+
+    @property
+    def ships_from(self):
+        """When a pre-sale's goods are sent at the earliest (None: as soon as paid)."""
+        return self.campaign.ships_from if self.campaign is not None else None
+
+    @property
+    def deposit_bonus(self):
+        return self.amount_of(DEPOSIT_BONUS)
 
     @property
     def blocking(self):
@@ -279,9 +306,28 @@ def quote(items, *, book, province_code=None, coupon_ids=None, use_points=False,
     points_off = points_offer.fen_off if use_points and points_offer is not None else 0
 
     total = subtotal + (shipping or 0) - coupon_off - points_off
+    split = None
+    if campaign is not None and campaign.deposit is not None and lines:
+        split, bonus = _split(campaign.deposit, sum(line.quantity for line in lines), total, refusals)
+        if bonus:
+            adjustments.append(Adjustment(DEPOSIT_BONUS, "", bonus))
+            total -= bonus
     return Quote(lines=tuple(lines), goods=goods_fen, adjustments=tuple(adjustments), shipping=shipping, total=total,
                  refusals=tuple(refusals), coupon_offers=tuple(CouponOffer(h, min(off, subtotal)) for h, off in offers),
-                 points_offer=points_offer, campaign=campaign, prices=prices)
+                 points_offer=points_offer, campaign=campaign, prices=prices, split=split)
+
+
+def _split(terms, quantity, total, refusals):
+    """``(PaymentSplit, deposit bonus)`` of a deposit pre-sale whose total before the bonus is
+    ``total``: the balance is what is left after the deposit's worth, at least 1 fen."""
+    deposit, counts_as = terms.deposit * quantity, terms.worth * quantity
+    balance = total - counts_as
+    if balance < 1:
+        refusals.append(Refusal("coupon", _("With these discounts nothing would be left to pay as the balance; "
+                                            "choose fewer coupons or points."), field="coupon_ids"))
+        balance = 1
+    return PaymentSplit(deposit, counts_as, balance, terms.balance_starts_at, terms.balance_ends_at,
+                        terms.kept), counts_as - deposit
 
 
 def _coupons(book, lines, subtotal, wanted, now, refusals):

@@ -2,7 +2,17 @@
 (``Order.price_lines``), or — for orders placed before that — derived from its columns."""
 from flask_babel import gettext as _
 
-from commerce.pricing.quote import COUPON, COUPONS_AND_POINTS, LEVEL, POINTS, REGULAR, Adjustment, PriceLine, Receipt
+from commerce.pricing.quote import (
+    COUPON,
+    COUPONS_AND_POINTS,
+    DEPOSIT_BONUS,
+    LEVEL,
+    POINTS,
+    REGULAR,
+    Adjustment,
+    PriceLine,
+    Receipt,
+)
 
 FLASH_SALE = "flash_sale"
 
@@ -17,6 +27,8 @@ def adjustment_label(adjustment):
         return _("%(points)s points", points=adjustment.name)
     if adjustment.kind == COUPONS_AND_POINTS:
         return _("Coupons and points")
+    if adjustment.kind == DEPOSIT_BONUS:
+        return _("Deposit counts for more")
     return adjustment.name
 
 

@@ -4,6 +4,7 @@ and reserves what the order takes from the campaign inside the order's transacti
 
 Orders name no campaign: ``place_order`` asks the registry."""
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,21 @@ class CampaignPrice:
     ref: int  # the rule's own row (flash sale item, group buy, bargain)
     one_unit: str | None = None  # the refusal when the order is not exactly one unit of the SKU
     line_fields: tuple = field(default=())  # (column, value) pairs the order line keeps
+    ships_from: datetime | None = None  # a pre-sale's: nothing is sent before this moment
+    deposit: "DepositTerms | None" = None  # a pre-sale paid as deposit (定金) + balance (尾款)
+
+
+@dataclass(frozen=True)
+class DepositTerms:
+    """A deposit pre-sale's terms per unit: the deposit paid now and what it counts as
+    against the price at the balance (定金膨胀 when more), the balance window, and whether an
+    unpaid balance keeps the deposit (``kept``) or gives it back."""
+
+    deposit: int  # fen per unit, paid when ordering
+    worth: int  # fen per unit the deposit takes off the price (>= deposit)
+    balance_starts_at: datetime
+    balance_ends_at: datetime
+    kept: bool = True
 
 
 class PriceRule:

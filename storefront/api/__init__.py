@@ -11,6 +11,7 @@ from storefront.api import (  # noqa: F401 — each module adds its routes to ap
     events,
     members,
     orders,
+    presales,
     privacy,
     session,
     shopping,

@@ -11,8 +11,10 @@ from pydantic import Field
 from sqlalchemy import select
 
 from commerce.aftersales.service import ELIGIBLE, open_request
+from commerce.marketing.presales.queries import order_presale
 from commerce.members.wechat_login import mini_program_credentials
 from commerce.orders.errors import OrderStateError
+from commerce.orders.instalments import payment_target
 from commerce.orders.models import Order
 from commerce.orders.payments import pay_with_balance, start_payment
 from commerce.orders.service import cancel_by_shopper, confirm_receipt, find_member_order
@@ -89,6 +91,20 @@ class ParcelOut(Model):
     events: list[TrackEvent] | None = Field(None, description="Tracks only: the carrier's events, newest first.")
 
 
+class OrderPart(Model):
+    kind: Literal["deposit", "balance"]
+    amount: Fen
+    opens_at: datetime = Field(description="Payable from this moment.")
+    due_at: datetime = Field(description="Unpaid by then: the order closes.")
+    paid_at: datetime | None
+
+
+class OrderPresale(Model):
+    ships_from: datetime = Field(description="The expected ship date: nothing is sent before it.")
+    parts: list[OrderPart] = Field(description="A deposit pre-sale's deposit and balance; empty when paid in full.")
+    deposit_kept_if_balance_unpaid: bool | None
+
+
 class OrderOut(Model):
     order_no: str
     status: Literal["unpaid", "unshipped", "shipped", "done", "closed"]
@@ -105,6 +121,9 @@ class OrderOut(Model):
     paid_with: str | None = Field(description="wechat or balance.")
     parcels: list[ParcelOut]
     actions: list[Literal["cancel", "pay", "confirm", "aftersale"]]
+    due_now: Fen | None = Field(None, description="Unpaid orders: what `pay` collects now (a pre-sale's deposit or "
+                                                  "balance, else the total).")
+    presale: OrderPresale | None = Field(None, description="Orders placed through a pre-sale (预售).")
 
 
 class OrderSummary(Model):
@@ -173,8 +192,10 @@ def parcel_json(parcel, *, events=False):
 def actions(order):
     found = []
     if order.status == Order.PENDING_PAYMENT:
-        found.append("cancel")
-        if order.expires_at > utcnow():
+        due, now = payment_target(order), utcnow()
+        if due.instalment is None or due.instalment.seq == 1:  # a paid deposit is not cancelled by the shopper
+            found.append("cancel")
+        if due.due_at > now and (due.opens_at is None or due.opens_at <= now):
             found.append("pay")
     if order.status == Order.SHIPPED:
         found.append("confirm")
@@ -201,10 +222,23 @@ def order_json(order):
                     "street": order.ship_detail},
         "remark": order.shopper_note, "created_at": iso(order.created_at),
         "paid_at": iso(order.paid_at),
-        "pay_deadline": iso(order.expires_at) if order.status == Order.PENDING_PAYMENT else None,
+        "pay_deadline": iso(payment_target(order).due_at) if order.status == Order.PENDING_PAYMENT else None,
         "paid_with": order.paid_with or (Order.PAID_WITH_WECHAT if order.paid_at else None),
         "parcels": [parcel_json(parcel) for parcel in order_parcels(order)], "actions": actions(order),
+        "due_now": payment_target(order).amount if order.status == Order.PENDING_PAYMENT else None,
+        "presale": presale_json(order),
     }
+
+
+def presale_json(order):
+    found = order_presale(order)
+    if found is None:
+        return None
+    return {"ships_from": iso(found.ships_from),
+            "parts": [{"kind": "deposit" if part.seq == 1 else "balance", "amount": part.amount,
+                       "opens_at": iso(part.opens_at), "due_at": iso(part.due_at), "paid_at": iso(part.paid_at)}
+                      for part in found.parts],
+            "deposit_kept_if_balance_unpaid": found.deposit.kept_if_unpaid_later if found.deposit else None}
 
 
 def my_order(member, order_no):

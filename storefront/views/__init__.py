@@ -13,6 +13,7 @@ from storefront.views import (  # noqa: F401  (each module attaches its routes)
     member_auth,
     member_card,
     member_center,
+    presales,
     privacy,
     share_cards,
     shopping,

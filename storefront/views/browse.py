@@ -10,6 +10,7 @@ from commerce.catalog.service import get_product_on_sale, list_categories, list_
 from commerce.marketing.bargains.queries import live_bargain_campaigns_for_skus
 from commerce.marketing.flash_sales.queries import live_items_for_skus
 from commerce.marketing.group_buys.queries import live_campaigns_for_skus
+from commerce.marketing.presales.queries import live_presale_for_product
 from core.clock import to_china
 from core.database import reads_lag_tolerant
 from core.richtext import sanitize_rich_text
@@ -173,6 +174,7 @@ def _render_product(product_id):
         description=Markup(sanitize_rich_text(product.description)), sku_data=sku_picker_data(product, flash),
         flash_price=min((item.price for item, _sale in flash.values()), default=None), group_buys=group_buys,
         bargains=live_bargain_campaigns_for_skus([sku.id for sku in product.skus]),
+        presale=live_presale_for_product(product.id),
         flash_ends=to_china(flash_ends).isoformat(timespec="seconds") if flash_ends else None))
 
 

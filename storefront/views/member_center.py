@@ -10,6 +10,8 @@ from commerce.members.ledger import member_settings, reason_labels, recent_entri
 from commerce.members.levels import level_of
 from commerce.members.models import BalanceEntry, PointsEntry
 from commerce.members.points import sign_in, signed_in_today
+from commerce.orders.instalments import balances_due
+from core.models import utcnow
 from core.refusals import Attempt
 from storefront.blueprints import storefront_bp
 from storefront.shopper import current_member, shopper_name
@@ -29,7 +31,8 @@ def member_center():
         "storefront/me.html", member=member, level=level_of(member), signed_in=signed_in_today(member),
         sign_in_points=member_settings().sign_in_points, reason_labels=reason_labels(),
         coupon_counts=member_coupon_counts(member.id), reconsent=needs_reconsent(member.id),
-        points_entries=recent_entries(PointsEntry, member.id), balance_entries=recent_entries(BalanceEntry, member.id))
+        points_entries=recent_entries(PointsEntry, member.id), balance_entries=recent_entries(BalanceEntry, member.id),
+        balances_due=balances_due(member.id, utcnow()))
 
 
 @storefront_bp.route("/me/sign-in", methods=["POST"])

@@ -22,7 +22,9 @@ from commerce.catalog.queries import product_id_of_sku
 from commerce.marketing.flash_sales.errors import FlashSaleSoldOut
 from commerce.marketing.flash_sales.gate import check_not_sold_out
 from commerce.marketing.group_buys.queries import team_of_order
+from commerce.marketing.presales.queries import order_presale
 from commerce.orders.cart import add_to_cart, cart_lines, remove_cart_lines, set_quantity
+from commerce.orders.instalments import payment_target
 from commerce.orders.models import Order
 from commerce.orders.payments import pay_with_balance, settle_from_query, start_payment
 from commerce.orders.queries import cart_count
@@ -33,6 +35,7 @@ from commerce.shipping.parcels import order_parcels
 from commerce.shipping.tracking import CARRIERS
 from core.extensions import csrf
 from core.form_checks import check_form
+from core.models import utcnow
 from core.refusals import Attempt
 from core.script_integrity import pinned_scripts
 from core.security import require_same_origin
@@ -142,16 +145,19 @@ def order_pay(number):
         return redirect(url_for("storefront.login_wechat", scope="base",
                                 next=url_for("storefront.order_pay", number=number)))
     channel = wechat_pay_channel(member)
+    due = payment_target(order)
+    if due.opens_at is not None and due.opens_at > utcnow():  # a balance whose window has not opened
+        return redirect(url_for("storefront.order_detail", number=number))
     if request.method == "GET":
-        return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member)
+        return render_template("storefront/pay.html", order=order, due=payment_target(order), channel=channel, payment=None, member=member)
     with Attempt(flash=False) as attempt:
         payment = start_payment(order, channel, client_ip=request.remote_addr, openid=member.openid)
     if attempt.refused:
-        return render_template("storefront/pay.html", order=order, channel=channel, payment=None, member=member,
+        return render_template("storefront/pay.html", order=order, due=payment_target(order), channel=channel, payment=None, member=member,
                                error=attempt.refusal), attempt.status
     if payment.h5_url:  # WeChat returns the shopper to the order's page once paid
         return h5_pay_redirect(payment.h5_url, "storefront.order_detail", number=number)
-    return render_template("storefront/pay.html", order=order, channel=channel, payment=payment, member=member,
+    return render_template("storefront/pay.html", order=order, due=payment_target(order), channel=channel, payment=payment, member=member,
                            **wechat_pay_view(payment))
 
 
@@ -165,7 +171,7 @@ def order_pay_with_balance(number):
     if attempt.refused:
         if order.status != Order.PENDING_PAYMENT:
             return redirect(url_for("storefront.order_detail", number=number))
-        return render_template("storefront/pay.html", order=order, channel=wechat_pay_channel(member), payment=None,
+        return render_template("storefront/pay.html", order=order, due=payment_target(order), channel=wechat_pay_channel(member), payment=None,
                                member=member, error=attempt.refusal), attempt.status
     flash(_("Paid with your balance."), "success")
     return redirect(url_for("storefront.order_detail", number=number))
@@ -205,7 +211,8 @@ def order_detail(number):
                            status_labels=status_labels(),
                            after_sales=order_requests(order), reasons=reasons(), after_sale_statuses=statuses(), can_ask=order.status in ELIGIBLE
                            and not open_request(order), refunds=order_refunds(order), parcels=order_parcels(order),
-                           team=team_of_order(order),
+                           team=team_of_order(order), presale=order_presale(order),
+                           due=payment_target(order) if order.status == Order.PENDING_PAYMENT else None, now=utcnow(),
                            carriers=CARRIERS)
 
 
