@@ -167,7 +167,7 @@ def test_the_console_shows_an_upgrade_prompt_not_an_error_page(stores, platform_
     body = response.get_data(as_text=True)
     assert response.status_code == 403
     assert "Your Basic plan" in body and "Upgrade to Pro in Billing" in body
-    assert 'href="/console/billing"' in body  # the nav's Billing link is where the prompt points
+    assert 'href="/console/settings"' in body  # 设置, whose sections hold 账单 (Billing), where the prompt points
 
 
 def test_storage_is_measured_per_store_on_local_disk(stores, app, tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ FAMILIES = {
     "group_buy.{status}": ("active", "paused"), "member.{_TOTAL_OF[entry_class]}_adjusted": ("points", "balance"),
     "coupon.{'pause' if status == Coupon.PAUSED else 'resume'}": ("pause", "resume"),
     "distributor.{'approve' if approve else 'reject'}": ("approve", "reject"),
+    "official_account.{which}_reply_saved": ("subscribe", "default"),
 }
 
 

@@ -17,6 +17,8 @@ from commerce.aftersales.service import request_after_sale
 from commerce.analytics.collect import flush_events, track
 from commerce.analytics.events import PRODUCT_VIEW, SEARCH
 from commerce.analytics.rollup import roll_up_day
+from commerce.catalog.models import SKU
+from commerce.inventory.batches import receive_batch
 from commerce.marketing.bargains.service import create_bargain_campaign, start_bargain
 from commerce.marketing.coupons.models import Coupon
 from commerce.marketing.coupons.service import create_coupon
@@ -99,6 +101,9 @@ def seed_store(store, *, name, phone, street, applicant):
     sku = sku_of(store, product)
     member = shopper(store, name, phone, street)
     buyer = shopper(store, applicant, "13600000000", "普通路 1 号")
+    with tenant_context(store.id):  # the shipped units' batch: its trace names the shopper
+        batch_id = receive_batch(db.session.get(SKU, sku), batch_number="LJ-1", supplier="西湖茶厂", quantity=20).id
+        db.session.commit()
     shipped = shipped_with_after_sale(store, member, paid_order(store, member, sku))
     paid_order(store, member, sku)  # waits on a packing list
     with tenant_context(store.id):
@@ -127,7 +132,7 @@ def seed_store(store, *, name, phone, street, applicant):
         data_export = request_data_export(member[0])
         db.session.commit()
         arguments = {"coupon_id": coupon.id, "export_id": data_export.id, "campaign_id": bargain.id, "member_id": member[0],
-                     "number": shipped, "product_id": product,
+                     "number": shipped, "product_id": product, "sku_id": sku, "batch_id": batch_id,
                      "page_id": db.session.scalar(select(Page.id).order_by(Page.id)),
                      "template_id": db.session.scalar(select(ShippingTemplate.id).order_by(ShippingTemplate.id)),
                      "invoice": db.session.scalar(select(Invoice.number).order_by(Invoice.id)) or "none"}
@@ -150,7 +155,8 @@ def stores(app_ctx):
 
 
 # URL arguments of console pages that are not records of the seeded store.
-FIXED = {"theme": "default", "token": "not-a-token", "filename": "console.css", "name": "editor.js"}
+FIXED = {"theme": "default", "token": "not-a-token", "filename": "console.css", "name": "editor.js",
+         "key": "apparel-home"}
 BY_ENDPOINT = {("console.billing_invoice", "number"): "invoice"}
 
 
