@@ -43,7 +43,8 @@ def top_row(page, number):
 def test_the_owner_edits_reorders_and_publishes_the_menu(new_context, live_server):
     page = new_context().new_page()
     sign_in_console(page, live_server, DEMO_OWNER)
-    page.get_by_role("link", name="Official account", exact=True).click()
+    page.locator(".topnav").get_by_role("link", name="Sales channels").click()  # 渠道, then its 公众号 section
+    page.locator(".subnav").get_by_role("link", name="Official account", exact=True).click()
     expect(page.locator("[data-message-url]")).to_contain_text("/wechat/mp/")
     bind(page, live_server)
     message_url = page.locator("[data-message-url]").inner_text()

@@ -51,7 +51,7 @@ def _open_home_page_editor(page, server, screenshot=None):
     page.goto(server.url("/console/pages"))
     if screenshot:
         _shot(page, screenshot, full_page=True)
-    page.locator("tr[data-kind=home] a.button").click()
+    page.locator("tr[data-kind=home] a[data-action=edit]").click()
     expect(page).to_have_url(re.compile(r"/console/pages/\d+/edit$"))
     expect(page.locator("#page-editor.is-ready")).to_be_attached()
 
@@ -252,7 +252,7 @@ def test_the_block_limit_notice_and_version_notes_read_as_words(new_context, liv
     expect(page.locator("#pe-history-list > li").last).to_contain_text("Page created")
 
     page.goto(live_server.url("/lang/zh?next=/console/pages"))
-    page.locator("tr[data-kind=home] a.button").click()
+    page.locator("tr[data-kind=home] a[data-action=edit]").click()
     expect(page.locator("#page-editor.is-ready")).to_be_attached()
     page.get_by_role("button", name="历史版本").click()
     history = page.locator("#pe-history-list")

@@ -40,7 +40,8 @@ def authorise(page, server, program_name):
 def test_a_store_goes_from_not_authorised_to_released(new_context, live_server):
     page = new_context().new_page()
     sign_in_console(page, live_server, DEMO_OWNER)
-    page.get_by_role("link", name="Mini-program", exact=True).click()
+    page.locator(".topnav").get_by_role("link", name="Sales channels").click()  # 渠道: its first section
+    expect(page.locator(".subnav [aria-current=page]")).to_have_text("Mini-program")
     expect(current_step(page)).to_have_attribute("data-step", "not_authorized")
 
     name = f"演示店小程序{uuid.uuid4().hex[:4]}"
