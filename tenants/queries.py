@@ -51,6 +51,11 @@ def find_staff(user_id):
     return db.session.scalar(select(StaffUser).where(StaffUser.id == user_id))
 
 
+def active_staff():
+    """The store's active staff, oldest first (owner first)."""
+    return db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
+
+
 def invite_is_open(token):
     """Whether the current store has a pending invitation with ``token``."""
     return db.session.scalar(select(StaffUser.id).where(StaffUser.invite_token == token)) is not None

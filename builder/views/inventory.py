@@ -8,13 +8,12 @@ Handlers load → check access (viewers only look → 403) → call one verb fro
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from builder.blueprints import console_bp
 from builder.forms.inventory import BatchReceiveForm, PlanSettingsForm, SkuPlanForm
 from builder.views.catalog import require_editor
 from builder.views.data import _csv_response
-from commerce.catalog.models import SKU, Product
+from commerce.catalog.models import Product
 from commerce.inventory.batches import receive_batch
 from commerce.inventory.models import OPENING_NUMBER
 from commerce.inventory.planning import (
@@ -30,7 +29,14 @@ from commerce.inventory.planning import (
     turnover_page,
     turnover_rows,
 )
-from commerce.inventory.queries import batch_page, batch_summary, batch_trace_page, find_batch, find_sku
+from commerce.inventory.queries import (
+    batch_page,
+    batch_summary,
+    batch_trace_page,
+    find_batch,
+    find_sku,
+    receivable_skus,
+)
 from core.clock import china_today
 from core.extensions import db
 from core.form_checks import check_form
@@ -134,10 +140,8 @@ def inventory_batches():
 
 
 def _sku_choices(chosen):
-    rows = db.session.execute(select(SKU, Product.title).join(Product, Product.id == SKU.product_id)
-                              .where(Product.status != Product.DRAFT).order_by(Product.id.desc(), SKU.id)
-                              .limit(MAX_SKU_CHOICES)).all()
-    choices = [(sku.id, f"{title} · {sku.label()}" if sku.spec_values else title) for sku, title in rows]
+    choices = [(sku.id, f"{title} · {sku.label()}" if sku.spec_values else title)
+               for sku, title in receivable_skus(MAX_SKU_CHOICES)]
     if chosen is not None and chosen.id not in {value for value, _label in choices}:
         product = db.session.get(Product, chosen.product_id)
         choices.insert(0, (chosen.id, f"{product.title} · {chosen.label()}" if chosen.spec_values else product.title))

@@ -18,13 +18,13 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from builder.blueprints import console_bp
 from builder.forms.support import QuickReplyForm, ReplyForm, SupportSettingsForm
 from builder.views.personal_fields import shown
-from commerce.support.models import CATEGORIES, Agent, Message
+from commerce.support.models import CATEGORIES, Message
 from commerce.support.queries import (
+    agent_skills,
     conversation_by_id,
     conversation_labels,
     first_reply_figures,
@@ -59,6 +59,7 @@ from core.refusals import Attempt
 from core.tenancy import current_tenant_id
 from tenants.field_access import NAME
 from tenants.models import StaffUser
+from tenants.queries import active_staff
 
 PAGE_SIZE = 30
 PERIODS = (1, 7, 30)  # days the first-reply figures cover, today included
@@ -163,7 +164,7 @@ def support_settings_page():
     if not current_user.can_manage_staff():
         abort(403)
     settings = support_settings()
-    team = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
+    team = active_staff()
     form = SupportSettingsForm.for_team(team, obj=settings)
     if request.method == "POST":
         with Attempt(form) as attempt:
@@ -175,7 +176,7 @@ def support_settings_page():
             flash(_("Customer service settings saved."), "success")
             return redirect(url_for("console.support_settings_page"))
     db.session.commit()  # the settings row made on first use
-    skills = {agent.staff_id: agent.categories for agent in db.session.scalars(select(Agent))}
+    skills = agent_skills()
     return render_template("builder/support/settings.html", form=form, team=team, skills=skills,
                            categories=category_words(), category_codes=CATEGORIES, quick=quick_replies(),
                            quick_form=QuickReplyForm()), 422 if form.errors else 200

@@ -22,6 +22,14 @@ def find_sku(sku_id):
     return db.session.scalar(select(SKU).where(SKU.id == sku_id))
 
 
+def receivable_skus(limit):
+    """``(sku, product title)`` of SKUs stock may be received for (not drafts), newest product
+    first, at most ``limit``."""
+    return db.session.execute(select(SKU, Product.title).join(Product, Product.id == SKU.product_id)
+                              .where(Product.status != Product.DRAFT).order_by(Product.id.desc(), SKU.id)
+                              .limit(limit)).all()
+
+
 def batch_page(*, query="", cursor=None, per_page=50):
     """A page of ``(batch, product title, SKU)`` rows, newest first; ``query`` matches the
     batch number, the supplier or the product title.

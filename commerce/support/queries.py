@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from commerce.catalog.models import Product
 from commerce.members.models import Member
 from commerce.orders.models import Order
-from commerce.support.models import Conversation, Message, Notice, QuickReply, Ticket
+from commerce.support.models import Agent, Conversation, Message, Notice, QuickReply, Ticket
 from commerce.support.service import FIRST_REPLY_TARGET
 from core.extensions import db
 from core.models import utcnow
@@ -130,6 +130,11 @@ def conversation_labels(conversations):
         if order_ids else {}
     return {c.id: {"member": nicknames.get(c.member_id), "product": titles.get(c.product_id),
                    "order": numbers.get(c.order_id)} for c in conversations}
+
+
+def agent_skills():
+    """``{staff id: [category code, …]}`` of the staff members who have categories."""
+    return {agent.staff_id: agent.categories for agent in db.session.scalars(select(Agent))}
 
 
 def staff_names():
